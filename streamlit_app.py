@@ -1,0 +1,3 @@
+from studio.ui.app import run
+
+run()

@@ -1,0 +1,174 @@
+"""SQLModel tables. Only this package defines `table=True` classes; pages never see these rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC; SQLModel's UTCDateTime stores it the same on SQLite and PostgreSQL."""
+    return datetime.now(UTC)
+
+
+class Org(SQLModel, table=True):
+    __tablename__ = "org"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=20)
+    parent_id: int | None = Field(default=None, foreign_key="org.id", index=True)
+    province: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=40)
+    # Materialised path "/1/3/7/" so subtree scoping is one LIKE query.
+    path: str = Field(default="/", max_length=400, index=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True, index=True)
+    display_name: str = Field(max_length=60)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=30)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Template(SQLModel, table=True):
+    """An HQ material; its text and tags live in versions."""
+
+    __tablename__ = "template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=80, unique=True, index=True)
+    owner_org_id: int = Field(foreign_key="org.id")
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    latest_version_no: int = 1
+    lock_version: int = 1
+
+
+class TemplateVersion(SQLModel, table=True):
+    __tablename__ = "template_version"
+    __table_args__ = (UniqueConstraint("template_id", "version_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="template.id", index=True)
+    version_no: int
+    title: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    slots: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    occasion_kind: str = Field(max_length=30)
+    occasion: str | None = Field(default=None, max_length=60)
+    content_type: str = Field(max_length=30)
+    persona: str = Field(max_length=30)
+    channel: str = Field(max_length=30)
+    product_type: str = Field(max_length=30)
+    region: str | None = Field(default=None, max_length=20)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    state: str = Field(max_length=30, index=True)
+    verdict: str = Field(max_length=10)
+    findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ruleset: str = Field(max_length=80)
+    # sha256 of the library file entry it was imported from, so re-import changes nothing.
+    source_digest: str | None = Field(default=None, max_length=64)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    submitted_at: datetime | None = None
+    decided_at: datetime | None = None
+
+
+class Variant(SQLModel, table=True):
+    """One org's localisation of one template version: slot values and the text they render to."""
+
+    __tablename__ = "variant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    template_version_id: int = Field(foreign_key="template_version.id", index=True)
+    # Inheritance: a branch variant may build on its bank's variant of the same template version.
+    parent_variant_id: int | None = Field(default=None, foreign_key="variant.id")
+    # Editing approved content makes a new row that replaces this one once approved.
+    replaces_id: int | None = Field(default=None, foreign_key="variant.id")
+    title: str = Field(max_length=100)
+    slot_values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(max_length=30, index=True)
+    verdict: str = Field(max_length=10)
+    findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ruleset: str = Field(max_length=80)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    submitted_at: datetime | None = None
+    decided_at: datetime | None = None
+    lock_version: int = 1
+
+
+class Review(SQLModel, table=True):
+    __tablename__ = "review"
+    __table_args__ = (Index("ix_review_subject", "subject_type", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_type: str = Field(max_length=30)  # template_version | variant
+    subject_id: int
+    reviewer_id: int = Field(foreign_key="app_user.id")
+    decision: str = Field(max_length=30)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    findings_snapshot: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ruleset: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarSlot(SQLModel, table=True):
+    __tablename__ = "calendar_slot"
+    __table_args__ = (Index("ix_slot_org_day", "org_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id")
+    day: date
+    time_of_day: str | None = Field(default=None, max_length=5)  # "HH:MM"
+    channel: str = Field(max_length=30)
+    variant_id: int = Field(foreign_key="variant.id", index=True)
+    note: str | None = Field(default=None, max_length=200)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PostMark(SQLModel, table=True):
+    """A staff member marked a slot as posted (已发布): the adoption signal."""
+
+    __tablename__ = "post_mark"
+    __table_args__ = (UniqueConstraint("slot_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="calendar_slot.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    posted_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained: hash = sha256(prev_hash + canonical JSON of the event)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True, index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None)
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=60, index=True)
+    subject: str = Field(max_length=80)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,183 @@
+"""Vocabulary shared by every layer (design.md §2). Values are stable identifiers; labels are UI text."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class _Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self, self.value)
+
+    @classmethod
+    def parse(cls, value: str) -> _Labelled:
+        """Accept a code or its Chinese label; raise ValueError naming the allowed codes."""
+        for member in cls:
+            if value in (member.value, member.label):
+                return member
+        allowed = ", ".join(m.value for m in cls)
+        raise ValueError(f"unknown {cls.__name__} {value!r}; expected one of: {allowed}")
+
+
+class OrgKind(_Labelled):
+    HQ = "hq"
+    BRANCH = "branch"
+    SUB_BRANCH = "sub_branch"
+
+
+class Role(_Labelled):
+    HQ_EDITOR = "hq_editor"
+    BRANCH_LOCALISER = "branch_localiser"
+    REVIEWER = "reviewer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class OccasionKind(_Labelled):
+    FESTIVAL = "festival"
+    SOLAR_TERM = "solar_term"
+    HOT_TOPIC = "hot_topic"
+    PRODUCT = "product"
+    REGIONAL = "regional"
+    HOLIDAY = "holiday"
+    FINANCE_DAY = "finance_day"
+    MARKETING_DAY = "marketing_day"
+    SEASON = "season"
+    EVERYDAY = "everyday"
+
+
+class ContentType(_Labelled):
+    NORMS = "norms"
+    KNOWLEDGE = "knowledge"
+    PRODUCT = "product"
+    INTERACTION = "interaction"
+    SERVICE = "service"
+    CULTURE = "culture"
+
+
+class Persona(_Labelled):
+    SEEDER = "seeder"
+    EXPERT = "expert"
+    ADVISOR = "advisor"
+    PERKS = "perks"
+
+
+class Channel(_Labelled):
+    MOMENTS = "moments"
+    GROUP = "group"
+    PRIVATE = "private"
+    WELCOME = "welcome"
+    POSTER = "poster"
+
+    @property
+    def max_length(self) -> int:
+        """Longest text a post on this channel may carry (characters)."""
+        return _CHANNEL_MAX_LENGTH[self]
+
+
+class ProductType(_Labelled):
+    DEPOSIT = "deposit"
+    WEALTH = "wealth"
+    FUND = "fund"
+    INSURANCE = "insurance"
+    LOAN = "loan"
+    CREDIT_CARD = "credit_card"
+    GENERAL = "general"
+
+
+class Severity(_Labelled):
+    BLOCK = "block"
+    REVIEW = "review"
+    INFO = "info"
+
+
+class Verdict(_Labelled):
+    PASS = "pass"
+    REVIEW = "review"
+    BLOCK = "block"
+
+
+class ReviewState(_Labelled):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Decision(_Labelled):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+
+
+# WeCom Moments text is long-form; welcome messages and poster copy are short by nature.
+_CHANNEL_MAX_LENGTH: dict[Channel, int] = {
+    Channel.MOMENTS: 2000,
+    Channel.GROUP: 2000,
+    Channel.PRIVATE: 1000,
+    Channel.WELCOME: 500,
+    Channel.POSTER: 300,
+}
+
+_LABELS: dict[StrEnum, str] = {
+    OrgKind.HQ: "总行",
+    OrgKind.BRANCH: "分行",
+    OrgKind.SUB_BRANCH: "支行",
+    Role.HQ_EDITOR: "总行内容编辑",
+    Role.BRANCH_LOCALISER: "分支行本地化专员",
+    Role.REVIEWER: "合规审核员",
+    Role.STAFF: "一线员工",
+    Role.ADMIN: "系统管理员",
+    OccasionKind.FESTIVAL: "节庆",
+    OccasionKind.SOLAR_TERM: "节气",
+    OccasionKind.HOT_TOPIC: "热点",
+    OccasionKind.PRODUCT: "产品",
+    OccasionKind.REGIONAL: "区域",
+    OccasionKind.HOLIDAY: "法定假日",
+    OccasionKind.FINANCE_DAY: "金融宣传日",
+    OccasionKind.MARKETING_DAY: "营销节点",
+    OccasionKind.SEASON: "季节",
+    OccasionKind.EVERYDAY: "日常",
+    ContentType.NORMS: "规范型",
+    ContentType.KNOWLEDGE: "干货价值型",
+    ContentType.PRODUCT: "产品营销型",
+    ContentType.INTERACTION: "用户互动型",
+    ContentType.SERVICE: "售后服务型",
+    ContentType.CULTURE: "文化价值观型",
+    Persona.SEEDER: "种草达人",
+    Persona.EXPERT: "知识专家",
+    Persona.ADVISOR: "专属顾问",
+    Persona.PERKS: "品牌福利官",
+    Channel.MOMENTS: "朋友圈",
+    Channel.GROUP: "社群",
+    Channel.PRIVATE: "私聊",
+    Channel.WELCOME: "欢迎语",
+    Channel.POSTER: "海报",
+    ProductType.DEPOSIT: "存款",
+    ProductType.WEALTH: "理财",
+    ProductType.FUND: "基金",
+    ProductType.INSURANCE: "保险",
+    ProductType.LOAN: "贷款",
+    ProductType.CREDIT_CARD: "信用卡",
+    ProductType.GENERAL: "通用",
+    Severity.BLOCK: "阻断",
+    Severity.REVIEW: "需复核",
+    Severity.INFO: "提示",
+    Verdict.PASS: "通过",
+    Verdict.REVIEW: "需复核",
+    Verdict.BLOCK: "阻断",
+    ReviewState.DRAFT: "草稿",
+    ReviewState.SUBMITTED: "待审核",
+    ReviewState.APPROVED: "已通过",
+    ReviewState.CHANGES_REQUESTED: "需修改",
+    ReviewState.REJECTED: "已驳回",
+    ReviewState.EXPIRED: "已过期",
+    ReviewState.WITHDRAWN: "已撤回",
+    Decision.APPROVE: "通过",
+    Decision.REJECT: "驳回",
+    Decision.REQUEST_CHANGES: "退回修改",
+}

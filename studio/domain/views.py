@@ -1,0 +1,125 @@
+"""Plain, frozen values that pages and the CLI receive (never live ORM rows)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from studio.domain.enums import Role
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Actor(_View):
+    """The logged-in user as the domain layer sees it: who, which role, where in the org tree."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    org_id: int
+    org_path: str
+    org_name: str
+
+
+class OrgView(_View):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    province: str | None
+    city: str | None
+    path: str
+
+
+class TemplateView(_View):
+    id: int
+    code: str
+    lock_version: int
+    version_id: int
+    version_no: int
+    title: str
+    body: str
+    slots: list[dict[str, Any]]
+    occasion_kind: str
+    occasion: str | None
+    content_type: str
+    persona: str
+    channel: str
+    product_type: str
+    region: str | None
+    valid_from: date | None
+    valid_to: date | None
+    state: str
+    verdict: str
+    findings: list[dict[str, Any]]
+    ruleset: str
+    created_at: datetime
+    submitted_by: int | None
+
+
+class VariantView(_View):
+    id: int
+    org_id: int
+    org_name: str
+    template_version_id: int
+    template_code: str
+    title: str
+    slot_values: dict[str, Any]
+    text: str
+    channel: str
+    product_type: str
+    content_type: str
+    state: str
+    verdict: str
+    findings: list[dict[str, Any]]
+    ruleset: str
+    lock_version: int
+    submitted_by: int | None
+    updated_at: datetime
+    last_comment: str | None = None
+
+
+class ReviewItem(_View):
+    subject_type: str  # template_version | variant
+    subject_id: int
+    title: str
+    org_name: str
+    text: str
+    parent_text: str | None
+    channel: str
+    product_type: str
+    verdict: str
+    findings: list[dict[str, Any]]
+    submitted_by_name: str
+    submitted_at: datetime | None
+    lock_version: int
+
+
+class SlotPlacement(_View):
+    id: int
+    org_id: int
+    day: date
+    time_of_day: str | None
+    channel: str
+    variant_id: int
+    title: str
+    text: str
+    occasion: str | None
+
+
+class DailyPost(_View):
+    slot_id: int
+    day: date
+    time_of_day: str | None
+    channel: str
+    title: str
+    text: str
+    occasion: str | None
+    content_type: str
+    posted: bool

@@ -1,0 +1,39 @@
+"""Errors a user can act on. Pages show `message_zh`; the CLI prints `message_en` and exits 2."""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base error. `message_zh` is shown in the UI, `str(error)` (English) on the CLI."""
+
+    def __init__(self, message_en: str, message_zh: str | None = None) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_zh = message_zh or message_en
+
+
+class ValidationError(StudioError):
+    """Input that cannot be accepted as given (empty title, too long, unknown tag, bad template)."""
+
+
+class PermissionDenied(StudioError):
+    """The acting user's role or org scope does not allow this action."""
+
+    def __init__(self, message_en: str, message_zh: str = "您没有权限执行此操作。") -> None:
+        super().__init__(message_en, message_zh)
+
+
+class NotFound(StudioError):
+    """The record does not exist, or the user may not know it exists."""
+
+    def __init__(self, message_en: str, message_zh: str = "记录不存在或您无权查看。") -> None:
+        super().__init__(message_en, message_zh)
+
+
+class Conflict(StudioError):
+    """Someone else changed the record since it was loaded (optimistic locking)."""
+
+
+class AuthenticationFailed(StudioError):
+    def __init__(self) -> None:
+        super().__init__("unknown user or wrong password", "用户名或密码错误。")

@@ -1,0 +1,1 @@
+"""The HQ material library as files (library/templates/*.yaml): load, validate, import, export."""

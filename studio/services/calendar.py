@@ -1,0 +1,150 @@
+"""Calendar slots: place approved variants on days for an org; staff read today's posts."""
+
+from __future__ import annotations
+
+import calendar as _monthcal
+from datetime import date
+
+from sqlmodel import Session, select
+
+from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
+from studio.domain.enums import Channel, ReviewState
+from studio.domain.views import Actor, DailyPost, SlotPlacement
+from studio.errors import NotFound, ValidationError
+from studio.services.orgs import ancestors, get_org
+from studio.workflow import audit
+from studio.workflow.permissions import require, require_scope
+
+# WeCom shows a customer at most 3 Moments posts a day from one account.
+DAILY_CAP = {Channel.MOMENTS: 3, Channel.GROUP: 5, Channel.PRIVATE: 5, Channel.WELCOME: 1, Channel.POSTER: 3}
+
+
+def _live(variant: Variant, version: TemplateVersion, day: date) -> bool:
+    """Approved and inside the template's validity window on that day."""
+    if variant.state != ReviewState.APPROVED.value:
+        return False
+    if version.valid_from and day < version.valid_from:
+        return False
+    return not (version.valid_to and day > version.valid_to)
+
+
+def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id: int,
+          time_of_day: str | None = None, note: str | None = None) -> SlotPlacement:
+    require(actor, "calendar.edit")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    variant = session.get(Variant, variant_id)
+    if variant is None:
+        raise NotFound(f"variant {variant_id} not found")
+    version = session.get(TemplateVersion, variant.template_version_id)
+    assert version is not None
+    if not _live(variant, version, day):
+        raise ValidationError("only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。")
+    if variant.org_id not in {o.id for o in ancestors(session, org)}:
+        raise ValidationError("variant belongs to another org", "该内容不属于此机构或其上级机构，不能排入。")
+    channel = Channel(version.channel)
+    if time_of_day and not _valid_time(time_of_day):
+        raise ValidationError("time must be HH:MM", "时间格式应为 HH:MM。")
+    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day == day,
+                                                       CalendarSlot.channel == channel.value)).all()
+    if len(existing) >= DAILY_CAP[channel]:
+        raise ValidationError(f"daily cap of {DAILY_CAP[channel]} for {channel.value} reached",
+                              f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。")
+    if any(s.variant_id == variant_id for s in existing):
+        raise ValidationError("already placed on that day", "该内容当天已排入。")
+    slot = CalendarSlot(org_id=org_id, day=day, time_of_day=time_of_day or None, channel=channel.value,
+                        variant_id=variant_id, note=note, created_by=actor.user_id)
+    session.add(slot)
+    session.flush()
+    audit.append(session, actor, "calendar.place", f"slot:{slot.id}",
+                 {"org": org.code, "day": day.isoformat(), "variant": variant_id})
+    session.commit()
+    return _placement(slot, variant, version)
+
+
+def _valid_time(value: str) -> bool:
+    parts = value.split(":")
+    return len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60
+
+
+def _placement(slot: CalendarSlot, variant: Variant, version: TemplateVersion) -> SlotPlacement:
+    return SlotPlacement(id=slot.id or 0, org_id=slot.org_id, day=slot.day, time_of_day=slot.time_of_day,
+                         channel=slot.channel, variant_id=variant.id or 0, title=variant.title, text=variant.text,
+                         occasion=version.occasion)
+
+
+def remove(session: Session, actor: Actor, slot_id: int) -> None:
+    require(actor, "calendar.edit")
+    slot = session.get(CalendarSlot, slot_id)
+    if slot is None:
+        raise NotFound(f"slot {slot_id} not found")
+    require_scope(actor, get_org(session, slot.org_id).path)
+    for mark in session.exec(select(PostMark).where(PostMark.slot_id == slot_id)):
+        session.delete(mark)
+    session.delete(slot)
+    audit.append(session, actor, "calendar.remove", f"slot:{slot_id}", {"day": slot.day.isoformat()})
+    session.commit()
+
+
+def month_slots(session: Session, actor: Actor, org_id: int, year: int, month: int) -> list[SlotPlacement]:
+    """The org's own slots of a month, plus those its parent orgs placed for everyone below them."""
+    require(actor, "calendar.read")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    first = date(year, month, 1)
+    last = date(year, month, _monthcal.monthrange(year, month)[1])
+    return _slots(session, org, first, last)
+
+
+def _slots(session: Session, org: Org, first: date, last: date) -> list[SlotPlacement]:
+    org_ids = [o.id for o in ancestors(session, org)]
+    rows = session.exec(
+        select(CalendarSlot, Variant, TemplateVersion)
+        .join(Variant, Variant.id == CalendarSlot.variant_id)
+        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
+        .where(CalendarSlot.org_id.in_(org_ids), CalendarSlot.day >= first, CalendarSlot.day <= last)  # type: ignore[attr-defined]
+        .order_by(CalendarSlot.day, CalendarSlot.time_of_day, CalendarSlot.id)
+    ).all()
+    return [_placement(s, v, tv) for s, v, tv in rows if _live(v, tv, s.day)]
+
+
+def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]:
+    """What staff of the actor's org post on `day`: approved, valid, placed for the org or above it."""
+    require(actor, "today.read")
+    org = get_org(session, actor.org_id)
+    placements = _slots(session, org, day, day)
+    posted = {m.slot_id for m in session.exec(select(PostMark).where(PostMark.user_id == actor.user_id))}
+    result = []
+    for p in placements:
+        version = session.exec(select(TemplateVersion).join(Variant, Variant.template_version_id == TemplateVersion.id)
+                               .where(Variant.id == p.variant_id)).one()
+        result.append(DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel,
+                                title=p.title, text=p.text, occasion=p.occasion,
+                                content_type=version.content_type, posted=p.id in posted))
+    return result
+
+
+def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
+    require(actor, "today.read")
+    slot = session.get(CalendarSlot, slot_id)
+    if slot is None:
+        raise NotFound(f"slot {slot_id} not found")
+    own = get_org(session, actor.org_id)
+    if slot.org_id not in {o.id for o in ancestors(session, own)}:
+        raise NotFound(f"slot {slot_id} not found")
+    if session.exec(select(PostMark).where(PostMark.slot_id == slot_id, PostMark.user_id == actor.user_id)).first():
+        return
+    session.add(PostMark(slot_id=slot_id, user_id=actor.user_id))
+    audit.append(session, actor, "post.mark", f"slot:{slot_id}", {})
+    session.commit()
+
+
+def approved_variants_for(session: Session, actor: Actor, org_id: int) -> list[tuple[int, str, str]]:
+    """(variant id, title, org name) of approved variants an org may place: its own and its parents'."""
+    require(actor, "calendar.edit")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    chain = {o.id: o.name for o in ancestors(session, org)}
+    rows = session.exec(select(Variant).where(Variant.org_id.in_(list(chain)),  # type: ignore[attr-defined]
+                                              Variant.state == ReviewState.APPROVED.value)).all()
+    return [(v.id or 0, v.title, chain[v.org_id]) for v in rows]

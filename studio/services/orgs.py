@@ -1,0 +1,71 @@
+"""Org tree and users: creation (seed, admin) and scoped listing."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from studio.db.models import Org, User
+from studio.domain.enums import OrgKind, Role
+from studio.domain.views import Actor, OrgView
+from studio.errors import NotFound, ValidationError
+from studio.services.auth import hash_password
+from studio.workflow import audit
+from studio.workflow.permissions import in_scope
+
+
+def to_view(org: Org) -> OrgView:
+    return OrgView(id=org.id or 0, code=org.code, name=org.name, kind=org.kind, parent_id=org.parent_id,
+                   province=org.province, city=org.city, path=org.path)
+
+
+def create_org(
+    session: Session, *, code: str, name: str, kind: OrgKind, parent_code: str | None = None,
+    province: str | None = None, city: str | None = None,
+) -> Org:
+    if session.exec(select(Org).where(Org.code == code)).first():
+        raise ValidationError(f"org code {code} exists", f"机构代码 {code} 已存在")
+    parent = None
+    if parent_code:
+        parent = session.exec(select(Org).where(Org.code == parent_code)).first()
+        if parent is None:
+            raise NotFound(f"parent org {parent_code} not found")
+    org = Org(code=code, name=name, kind=kind.value, parent_id=parent.id if parent else None,
+              province=province or (parent.province if parent else None), city=city)
+    session.add(org)
+    session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    session.flush()
+    return org
+
+
+def create_user(
+    session: Session, *, username: str, display_name: str, password: str, role: Role, org_code: str
+) -> User:
+    org = session.exec(select(Org).where(Org.code == org_code)).first()
+    if org is None:
+        raise NotFound(f"org {org_code} not found")
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
+                role=role.value, org_id=org.id or 0)
+    session.add(user)
+    session.flush()
+    audit.append(session, None, "user.create", f"user:{user.id}", {"username": username, "role": role.value})
+    return user
+
+
+def get_org(session: Session, org_id: int) -> Org:
+    org = session.get(Org, org_id)
+    if org is None:
+        raise NotFound(f"org {org_id} not found")
+    return org
+
+
+def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
+    rows = session.exec(select(Org).where(Org.path.startswith(actor.org_path)).order_by(Org.path))  # type: ignore[attr-defined]
+    return [to_view(org) for org in rows if in_scope(actor, org.path)]
+
+
+def ancestors(session: Session, org: Org) -> list[Org]:
+    """The org and every org above it, nearest first."""
+    ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    rows = {o.id: o for o in session.exec(select(Org).where(Org.id.in_(ids)))}  # type: ignore[union-attr]
+    return [rows[i] for i in reversed(ids) if i in rows]

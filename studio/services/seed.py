@@ -1,0 +1,124 @@
+"""Demo data for `make run`: an org tree, one user per role, the library, and a history of real actions.
+
+Every step goes through the same services a user would call, so the audit log tells the demo's story.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from studio.db.models import User
+from studio.domain.clock import today_cn
+from studio.domain.enums import Decision, OrgKind, ReviewState, Role, Verdict
+from studio.domain.views import Actor
+from studio.errors import StudioError
+from studio.materials.importer import import_library
+from studio.services import calendar, reviews, variants
+from studio.services.auth import actor_for
+from studio.services.orgs import create_org, create_user
+from studio.services.templates import list_templates
+from studio.settings import get_settings
+
+DEMO_PASSWORD = "Demo@2026"
+
+ORGS = (
+    # code, name, kind, parent, province, city
+    ("HQ", "锦程银行总行", OrgKind.HQ, None, None, None),
+    ("JX01", "赣州分行", OrgKind.BRANCH, "HQ", "江西", "赣州"),
+    ("GX01", "桂林分行", OrgKind.BRANCH, "HQ", "广西", "桂林"),
+    ("JX01-01", "章贡支行", OrgKind.SUB_BRANCH, "JX01", "江西", "赣州"),
+    ("JX01-02", "南康支行", OrgKind.SUB_BRANCH, "JX01", "江西", "赣州"),
+    ("GX01-01", "秀峰支行", OrgKind.SUB_BRANCH, "GX01", "广西", "桂林"),
+    ("GX01-02", "阳朔支行", OrgKind.SUB_BRANCH, "GX01", "广西", "桂林"),
+)
+
+USERS = (
+    # username, display name, role, org
+    ("editor", "王编辑", Role.HQ_EDITOR, "HQ"),
+    ("reviewer", "陈审核", Role.REVIEWER, "HQ"),
+    ("reviewer2", "刘复核", Role.REVIEWER, "HQ"),
+    ("localiser", "李本地化", Role.BRANCH_LOCALISER, "JX01-01"),
+    ("localiser_gx", "黄本地化", Role.BRANCH_LOCALISER, "GX01-01"),
+    ("staff", "张客户经理", Role.STAFF, "JX01-01"),
+    ("staff_gx", "覃客户经理", Role.STAFF, "GX01-01"),
+    ("admin", "赵管理员", Role.ADMIN, "HQ"),
+)
+
+_LOCAL_VALUES = {
+    "JX01-01": {"bank_name": "锦程银行赣州分行", "branch_name": "章贡支行", "city": "赣州", "staff_name": "小张",
+                "local_greeting": "老表们好", "local_specialty": "赣南脐橙", "local_custom": "客家人冬至吃酿豆腐",
+                "local_offer": "网点开放日现场写春联", "branch_address": "章贡区文清路88号",
+                "service_hours": "周一至周日 9:00-17:00"},
+    "GX01-01": {"bank_name": "锦程银行桂林分行", "branch_name": "秀峰支行", "city": "桂林", "staff_name": "小覃",
+                "local_greeting": "老友们好", "local_specialty": "桂林米粉", "local_custom": "三月三唱山歌",
+                "local_offer": "网点开放日体验五色糯米饭", "branch_address": "秀峰区中山中路18号",
+                "service_hours": "周一至周五 8:30-17:00"},
+}
+
+
+def _actor(session: Session, username: str) -> Actor:
+    user = session.exec(select(User).where(User.username == username)).one()
+    return actor_for(session, user)
+
+
+def seed_demo(session: Session) -> str:
+    if session.exec(select(User).where(User.username == "editor")).first():
+        return "demo data already present; nothing changed"
+    for code, name, kind, parent, province, city in ORGS:
+        create_org(session, code=code, name=name, kind=kind, parent_code=parent, province=province, city=city)
+    for username, display, role, org in USERS:
+        create_user(session, username=username, display_name=display, password=DEMO_PASSWORD, role=role,
+                    org_code=org)
+    session.commit()
+    report = import_library(session, get_settings().library_dir)
+
+    reviewer, reviewer2 = _actor(session, "reviewer"), _actor(session, "reviewer2")
+    editor = _actor(session, "editor")
+    pending = [t for t in list_templates(session, editor) if t.state == ReviewState.SUBMITTED.value]
+    # Leave a few templates waiting so the review queue is not empty.
+    approved = 0
+    for index, template in enumerate(pending):
+        if index % 9 == 8 or template.verdict == Verdict.BLOCK.value:
+            continue
+        checker = reviewer if index % 2 else reviewer2
+        reviews.decide(session, checker, "template_version", template.version_id, Decision.APPROVE)
+        approved += 1
+
+    today = today_cn()
+    placed = 0
+    for localiser, org_code in (("localiser", "JX01-01"), ("localiser_gx", "GX01-01")):
+        placed += _localise_and_place(session, _actor(session, localiser), org_code, reviewer, today)
+    staff = _actor(session, "staff")
+    todays = calendar.todays_content(session, staff, today)
+    if todays:
+        calendar.mark_posted(session, staff, todays[0].slot_id)
+    return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
+            f"({approved} approved); {placed} calendar slots")
+
+
+def _localise_and_place(session: Session, localiser: Actor, org_code: str, reviewer: Actor, today) -> int:  # type: ignore[no-untyped-def]
+    org_province = "江西" if org_code.startswith("JX") else "广西"
+    candidates = [t for t in list_templates(session, localiser, approved_only=True)
+                  if t.region in (None, org_province) and t.valid_to is None]
+    values = _LOCAL_VALUES[org_code]
+    placed = 0
+    day_offset = 0
+    for index, template in enumerate(candidates[:14]):
+        slot_values = {s["name"]: values.get(s["name"], s.get("sample") or s["label"]) for s in template.slots}
+        try:
+            variant = variants.localise(session, localiser, template.version_id, slot_values)
+        except StudioError:
+            continue
+        if index >= 11 or variant.verdict == Verdict.BLOCK.value:
+            continue  # left in the queue
+        reviews.decide(session, reviewer, "variant", variant.id, Decision.APPROVE)
+        try:
+            calendar.place(session, localiser, org_id=localiser.org_id, day=today + timedelta(days=day_offset // 2),
+                           variant_id=variant.id, time_of_day="08:30" if day_offset % 2 == 0 else "19:30")
+            placed += 1
+        except StudioError:
+            pass
+        day_offset += 1
+    return placed

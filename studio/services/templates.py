@@ -1,0 +1,214 @@
+"""HQ material library use cases: create, edit (new version), list, read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, select
+
+from studio.db.models import Template, TemplateVersion, utcnow
+from studio.domain.enums import (
+    Channel,
+    ContentType,
+    OccasionKind,
+    Persona,
+    ProductType,
+    ReviewState,
+)
+from studio.domain.views import Actor, TemplateView
+from studio.errors import Conflict, NotFound, ValidationError
+from studio.localisation import render as jinja
+from studio.localisation.slots import SlotSpec, resolve_slots, sample_values
+from studio.services.checks import findings_json, run_check
+from studio.workflow import audit
+from studio.workflow.permissions import require
+
+MAX_TITLE = 100
+MAX_BODY = 20_000
+
+
+class TemplateDraft(BaseModel):
+    """What an editor submits; tags are codes or Chinese labels, checked in `validated()`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    body: str
+    occasion_kind: str = OccasionKind.EVERYDAY.value
+    occasion: str | None = None
+    content_type: str = ContentType.KNOWLEDGE.value
+    persona: str = Persona.EXPERT.value
+    channel: str = Channel.MOMENTS.value
+    product_type: str = ProductType.GENERAL.value
+    region: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    slots: list[dict[str, Any]] = Field(default_factory=list)
+    code: str | None = None
+
+
+def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec], str]:
+    """Normalise tags to codes, resolve slots, render with samples; raise ValidationError on any problem."""
+    title = draft.title.strip()
+    if not title:
+        raise ValidationError("title is empty", "标题不能为空。")
+    if len(title) > MAX_TITLE:
+        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
+    if not draft.body.strip():
+        raise ValidationError("body is empty", "正文不能为空。")
+    if len(draft.body) > MAX_BODY:
+        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
+    tags: dict[str, str] = {}
+    for field, enum in (("occasion_kind", OccasionKind), ("content_type", ContentType), ("persona", Persona),
+                        ("channel", Channel), ("product_type", ProductType)):
+        try:
+            tags[field] = enum.parse(getattr(draft, field)).value
+        except ValueError:
+            raise ValidationError(
+                f"unknown {field} {getattr(draft, field)!r}",
+                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
+            ) from None
+    if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
+        raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
+    try:
+        declared = [SlotSpec.model_validate(s) for s in draft.slots]
+    except Exception as error:
+        raise ValidationError(f"invalid slot declaration: {error}", "插槽定义不合法。") from None
+    slots = resolve_slots(jinja.variables_of(draft.body), declared)
+    sample = jinja.render(draft.body, sample_values(slots))
+    channel = Channel(tags["channel"])
+    if len(sample) > channel.max_length:
+        raise ValidationError(
+            f"text longer than {channel.max_length} characters for {channel.value}",
+            f"{channel.label}内容最多 {channel.max_length} 字（当前约 {len(sample)} 字）。",
+        )
+    clean = draft.model_copy(update={**tags, "title": title, "occasion": (draft.occasion or None),
+                                     "region": (draft.region or None)})
+    return clean, slots, sample
+
+
+_FIELD_ZH = {"occasion_kind": "场景", "content_type": "内容类型", "persona": "人设", "channel": "渠道",
+             "product_type": "产品类型"}
+
+
+def to_view(template: Template, version: TemplateVersion) -> TemplateView:
+    return TemplateView(
+        id=template.id or 0, code=template.code, lock_version=template.lock_version, version_id=version.id or 0,
+        version_no=version.version_no, title=version.title, body=version.body, slots=version.slots,
+        occasion_kind=version.occasion_kind, occasion=version.occasion, content_type=version.content_type,
+        persona=version.persona, channel=version.channel, product_type=version.product_type,
+        region=version.region, valid_from=version.valid_from, valid_to=version.valid_to, state=version.state,
+        verdict=version.verdict, findings=version.findings, ruleset=version.ruleset,
+        created_at=version.created_at, submitted_by=version.submitted_by,
+    )
+
+
+def _new_version(template: Template, version_no: int, draft: TemplateDraft, slots: list[SlotSpec],
+                 sample: str, actor: Actor, submit: bool, digest: str | None = None) -> TemplateVersion:
+    result = run_check(sample, draft.product_type, draft.channel)
+    now = utcnow()
+    return TemplateVersion(
+        template_id=template.id or 0, version_no=version_no, title=draft.title, body=draft.body,
+        slots=[s.model_dump(mode="json") for s in slots], occasion_kind=draft.occasion_kind,
+        occasion=draft.occasion, content_type=draft.content_type, persona=draft.persona, channel=draft.channel,
+        product_type=draft.product_type, region=draft.region, valid_from=draft.valid_from,
+        valid_to=draft.valid_to,
+        state=(ReviewState.SUBMITTED if submit else ReviewState.DRAFT).value,
+        verdict=result.verdict.value, findings=findings_json(result), ruleset=result.ruleset,
+        source_digest=digest, created_by=actor.user_id, created_at=now,
+        submitted_by=actor.user_id if submit else None, submitted_at=now if submit else None,
+    )
+
+
+def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, submit: bool = True,
+                    digest: str | None = None, commit: bool = True) -> TemplateView:
+    require(actor, "template.edit")
+    clean, slots, sample = validate_draft(draft)
+    code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
+    if session.exec(select(Template).where(Template.code == code)).first():
+        raise ValidationError(f"template code {code} exists", f"模板编号 {code} 已存在。")
+    template = Template(code=code, owner_org_id=actor.org_id, created_by=actor.user_id)
+    session.add(template)
+    session.flush()
+    version = _new_version(template, 1, clean, slots, sample, actor, submit, digest)
+    session.add(version)
+    session.flush()
+    audit.append(session, actor, "template.create", f"template:{template.id}",
+                 {"version": 1, "state": version.state, "verdict": version.verdict})
+    if commit:
+        session.commit()
+    return to_view(template, version)
+
+
+def update_template(session: Session, actor: Actor, template_id: int, draft: TemplateDraft, *,
+                    expected_lock_version: int, submit: bool = True, digest: str | None = None,
+                    commit: bool = True) -> TemplateView:
+    """Every edit makes a new version; the approved one stays in use until the new one is approved."""
+    require(actor, "template.edit")
+    clean, slots, sample = validate_draft(draft)
+    template = session.get(Template, template_id)
+    if template is None:
+        raise NotFound(f"template {template_id} not found")
+    if template.lock_version != expected_lock_version:
+        raise Conflict(
+            f"template {template_id} was changed by someone else (version {template.lock_version})",
+            "该模板已被他人修改，请刷新后再编辑（您填写的内容已保留在下方）。",
+        )
+    template.latest_version_no += 1
+    template.lock_version += 1
+    version = _new_version(template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
+    session.add(template)
+    session.add(version)
+    session.flush()
+    audit.append(session, actor, "template.update", f"template:{template.id}",
+                 {"version": version.version_no, "state": version.state, "verdict": version.verdict})
+    if commit:
+        session.commit()
+    return to_view(template, version)
+
+
+def latest_version(session: Session, template_id: int) -> TemplateVersion:
+    version = session.exec(
+        select(TemplateVersion).where(TemplateVersion.template_id == template_id)
+        .order_by(TemplateVersion.version_no.desc())  # type: ignore[attr-defined]
+    ).first()
+    if version is None:
+        raise NotFound(f"template {template_id} has no version")
+    return version
+
+
+def get_template(session: Session, actor: Actor, template_id: int) -> TemplateView:
+    require(actor, "template.read")
+    template = session.get(Template, template_id)
+    if template is None:
+        raise NotFound(f"template {template_id} not found")
+    return to_view(template, latest_version(session, template_id))
+
+
+def list_templates(session: Session, actor: Actor, *, approved_only: bool = False,
+                   search: str | None = None) -> list[TemplateView]:
+    """Latest version of each template (or the latest approved one, for localisers)."""
+    require(actor, "template.read")
+    query = select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)
+    if approved_only:
+        query = query.where(TemplateVersion.state == ReviewState.APPROVED.value)
+    latest: dict[int, tuple[Template, TemplateVersion]] = {}
+    for template, version in session.exec(query):
+        current = latest.get(template.id or 0)
+        if current is None or version.version_no > current[1].version_no:
+            latest[template.id or 0] = (template, version)
+    views = [to_view(t, v) for t, v in latest.values()]
+    if search:
+        needle = search.strip()
+        views = [v for v in views if needle in v.title or needle in v.body or needle == v.code]
+    return sorted(views, key=lambda v: (v.occasion_kind, v.title))
+
+
+def get_version(session: Session, version_id: int) -> TemplateVersion:
+    version = session.get(TemplateVersion, version_id)
+    if version is None:
+        raise NotFound(f"template version {version_id} not found")
+    return version

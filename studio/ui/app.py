@@ -1,0 +1,80 @@
+"""Router: the login gate and a navigation built from the user's role (design.md §6).
+
+Only pages listed for the role exist in this session's navigation, so a deep link to any other page
+falls back to the default page; an unauthenticated session has only the login page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from studio.domain.enums import Role
+from studio.ui.context import ACTOR_KEY, action, current_actor, db
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+
+# (file, title, icon, url path); order is the sidebar order.
+_PAGES = {
+    "templates": ("templates.py", "素材库", "📚", "templates"),
+    "localise": ("localise.py", "本地化", "✏️", "localise"),
+    "review": ("review.py", "审核", "✅", "review"),
+    "calendar": ("content_calendar.py", "内容日历", "🗓️", "calendar"),
+    "today": ("today.py", "今日内容", "📣", "today"),
+    "audit": ("audit_log.py", "审计日志", "🔏", "audit"),
+}
+
+ROLE_PAGES: dict[Role, tuple[str, ...]] = {
+    Role.HQ_EDITOR: ("templates", "localise", "calendar"),
+    Role.BRANCH_LOCALISER: ("localise", "calendar", "today"),
+    Role.REVIEWER: ("review", "templates", "calendar", "audit"),
+    Role.STAFF: ("today",),
+    Role.ADMIN: ("audit", "templates"),
+}
+
+
+def _login() -> None:
+    st.title("内容合规工作室")
+    st.caption("私域营销内容 · 规划与合规审核")
+    with st.form("login"):
+        username = st.text_input("用户名")
+        password = st.text_input("密码", type="password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        from studio.services.auth import authenticate
+
+        with action(), db() as session:
+            actor = authenticate(session, username, password)
+            st.session_state[ACTOR_KEY] = actor.model_dump(mode="json")
+            st.rerun()
+
+
+def _logout() -> None:
+    actor = current_actor()
+    if actor is not None:
+        from studio.services.auth import logout
+
+        with db() as session:
+            logout(session, actor)
+    st.session_state.clear()
+    st.rerun()
+
+
+def run() -> None:
+    st.set_page_config(page_title="内容合规工作室", page_icon="🛡️", layout="wide")
+    actor = current_actor()
+    if actor is None:
+        st.navigation([st.Page(_login, title="登录", icon="🔐", url_path="login", default=True)],
+                      position="hidden").run()
+        return
+    pages = []
+    for index, key in enumerate(ROLE_PAGES[actor.role]):
+        file, title, icon, url = _PAGES[key]
+        pages.append(st.Page(str(PAGES_DIR / file), title=title, icon=icon, url_path=url, default=index == 0))
+    with st.sidebar:
+        st.markdown(f"**{actor.display_name}**")
+        st.caption(f"{actor.role.label} · {actor.org_name}")
+        if st.button("退出登录", key="logout"):
+            _logout()
+    st.navigation(pages).run()

@@ -1,0 +1,51 @@
+"""Small rendering helpers shared by pages. User text is escaped before any HTML is built."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from studio.domain.enums import Severity, Verdict
+
+_SEVERITY_ICON = {"block": "⛔", "review": "⚠️", "info": "ℹ️"}
+_HIGHLIGHT_CSS = (
+    "<style>.studio-text{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
+    "padding:.6rem .8rem}.studio-text mark.sev-block{background:#ffc9c9}.studio-text mark.sev-review"
+    "{background:#ffec99}.studio-text mark.sev-info{background:#d0ebff}</style>"
+)
+
+
+def verdict_badge(verdict: str) -> None:
+    v = Verdict(verdict)
+    if v is Verdict.BLOCK:
+        st.error(f"合规检查：{v.label}")
+    elif v is Verdict.REVIEW:
+        st.warning(f"合规检查：{v.label}")
+    else:
+        st.success(f"合规检查：{v.label}")
+
+
+def findings_list(findings: list[dict[str, Any]]) -> None:
+    if not findings:
+        st.caption("未发现合规问题。")
+        return
+    for f in findings:
+        icon = _SEVERITY_ICON.get(f["severity"], "")
+        where = f"“{f['text']}”" if f.get("text") else "（缺少必要内容）"
+        with st.container(border=True):
+            st.markdown(f"{icon} **{f['code']}** {Severity(f['severity']).label} · {where}")
+            st.text(f"{f['message']}\n依据：{f['source']}\n建议：{f['suggestion']}")
+
+
+def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
+    """The text with finding spans marked; every character of it is HTML-escaped first."""
+    from studio.compliance.highlight import highlight_html
+
+    markup = highlight_html(text, findings)
+    st.markdown(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>', unsafe_allow_html=True)
+
+
+def escape(text: str) -> str:
+    return html.escape(text)

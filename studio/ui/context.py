@@ -1,0 +1,44 @@
+"""What every page needs: the logged-in actor, a database session per action, errors shown in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlmodel import Session
+
+from studio.db.engine import session_scope
+from studio.domain.views import Actor
+from studio.errors import StudioError
+
+ACTOR_KEY = "actor"
+
+
+def current_actor() -> Actor | None:
+    data = st.session_state.get(ACTOR_KEY)
+    return Actor.model_validate(data) if data else None
+
+
+def require_actor() -> Actor:
+    """Pages are only reachable through the router, but a page never trusts that alone."""
+    actor = current_actor()
+    if actor is None:
+        st.error("请先登录。")
+        st.stop()
+    return actor
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+@contextmanager
+def action() -> Iterator[None]:
+    """Run one user action: a StudioError becomes a Chinese message, never a traceback."""
+    try:
+        yield
+    except StudioError as error:
+        st.error(error.message_zh)

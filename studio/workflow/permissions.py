@@ -1,0 +1,58 @@
+"""Who may do what, where. Every service calls these before touching data; the UI only mirrors them."""
+
+from __future__ import annotations
+
+from studio.domain.enums import Role
+from studio.domain.views import Actor
+from studio.errors import PermissionDenied
+
+# Capabilities per role. Scope (which orgs) is checked separately with `require_scope`.
+_CAPABILITIES: dict[str, frozenset[Role]] = {
+    "template.edit": frozenset({Role.HQ_EDITOR}),
+    "template.read": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
+    "variant.edit": frozenset({Role.BRANCH_LOCALISER, Role.HQ_EDITOR}),
+    "variant.read": frozenset({Role.BRANCH_LOCALISER, Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
+    "review.decide": frozenset({Role.REVIEWER}),
+    "calendar.edit": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER}),
+    "calendar.read": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN, Role.STAFF}),
+    "today.read": frozenset({Role.STAFF, Role.BRANCH_LOCALISER}),
+    "audit.read": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "rules.edit": frozenset({Role.ADMIN}),
+    "hot_topic.edit": frozenset({Role.HQ_EDITOR}),
+}
+
+_CAPABILITY_ZH: dict[str, str] = {
+    "template.edit": "编辑素材模板",
+    "template.read": "查看素材库",
+    "variant.edit": "本地化内容",
+    "variant.read": "查看本地化内容",
+    "review.decide": "审核内容",
+    "calendar.edit": "编排内容日历",
+    "calendar.read": "查看内容日历",
+    "today.read": "查看今日内容",
+    "audit.read": "查看审计日志",
+    "rules.edit": "维护合规规则",
+    "hot_topic.edit": "维护热点",
+}
+
+
+def can(actor: Actor, capability: str) -> bool:
+    return actor.role in _CAPABILITIES[capability]
+
+
+def require(actor: Actor, capability: str) -> None:
+    if not can(actor, capability):
+        raise PermissionDenied(
+            f"role {actor.role.value} may not {capability}",
+            f"您的角色（{actor.role.label}）无权{_CAPABILITY_ZH[capability]}。",
+        )
+
+
+def in_scope(actor: Actor, org_path: str) -> bool:
+    """An actor sees its own org and everything below it in the tree."""
+    return org_path.startswith(actor.org_path)
+
+
+def require_scope(actor: Actor, org_path: str) -> None:
+    if not in_scope(actor, org_path):
+        raise PermissionDenied("record belongs to an org outside your scope", "该内容不属于您所在机构，无权访问。")

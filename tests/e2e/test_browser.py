@@ -1,0 +1,57 @@
+"""Playwright in headless Debian Chromium against `streamlit run`."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.services.seed import DEMO_PASSWORD
+from studio.ui.app import _PAGES
+from tests.e2e.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, server, username):  # type: ignore[no-untyped-def]
+    page.goto(server)
+    wait_idle(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    wait_idle(page)
+
+
+def test_staff_logs_in_and_sees_todays_content(page, server):
+    _login(page, server, "staff")
+    page.get_by_role("heading", name="今日内容").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.get_by_text("章贡支行").first.is_visible()
+    # Seeded content is placed today; its text is in a copyable code block.
+    assert page.locator("[data-testid='stCode']").count() >= 1
+    page.screenshot(path=str(server_artifacts() / "staff-today.png"), full_page=True)
+
+
+def test_wrong_password_shows_the_same_chinese_message(page, server):
+    page.goto(server)
+    wait_idle(page)
+    page.get_by_label("用户名").fill("nobody")
+    page.get_by_label("密码").fill("wrong")
+    page.get_by_role("button", name="登录").click()
+    wait_idle(page)
+    assert page.get_by_text("用户名或密码错误").is_visible()
+
+
+@pytest.mark.parametrize("url_path", [spec[3] for spec in _PAGES.values()])
+def test_unauthenticated_deep_link_shows_only_login(page, server, url_path):
+    page.goto(f"{server}/{url_path}")
+    wait_idle(page)
+    assert page.get_by_role("button", name="登录").is_visible()
+    for _, title, _, _ in _PAGES.values():
+        assert page.get_by_role("heading", name=title).count() == 0
+
+
+def server_artifacts():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    out = Path(__file__).resolve().parents[2] / "data" / "e2e"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
