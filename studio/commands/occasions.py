@@ -21,7 +21,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--year", type=int, required=True, help="Gregorian year, 1901-2099")
     parser.add_argument("--province", help="short province name (e.g. 广西); adds its regional festivals")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
     parser.set_defaults(handler=run)
 
 

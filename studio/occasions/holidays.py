@@ -52,12 +52,20 @@ class HolidayData(BaseModel):
             for period in announced.periods:
                 note = f"{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d} 放假"
                 items += [
-                    Occasion(date=day, name=f"{period.name} 放假", kind="holiday", source=announced.source, note=note)
+                    Occasion(
+                        date=day,
+                        name=f"{period.name} 放假",
+                        kind="holiday",
+                        source=announced.source,
+                        note=note,
+                    )
                     for day in period.days_off()
                     if day.year == year
                 ]
                 items += [
-                    Occasion(date=day, name=f"{period.name} 调休上班", kind="workday", source=announced.source)
+                    Occasion(
+                        date=day, name=f"{period.name} 调休上班", kind="workday", source=announced.source
+                    )
                     for day in period.workdays
                     if day.year == year
                 ]

@@ -23,17 +23,30 @@ def _to_date(solar: Solar) -> dt.date:
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
+@lru_cache(maxsize=512)
+def _months(lunar_year: int) -> dict[int, tuple[dt.date, int]]:
+    """First day and length of each month of a lunar year; leap months are keyed negative, as in
+    lunar-python. One LunarYear computation per year (it is the slow part)."""
+    months: dict[int, tuple[dt.date, int]] = {}
+    for month in LunarYear.fromYear(lunar_year).getMonths():
+        if month.getYear() == lunar_year:
+            first = _to_date(Solar.fromJulianDay(month.getFirstJulianDay()))
+            months[month.getMonth()] = (first, month.getDayCount())
+    return months
+
+
 def lunar_to_date(lunar_year: int, month: int, day: int) -> dt.date | None:
-    """Gregorian date of a day of a (non-leap) lunar month; None if that month has no such day (a
-    short month has no 三十)."""
-    if day > LunarYear.fromYear(lunar_year).getMonth(month).getDayCount():
-        return None
-    return _to_date(Lunar.fromYmd(lunar_year, month, day).getSolar())
+    """Gregorian date of a day of an ordinary (non-leap) lunar month; None if that month has no such
+    day (a short month has no 三十)."""
+    first, length = _months(lunar_year)[month]
+    return first + dt.timedelta(days=day - 1) if day <= length else None
 
 
 def lunar_new_year_eve(lunar_year: int) -> dt.date:
     """除夕: the last day of the lunar year, which is 廿九 when 腊月 is a short month."""
-    return _to_date(Lunar.fromYmd(lunar_year + 1, 1, 1).getSolar()) - dt.timedelta(days=1)
+    months = _months(lunar_year)
+    first, length = months.get(-12, months[12])  # a leap 腊月 (none in 1901–2099) would end the year
+    return first + dt.timedelta(days=length - 1)
 
 
 @lru_cache(maxsize=256)

@@ -58,7 +58,11 @@ def nines_of_winter(year: int) -> list[Occasion]:
             start = winter_solstice + dt.timedelta(days=9 * index)
             if start.year == year:
                 note = "冬至起数九" if index == 0 else None
-                items.append(Occasion(date=start, end=start + dt.timedelta(days=8), name=name, kind="season", note=note))
+                items.append(
+                    Occasion(
+                        date=start, end=start + dt.timedelta(days=8), name=name, kind="season", note=note
+                    )
+                )
     return items
 
 

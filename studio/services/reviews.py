@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from studio.db.models import CalendarSlot, Org, Review, TemplateVersion, User, Variant, utcnow
+from studio.db.locking import transition
 from studio.domain.enums import Decision, ReviewState, Verdict
 from studio.domain.views import Actor, ReviewItem
 from studio.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -94,6 +95,7 @@ def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, d
         raise ValidationError("blocking findings cannot be approved",
                               "内容存在阻断级合规问题，不能通过；请驳回或退回修改。")
     now = utcnow()
+    transition(session, type(subject), subject_id, ReviewState.SUBMITTED.value, _OUTCOME[decision].value)
     subject.state = _OUTCOME[decision].value
     subject.decided_at = now
     subject.findings = findings_json(result)

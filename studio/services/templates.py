@@ -19,7 +19,8 @@ from studio.domain.enums import (
     ReviewState,
 )
 from studio.domain.views import Actor, TemplateView
-from studio.errors import Conflict, NotFound, ValidationError
+from studio.db.locking import claim
+from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, resolve_slots, sample_values
 from studio.services.checks import findings_json, run_check
@@ -152,13 +153,8 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
     template = session.get(Template, template_id)
     if template is None:
         raise NotFound(f"template {template_id} not found")
-    if template.lock_version != expected_lock_version:
-        raise Conflict(
-            f"template {template_id} was changed by someone else (version {template.lock_version})",
-            "该模板已被他人修改，请刷新后再编辑（您填写的内容已保留在下方）。",
-        )
+    template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
-    template.lock_version += 1
     version = _new_version(template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
     session.add(template)
     session.add(version)

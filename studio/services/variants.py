@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from studio.db.models import Org, Review, Template, TemplateVersion, Variant, utcnow
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.views import Actor, VariantView
-from studio.errors import Conflict, NotFound, ValidationError
+from studio.db.locking import claim
+from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, validate_values
 from studio.services.checks import findings_json, run_check
@@ -106,25 +107,20 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     """Edit in place while not approved; editing approved content makes a replacement that needs review."""
     require(actor, "variant.edit")
     variant = _load_scoped(session, actor, variant_id)
-    if variant.lock_version != expected_lock_version:
-        raise Conflict(f"variant {variant_id} was changed by someone else",
-                       "该内容已被他人修改，请刷新后再编辑（您填写的内容已保留）。")
     version = get_version(session, variant.template_version_id)
     clean, text = render_variant(version, slot_values)
     state = ReviewState(variant.state)
+    if state not in _EDITABLE_IN_PLACE and state is not ReviewState.APPROVED:
+        raise ValidationError(f"variant in state {state.value} cannot be edited",
+                              f"{state.label}的内容不能再编辑。")
+    variant.lock_version = claim(session, Variant, variant_id, expected_lock_version)
     if state in _EDITABLE_IN_PLACE:
         target = variant
-        variant.lock_version += 1
-    elif state is ReviewState.APPROVED:
+    else:
         target = Variant(org_id=variant.org_id, template_version_id=variant.template_version_id,
                          parent_variant_id=variant.parent_variant_id, replaces_id=variant.id,
                          title=variant.title, text=text, state=ReviewState.DRAFT.value, verdict="pass",
                          ruleset="", created_by=actor.user_id)
-        variant.lock_version += 1  # the approved row is now being replaced; stale editors must reload
-        session.add(variant)
-    else:
-        raise ValidationError(f"variant in state {state.value} cannot be edited",
-                              f"{state.label}的内容不能再编辑。")
     _apply(target, version, clean, text, actor, submit)
     session.add(target)
     session.flush()

@@ -29,7 +29,9 @@ def _lunardate_expected(year: int) -> dict[str, list[dt.date]]:
     for lunar_year in (year - 1, year):
         for name, (month, day) in LUNAR_FESTIVALS.items():
             expected.setdefault(name, []).append(LunarDate(lunar_year, month, day).toSolarDate())
-        expected.setdefault("除夕", []).append(LunarDate(lunar_year + 1, 1, 1).toSolarDate() - dt.timedelta(days=1))
+        expected.setdefault("除夕", []).append(
+            LunarDate(lunar_year + 1, 1, 1).toSolarDate() - dt.timedelta(days=1)
+        )
     return {name: sorted(d for d in days if d.year == year) for name, days in expected.items()}
 
 

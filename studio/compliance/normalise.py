@@ -1,0 +1,170 @@
+"""Normalise text for matching while keeping a map back to the original characters.
+
+Two steps, both chosen so a finding can always be mapped back to the ORIGINAL text:
+
+1. `fold`: one-to-one character replacements (full-width letters/digits/symbols → ASCII, traditional →
+   simplified Chinese from OpenCC's character table, A-Z → a-z, circled digits → digits). Same length,
+   so offsets do not move. Full-width Chinese punctuation (，。！) is deliberately left alone: it is a
+   clause boundary, and folding `，` to `,` (what NFKC does) buys nothing.
+2. `drop`: zero-width characters anywhere, and runs of separators (spaces, `*`, `.`, emoji …) *between
+   two word characters* (保 本, 保*本, 保.本, 保🔥本). Dropping only between word characters keeps
+   `3.5%` and line breaks intact. Each dropped run is recorded so spans map back.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
+# Separators as they look AFTER folding (so full-width ＊ is already *).
+SEPARATORS = " \t\u00a0\u3000*.·•‧∙⋅・﹒_~|/\\^+=#`'\"-…‥⋯\ufe0f"
+EMOJI_RANGES: tuple[tuple[int, int], ...] = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF))
+_WORD_CLASS = "\u3400-\u4dbf\u4e00-\u9fffa-zA-Z"
+_EMOJI_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in EMOJI_RANGES)
+_DROP_RE = re.compile(
+    f"[{ZERO_WIDTH}]+|(?<=[{_WORD_CLASS}])[{re.escape(SEPARATORS)}{ZERO_WIDTH}{_EMOJI_CLASS}]+(?=[{_WORD_CLASS}])"
+)
+# Clause and sentence boundaries used by context windows (full-width and ASCII forms).
+CLAUSE_BOUNDARIES = "。！？；，,!?;\n"
+SENTENCE_BOUNDARIES = "。！？；!?;\n"
+
+_CIRCLED = {"⓪": "0", **{chr(0x2460 + i): str(i + 1) for i in range(9)}}
+_CIRCLED.update({chr(0x2776 + i): str(i + 1) for i in range(9)})  # ❶-❾
+_CIRCLED.update({chr(0x2780 + i): str(i + 1) for i in range(9)})  # ➀-➈
+# Full-width characters worth folding: letters, digits and the symbols used in terms or as separators.
+_FULL_WIDTH = "０１２３４５６７８９＊．％＠－＿～｜＋＃／＝＾＇＂｀" + "".join(
+    chr(c) for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+)
+CHINESE_DIGITS = {"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+                  "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_OPENCC_FILES = ("TWVariantsRev.txt", "HKVariantsRev.txt", "TSCharacters.txt")
+
+
+def _opencc_dir() -> Path | None:
+    try:
+        import opencc  # opencc-python-reimplemented ships OpenCC's dictionary text files
+    except ImportError:  # pragma: no cover - dependency declared in pyproject
+        return None
+    return Path(opencc.__file__).resolve().parent / "dictionary"
+
+
+@lru_cache(maxsize=1)
+def traditional_map() -> dict[str, str]:
+    """Single traditional (and TW/HK variant) character → single simplified character.
+
+    Only one-to-one BMP entries are kept: a one-character map keeps offsets 1:1, and astral characters
+    would make the regex character class below fall back to a slow linear scan.
+    """
+    directory = _opencc_dir()
+    table: dict[str, str] = {}
+    if directory is None:
+        return table
+    for name in _OPENCC_FILES:
+        path = directory / name
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            value = values.split(" ")[0] if values else ""
+            if len(key) == 1 and len(value) == 1 and key != value and ord(key) < 0x10000 and ord(value) < 0x10000:
+                table[key] = table.get(value, value)
+    return table
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> dict[str, str]:
+    """Every one-to-one replacement `fold` applies (character → character)."""
+    table = dict(traditional_map())
+    for ch in _FULL_WIDTH:
+        table[ch] = chr(ord(ch) - 0xFEE0).lower()
+    table["\u3000"] = " "
+    for code in range(ord("A"), ord("Z") + 1):
+        table[chr(code)] = chr(code + 32)
+    table.update(_CIRCLED)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _fold_re() -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(sorted(fold_table()))) + "]")
+
+
+def fold(text: str) -> str:
+    """Apply the one-to-one character table. `len(fold(t)) == len(t)` always."""
+    table = fold_table()
+    return _fold_re().sub(lambda m: table[m.group()], text)
+
+
+def is_word_char(ch: str) -> bool:
+    return ("\u4e00" <= ch <= "\u9fff") or ("\u3400" <= ch <= "\u4dbf") or ch.isascii() and ch.isalpha()
+
+
+def is_separator(ch: str) -> bool:
+    if ch in SEPARATORS or ch in ZERO_WIDTH:
+        return True
+    code = ord(ch)
+    return any(a <= code <= b for a, b in EMOJI_RANGES)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Normalised text plus the runs dropped from it, so spans map back to the original."""
+
+    original: str
+    text: str
+    # For each dropped run: its position in `text` and the total count dropped up to and including it.
+    run_positions: tuple[int, ...] = ()
+    run_cumulative: tuple[int, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def to_original(self, index: int) -> int:
+        """Original index of the normalised character at `index`."""
+        k = bisect.bisect_right(self.run_positions, index)
+        return index + (self.run_cumulative[k - 1] if k else 0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) covering normalised [start, end); inner dropped runs are included."""
+        if end <= start:
+            position = self.to_original(start)
+            return position, position
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+def normalise(text: str) -> Normalised:
+    """Fold characters one-to-one, then drop zero-width characters and separators inside words."""
+    folded = fold(text)
+    pieces: list[str] = []
+    positions: list[int] = []
+    cumulative: list[int] = []
+    last = 0
+    removed = 0
+    kept = 0
+    for match in _DROP_RE.finditer(folded):
+        start, end = match.span()
+        pieces.append(folded[last:start])
+        kept += start - last
+        removed += end - start
+        positions.append(kept)
+        cumulative.append(removed)
+        last = end
+    if not positions:
+        return Normalised(original=text, text=folded)
+    pieces.append(folded[last:])
+    return Normalised(text, "".join(pieces), tuple(positions), tuple(cumulative))
+
+
+def normalise_key(term: str) -> str:
+    """The form a lexicon term must have to match normalised text."""
+    return normalise(term.strip()).text
+
+
+def digit_view(text: str) -> str:
+    """`text` with Chinese digit characters turned into ASCII digits (one-to-one, same length)."""
+    return text.translate(str.maketrans(CHINESE_DIGITS))
