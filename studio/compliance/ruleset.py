@@ -1,0 +1,328 @@
+"""Compile lexicon data into a `Ruleset`: one Aho-Corasick automaton holding every term, allow-context,
+cue, trigger and required phrase, plus single-character "gate" keys that tell the scanner when the text
+needs normalising (traditional/full-width characters, separators inside words) or PII recognition
+(digit runs, `@`). One pass of the automaton therefore replaces a dozen regex passes on clean text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+from pydantic import ValidationError as PydanticValidationError
+
+from studio.compliance import normalise as norm
+from studio.compliance.errors import LexiconError
+from studio.compliance.schema import ALL, Cue, LexiconData, Near, Rule
+from studio.compliance.types import CheckResult
+from studio.domain.enums import Channel, ProductType, Severity, Verdict
+
+log = logging.getLogger(__name__)
+
+# Bump when matching logic changes, so a stored `ruleset` version says which engine produced it.
+ENGINE_REVISION = "1"
+
+GATE_FOLD, GATE_SEP, GATE_DIGIT, GATE_AT, GATE_CNDIGIT = 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True, slots=True)
+class TermRef:
+    rule: int
+    term: str  # normalised key
+    label: str  # as written in the lexicon
+    products: frozenset[ProductType] | None
+    severity: Severity | None
+    near: Near | None
+
+
+# Automaton value: (gate, length, terms, allows, cues, triggers, present)
+Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[str, ...], tuple[int, ...], bool]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    index: int
+    spec: Rule
+    products: frozenset[ProductType]
+    channels: frozenset[Channel]
+    cues: tuple[tuple[str, Cue], ...]
+    patterns: tuple[re.Pattern[str], ...]
+    unless_sentence: tuple[str, ...]
+    unless_sentence_re: re.Pattern[str] | None
+    unless_before: tuple[str, ...]
+    when_any: frozenset[str]
+    when_re: re.Pattern[str] | None
+    require: tuple[tuple[str, ...], ...]
+    context: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
+
+    @property
+    def severity(self) -> Severity:
+        return self.spec.severity
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+
+@dataclass
+class _KeyRoles:
+    terms: list[TermRef] = field(default_factory=list)
+    allows: set[tuple[int, str]] = field(default_factory=set)
+    cues: set[str] = field(default_factory=set)
+    triggers: set[int] = field(default_factory=set)
+    present: bool = False
+
+
+class Ruleset:
+    """Compiled, immutable rules. Build with `build_ruleset`; check with `check_text(..., ruleset=)`."""
+
+    def __init__(self, data: LexiconData, version: str) -> None:
+        self.data = data
+        self.version = version
+        self.cues: dict[str, Cue] = dict(data.cues)
+        self.rules: tuple[CompiledRule, ...] = tuple(_compile_rule(i, r) for i, r in enumerate(data.rules))
+        self.by_code: dict[str, CompiledRule] = {r.code: r for r in self.rules}
+        self.automaton = self._build_automaton()
+        self._active: dict[tuple[ProductType, Channel], frozenset[int]] = {}
+        self.pass_result = CheckResult.model_construct(verdict=Verdict.PASS, ruleset=version, findings=())
+        self.has_pii = any(r.kind == "pii" for r in self.rules)
+
+    def __repr__(self) -> str:
+        return f"Ruleset(version={self.version!r}, rules={len(self.rules)})"
+
+    def active(self, product: ProductType, channel: Channel) -> frozenset[int]:
+        """Indices of the rules that apply to this product type and channel (cached)."""
+        key = (product, channel)
+        found = self._active.get(key)
+        if found is None:
+            found = frozenset(r.index for r in self.rules if product in r.products and channel in r.channels)
+            self._active[key] = found
+        return found
+
+    @cached_property
+    def lexicon_terms(self) -> tuple[str, ...]:
+        """Every term (normalised) of every rule: what a plain keyword scan would look for."""
+        return tuple(sorted({t.term for r in self.rules for t in _term_refs(r)}))
+
+    def _build_automaton(self) -> ahocorasick.Automaton:
+        roles: dict[str, _KeyRoles] = {}
+
+        def role(key: str) -> _KeyRoles:
+            return roles.setdefault(key, _KeyRoles())
+
+        for rule in self.rules:
+            spec = rule.spec
+            refs = _term_refs(rule)
+            for ref in refs:
+                role(ref.term).terms.append(ref)
+            _add_allows(rule, refs, role)
+            for key in spec.triggers:
+                role(_key(key, spec.code)).triggers.add(rule.index)
+            for key in rule.when_any:
+                role(key).present = True
+            for group in rule.require:
+                for key in group:
+                    role(key).present = True
+        for name, cue in self.cues.items():
+            for word in cue.words:
+                role(_key(word, f"cue list {name}")).cues.add(name)
+
+        automaton = ahocorasick.Automaton()
+        gates = _gate_keys()
+        for key, r in roles.items():
+            if len(key) == 1 and key in gates:
+                raise LexiconError(f"single-character term {key!r} collides with a normaliser character")
+            entry: Entry = (0, len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.cues)),
+                            tuple(sorted(r.triggers)), r.present)
+            for variant in _case_variants(key):
+                automaton.add_word(variant, entry)
+        for key, gate in gates.items():
+            if key not in roles:
+                automaton.add_word(key, (gate, len(key), (), frozenset(), (), (), False))
+        automaton.make_automaton()
+        log.debug("ruleset %s: %d rules, %d keys", self.version, len(self.rules), len(automaton))
+        return automaton
+
+
+def _key(text: str, where: str) -> str:
+    key = norm.normalise_key(text)
+    if not key:
+        raise LexiconError(f"{where}: empty term")
+    return key
+
+
+def _term_refs(rule: CompiledRule) -> list[TermRef]:
+    refs = []
+    for term in rule.spec.terms:
+        products = None if term.products is None else frozenset(ProductType(p) for p in term.products)
+        refs.append(TermRef(rule.index, _key(term.term, rule.code), term.term, products, term.severity,
+                            term.near or rule.spec.near))
+    return refs
+
+
+def _add_allows(rule: CompiledRule, refs: list[TermRef], role: Any) -> None:
+    by_label = {t.term: r for t, r in zip(rule.spec.terms, refs, strict=True)}
+    for term in rule.spec.terms:
+        ref = by_label[term.term]
+        for phrase in term.allow:
+            key = _key(phrase, rule.code)
+            if ref.term not in key:
+                raise LexiconError(f"{rule.code}: allow phrase {phrase!r} does not contain its term {term.term!r}")
+            role(key).allows.add((rule.index, ref.term))
+    for phrase in rule.spec.allow:  # rule-level: protects every term of the rule it contains
+        key = _key(phrase, rule.code)
+        contained = [r for r in refs if r.term in key]
+        if not contained:
+            raise LexiconError(f"{rule.code}: allow phrase {phrase!r} contains none of the rule's terms")
+        for ref in contained:
+            role(key).allows.add((rule.index, ref.term))
+
+
+def _case_variants(key: str) -> set[str]:
+    """Keys are lower case; the fast path scans un-normalised text, so add upper-case spellings."""
+    letters = [i for i, ch in enumerate(key) if ch.isascii() and ch.isalpha()]
+    if not letters:
+        return {key}
+    variants = {key, key.upper(), key.title(), key.capitalize()}
+    if len(letters) <= 4:
+        for mask in itertools.product((False, True), repeat=len(letters)):
+            chars = list(key)
+            for upper, i in zip(mask, letters, strict=True):
+                if upper:
+                    chars[i] = chars[i].upper()
+            variants.add("".join(chars))
+    return variants
+
+
+_GATES: dict[str, int] | None = None
+_GATES_LOCK = threading.Lock()
+
+
+def _gate_keys() -> dict[str, int]:
+    global _GATES
+    with _GATES_LOCK:
+        if _GATES is None:
+            gates: dict[str, int] = {}
+            for ch in norm.fold_table():
+                if not ("A" <= ch <= "Z"):  # ASCII case is handled by case variants of the keys
+                    gates[ch] = GATE_FOLD
+            for ch in norm.ZERO_WIDTH:
+                gates[ch] = GATE_FOLD
+            for ch in norm.SEPARATORS:
+                gates.setdefault(ch, GATE_SEP)
+            for start, stop in norm.EMOJI_RANGES:
+                for code in range(start, stop + 1):
+                    gates.setdefault(chr(code), GATE_SEP)
+            for digit in "0123456789":
+                gates[digit] = GATE_DIGIT
+            gates["@"] = GATE_AT
+            # Three Chinese digits in a row are rare in prose but start a spelled-out phone or ID number.
+            for triple in itertools.product(norm.CHINESE_DIGITS, repeat=3):
+                gates.setdefault("".join(triple), GATE_CNDIGIT)
+            _GATES = gates
+        return _GATES
+
+
+def _compile_rule(index: int, spec: Rule) -> CompiledRule:
+    products = set(ProductType) if ALL in spec.products else {ProductType(p) for p in spec.products}
+    products -= {ProductType(p) for p in spec.exclude_products}
+    channels = set(Channel) if ALL in spec.channels else {Channel(c) for c in spec.channels}
+    return CompiledRule(
+        index=index,
+        spec=spec,
+        products=frozenset(products),
+        channels=frozenset(channels),
+        cues=tuple((name, cue) for name, cue in ((n, None) for n in spec.cues)),  # type: ignore[misc]
+        patterns=tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns),
+        unless_sentence=tuple(norm.normalise_key(w) for w in spec.unless_sentence),
+        unless_sentence_re=re.compile(spec.unless_sentence_pattern) if spec.unless_sentence_pattern else None,
+        unless_before=tuple(norm.normalise_key(w) for w in spec.unless_before),
+        when_any=frozenset(_key(w, spec.code) for w in spec.when_any),
+        when_re=re.compile(spec.when_pattern) if spec.when_pattern else None,
+        require=tuple(tuple(_key(w, spec.code) for w in group) for group in spec.require),
+        context=tuple(norm.normalise_key(w) for w in spec.context),
+    )
+
+
+def version_of(data: LexiconData) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{ENGINE_REVISION}\n{canonical}".encode()).hexdigest()[:12]
+
+
+_BUILT: dict[str, Ruleset] = {}
+_BUILT_LOCK = threading.Lock()
+_MAX_BUILT = 8
+
+
+def build_ruleset(data: Mapping[str, Any] | LexiconData) -> Ruleset:
+    """Validate lexicon data (as `load_lexicons` returns it) and compile it; `.version` is a content hash.
+
+    Raises `LexiconError` (a `StudioError`) with a message naming the first problem.
+    """
+    try:
+        parsed = data if isinstance(data, LexiconData) else LexiconData.model_validate(dict(data))
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LexiconError(f"invalid lexicon data at {where}: {first['msg']}",
+                           f"词库数据有误（{where}）：{first['msg']}") from error
+    version = version_of(parsed)
+    with _BUILT_LOCK:
+        cached = _BUILT.get(version)
+    if cached is not None:
+        return cached
+    ruleset = Ruleset(parsed, version)
+    ruleset = _attach_cues(ruleset)
+    with _BUILT_LOCK:
+        if len(_BUILT) >= _MAX_BUILT:
+            _BUILT.pop(next(iter(_BUILT)))
+        _BUILT[version] = ruleset
+    return ruleset
+
+
+def _attach_cues(ruleset: Ruleset) -> Ruleset:
+    rules = tuple(
+        CompiledRule(**{**r.__dict__, "cues": tuple((n, ruleset.cues[n]) for n in r.spec.cues)})
+        for r in ruleset.rules
+    )
+    ruleset.rules = rules
+    ruleset.by_code = {r.code: r for r in rules}
+    return ruleset
+
+
+_DEFAULT: dict[str, Ruleset] = {}
+
+
+def default_ruleset(path: Path | str | None = None) -> Ruleset:
+    """The ruleset of the lexicon files under the library directory (built once per process)."""
+    from studio.compliance.lexicon import lexicon_dir, load_lexicons
+
+    directory = str(Path(path) if path is not None else lexicon_dir())
+    found = _DEFAULT.get(directory)
+    if found is None:
+        found = build_ruleset(load_lexicons(directory))
+        _DEFAULT[directory] = found
+    return found
+
+
+def reset_default_ruleset() -> None:
+    """Forget the cached default ruleset (after the lexicon files changed on disk)."""
+    _DEFAULT.clear()
+
+
+def ruleset_version() -> str:
+    return default_ruleset().version
