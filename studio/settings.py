@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     calendars_dir: Path = REPO_ROOT / "calendars"
     # Review SLA in hours, shown against item age in the queue.
     review_sla_hours: int = 24
+    # Product types whose content needs two approvals by two different reviewers.
+    dual_approval_products: frozenset[str] = frozenset({"wealth", "insurance"})
+    # Approved product copy must be re-approved after this many days (general content never expires so).
+    reapproval_days: dict[str, int] = {
+        "deposit": 180, "wealth": 180, "fund": 180, "insurance": 180, "loan": 180, "credit_card": 180,
+    }
 
     @field_validator("database_url")
     @classmethod

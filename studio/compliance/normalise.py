@@ -7,7 +7,7 @@ Two steps, both chosen so a finding can always be mapped back to the ORIGINAL te
    so offsets do not move. Full-width Chinese punctuation (，。！) is deliberately left alone: it is a
    clause boundary, and folding `，` to `,` (what NFKC does) buys nothing.
 2. `drop`: zero-width characters anywhere, and runs of separators (spaces, `*`, `.`, emoji …) *between
-   two word characters* (保 本, 保*本, 保.本, 保🔥本). Dropping only between word characters keeps
+   two Chinese characters* (保 本, 保*本, 保.本, 保🔥本). Dropping only between word characters keeps
    `3.5%` and line breaks intact. Each dropped run is recorded so spans map back.
 """
 
@@ -23,7 +23,9 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff
 # Separators as they look AFTER folding (so full-width ＊ is already *).
 SEPARATORS = " \t\u00a0\u3000*.·•‧∙⋅・﹒_~|/\\^+=#`'\"-…‥⋯\ufe0f"
 EMOJI_RANGES: tuple[tuple[int, int], ...] = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF))
-_WORD_CLASS = "\u3400-\u4dbf\u4e00-\u9fffa-zA-Z"
+# Only separators between two Chinese characters are dropped: ASCII words, e-mail addresses, URLs and
+# decimals (3.5%) keep their dots and spaces.
+_WORD_CLASS = "\u3400-\u4dbf\u4e00-\u9fff"
 _EMOJI_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in EMOJI_RANGES)
 _DROP_RE = re.compile(
     f"[{ZERO_WIDTH}]+|(?<=[{_WORD_CLASS}])[{re.escape(SEPARATORS)}{ZERO_WIDTH}{_EMOJI_CLASS}]+(?=[{_WORD_CLASS}])"
@@ -100,7 +102,8 @@ def fold(text: str) -> str:
 
 
 def is_word_char(ch: str) -> bool:
-    return ("\u4e00" <= ch <= "\u9fff") or ("\u3400" <= ch <= "\u4dbf") or ch.isascii() and ch.isalpha()
+    """A character between which separators are dropped (a Chinese character)."""
+    return ("\u4e00" <= ch <= "\u9fff") or ("\u3400" <= ch <= "\u4dbf")
 
 
 def is_separator(ch: str) -> bool:

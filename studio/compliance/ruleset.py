@@ -23,7 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from studio.compliance import normalise as norm
 from studio.compliance.errors import LexiconError
-from studio.compliance.schema import ALL, Cue, LexiconData, Near, Rule
+from studio.compliance.schema import ALL, Cue, LexiconData, Rule
 from studio.compliance.types import CheckResult
 from studio.domain.enums import Channel, ProductType, Severity, Verdict
 
@@ -42,11 +42,14 @@ class TermRef:
     label: str  # as written in the lexicon
     products: frozenset[ProductType] | None
     severity: Severity | None
-    near: Near | None
+    near_any: tuple[str, ...] = ()
+    near_none: tuple[str, ...] = ()
+    near_window: int = 0
 
 
-# Automaton value: (gate, length, terms, allows, cues, triggers, present)
-Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[str, ...], tuple[int, ...], bool]
+# Automaton value: (gate, length, terms, allows, cues, triggers, present_key). A tuple, not an object:
+# the scanner reads it once per hit on the hot path.
+Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[str, ...], tuple[int, ...], str]
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,9 @@ class Ruleset:
         self.data = data
         self.version = version
         self.cues: dict[str, Cue] = dict(data.cues)
-        self.rules: tuple[CompiledRule, ...] = tuple(_compile_rule(i, r) for i, r in enumerate(data.rules))
+        self.rules: tuple[CompiledRule, ...] = tuple(
+            _compile_rule(i, r, self.cues) for i, r in enumerate(data.rules)
+        )
         self.by_code: dict[str, CompiledRule] = {r.code: r for r in self.rules}
         self.automaton = self._build_automaton()
         self._active: dict[tuple[ProductType, Channel], frozenset[int]] = {}
@@ -147,12 +152,12 @@ class Ruleset:
             if len(key) == 1 and key in gates:
                 raise LexiconError(f"single-character term {key!r} collides with a normaliser character")
             entry: Entry = (0, len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.cues)),
-                            tuple(sorted(r.triggers)), r.present)
+                            tuple(sorted(r.triggers)), key if r.present else "")
             for variant in _case_variants(key):
                 automaton.add_word(variant, entry)
         for key, gate in gates.items():
             if key not in roles:
-                automaton.add_word(key, (gate, len(key), (), frozenset(), (), (), False))
+                automaton.add_word(key, (gate, len(key), (), frozenset(), (), (), ""))
         automaton.make_automaton()
         log.debug("ruleset %s: %d rules, %d keys", self.version, len(self.rules), len(automaton))
         return automaton
@@ -169,12 +174,19 @@ def _term_refs(rule: CompiledRule) -> list[TermRef]:
     refs = []
     for term in rule.spec.terms:
         products = None if term.products is None else frozenset(ProductType(p) for p in term.products)
-        refs.append(TermRef(rule.index, _key(term.term, rule.code), term.term, products, term.severity,
-                            term.near or rule.spec.near))
+        near = term.near or rule.spec.near
+        refs.append(TermRef(
+            rule.index, _key(term.term, rule.code), term.term, products, term.severity,
+            near_any=tuple(norm.normalise_key(w) for w in near.any) if near else (),
+            near_none=tuple(norm.normalise_key(w) for w in near.none) if near else (),
+            near_window=near.window if near else 0,
+        ))
     return refs
 
 
 def _add_allows(rule: CompiledRule, refs: list[TermRef], role: Any) -> None:
+    if rule.kind != "match":  # a pii rule's `allow` lists permitted values, not automaton phrases
+        return
     by_label = {t.term: r for t, r in zip(rule.spec.terms, refs, strict=True)}
     for term in rule.spec.terms:
         ref = by_label[term.term]
@@ -237,7 +249,7 @@ def _gate_keys() -> dict[str, int]:
         return _GATES
 
 
-def _compile_rule(index: int, spec: Rule) -> CompiledRule:
+def _compile_rule(index: int, spec: Rule, cues: Mapping[str, Cue]) -> CompiledRule:
     products = set(ProductType) if ALL in spec.products else {ProductType(p) for p in spec.products}
     products -= {ProductType(p) for p in spec.exclude_products}
     channels = set(Channel) if ALL in spec.channels else {Channel(c) for c in spec.channels}
@@ -246,7 +258,7 @@ def _compile_rule(index: int, spec: Rule) -> CompiledRule:
         spec=spec,
         products=frozenset(products),
         channels=frozenset(channels),
-        cues=tuple((name, cue) for name, cue in ((n, None) for n in spec.cues)),  # type: ignore[misc]
+        cues=tuple((name, cues[name]) for name in spec.cues),
         patterns=tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns),
         unless_sentence=tuple(norm.normalise_key(w) for w in spec.unless_sentence),
         unless_sentence_re=re.compile(spec.unless_sentence_pattern) if spec.unless_sentence_pattern else None,
@@ -286,21 +298,10 @@ def build_ruleset(data: Mapping[str, Any] | LexiconData) -> Ruleset:
     if cached is not None:
         return cached
     ruleset = Ruleset(parsed, version)
-    ruleset = _attach_cues(ruleset)
     with _BUILT_LOCK:
         if len(_BUILT) >= _MAX_BUILT:
             _BUILT.pop(next(iter(_BUILT)))
         _BUILT[version] = ruleset
-    return ruleset
-
-
-def _attach_cues(ruleset: Ruleset) -> Ruleset:
-    rules = tuple(
-        CompiledRule(**{**r.__dict__, "cues": tuple((n, ruleset.cues[n]) for n in r.spec.cues)})
-        for r in ruleset.rules
-    )
-    ruleset.rules = rules
-    ruleset.by_code = {r.code: r for r in rules}
     return ruleset
 
 

@@ -122,7 +122,9 @@ class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subject_type: str = Field(max_length=30)  # template_version | variant
     subject_id: int
-    reviewer_id: int = Field(foreign_key="app_user.id")
+    # A person decided, or an auto-approval policy did (then reviewer_id is None and policy_id says which).
+    reviewer_id: int | None = Field(default=None, foreign_key="app_user.id")
+    policy_id: int | None = Field(default=None, foreign_key="review_policy.id")
     decision: str = Field(max_length=30)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
     findings_snapshot: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -172,3 +174,73 @@ class AuditEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class ReviewPolicy(SQLModel, table=True):
+    """Per-template auto-approval: variants that only fill slots and pass the check need no reviewer."""
+
+    __tablename__ = "review_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="template.id", unique=True)
+    enabled: bool = True
+    set_by: int = Field(foreign_key="app_user.id")
+    set_at: datetime = Field(default_factory=utcnow)
+    lock_version: int = 1
+
+
+class Comment(SQLModel, table=True):
+    """The discussion thread on one review item."""
+
+    __tablename__ = "review_comment"
+    __table_args__ = (Index("ix_comment_subject", "subject_type", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_type: str = Field(max_length=30)
+    subject_id: int
+    author_id: int = Field(foreign_key="app_user.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class HotTopic(SQLModel, table=True):
+    """A current event HQ entered, valid for a window; it and content tied to it expire on time."""
+
+    __tablename__ = "hot_topic"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    start: date
+    end: date
+    region: str | None = Field(default=None, max_length=20)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RulesetVersion(SQLModel, table=True):
+    """An edited set of compliance lexicons; the newest active one is what every check uses."""
+
+    __tablename__ = "ruleset_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=80, unique=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=200)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarPublication(SQLModel, table=True):
+    """A published (frozen) month of one org's calendar; later changes are recorded as new versions."""
+
+    __tablename__ = "calendar_publication"
+    __table_args__ = (UniqueConstraint("org_id", "month", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    month: str = Field(max_length=7)  # YYYY-MM
+    version: int
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=200)
+    published_by: int = Field(foreign_key="app_user.id")
+    published_at: datetime = Field(default_factory=utcnow)

@@ -90,15 +90,23 @@ class ReviewItem(_View):
     subject_id: int
     title: str
     org_name: str
+    org_id: int | None
     text: str
     parent_text: str | None
+    diff: list[tuple[str, str]]
     channel: str
     product_type: str
     verdict: str
     findings: list[dict[str, Any]]
+    max_severity: str
     submitted_by_name: str
     submitted_at: datetime | None
+    age_hours: float
+    overdue: bool
     lock_version: int
+    approvals: int
+    required_approvals: int
+    approved_by: list[str]
 
 
 class SlotPlacement(_View):

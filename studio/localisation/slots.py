@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,13 +31,18 @@ class SlotSpec(BaseModel):
     sample: str = ""
     required: bool = True
     help: str = ""
+    # An editable region: free text HQ pre-wrote (`default`) that a branch may rewrite within max_length.
+    editable_region: bool = False
+    default: str = ""
+    # Who fills it: a bank-level slot set by a bank's variant is inherited, locked, by its branches.
+    level: Literal["bank", "branch"] = "branch"
 
 
 # Slots every template may use without declaring them: what a branch localises most often.
 STANDARD_SLOTS: dict[str, SlotSpec] = {
     spec.name: spec
     for spec in (
-        SlotSpec(name="bank_name", label="机构名称", sample="赣州农商银行", max_length=30),
+        SlotSpec(name="bank_name", label="机构名称", sample="赣州农商银行", max_length=30, level="bank"),
         SlotSpec(name="branch_name", label="网点名称", sample="章贡支行", max_length=30),
         SlotSpec(name="city", label="城市", sample="赣州", max_length=20),
         SlotSpec(name="staff_name", label="客户经理姓名", sample="小李", max_length=12),
@@ -126,4 +131,9 @@ def validate_values(specs: list[SlotSpec], values: dict[str, Any]) -> dict[str, 
 
 
 def sample_values(specs: list[SlotSpec]) -> dict[str, str]:
-    return {spec.name: spec.sample or spec.label for spec in specs}
+    return {spec.name: spec.default or spec.sample or spec.label for spec in specs}
+
+
+def only_plain_slots_changed(specs: list[SlotSpec], values: dict[str, str]) -> bool:
+    """True when every editable region still holds HQ's text: the variant differs only in slot values."""
+    return all(values.get(spec.name, "") == spec.default for spec in specs if spec.editable_region)

@@ -1,4 +1,4 @@
-"""本地化: pick an approved template, fill its slots, preview, submit for review."""
+"""本地化: pick an approved template, fill its slots, preview, submit; follow review threads."""
 
 from __future__ import annotations
 
@@ -7,17 +7,44 @@ import streamlit as st
 from studio.domain.enums import Channel, ReviewState
 from studio.services import reviews
 from studio.services.templates import get_version, list_templates
-from studio.services.variants import list_variants, localise, render_variant, update_variant
+from studio.services.variants import (
+    list_variants,
+    localisation_form,
+    localise,
+    render_variant,
+    update_variant,
+)
 from studio.ui.components import findings_list, verdict_badge
 from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
 st.title("本地化")
-st.caption(f"为 {actor.org_name} 改编总行模板：只需填写插槽，其余文字由总行锁定。")
+st.caption(f"为 {actor.org_name} 改编总行模板：只能填写插槽和可编辑段落，其余文字由总行锁定。")
 
 with db() as session:
     templates = list_templates(session, actor, approved_only=True)
     mine = list_variants(session, actor)
+
+
+def _slot_inputs(slots: list[dict], values: dict, locked: set[str], prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for slot in slots:
+        name = slot["name"]
+        label = slot["label"] + ("" if slot.get("required", True) else "（选填）")
+        value = str(values.get(name, slot.get("default", "")) or "")
+        key = f"{prefix}-{name}"
+        if name in locked:
+            st.text_input(f"{label}（上级机构统一设置）", value=value, disabled=True, key=key)
+            out[name] = value
+        elif slot.get("type") == "choice":
+            choices = list(slot.get("choices") or [])
+            out[name] = st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, key=key)
+        elif slot.get("editable_region"):
+            out[name] = st.text_area(f"{label}（可编辑段落，最多 {slot.get('max_length')} 字）", value=value, key=key)
+        else:
+            out[name] = st.text_input(label, value=value, key=key)
+    return out
+
 
 new_tab, mine_tab = st.tabs(["新建本地化", "我的内容"])
 with new_tab:
@@ -25,18 +52,16 @@ with new_tab:
         st.info("暂无已审核通过的模板。")
     else:
         by_id = {t.version_id: t for t in templates}
-        version_id = st.selectbox("选择模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{Channel(by_id[i].channel).label}）")
+        version_id = st.selectbox(
+            "选择模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{Channel(by_id[i].channel).label}）")
         template = by_id[version_id]
+        with action(), db() as session:
+            form = localisation_form(session, actor, version_id)
+        if form["parent_org"]:
+            st.info(f"已继承 {form['parent_org']} 的本地化内容，可在其基础上继续修改。")
         st.text(template.body)
         with st.form(f"localise-{version_id}"):
-            values = {}
-            for slot in template.slots:
-                label = slot["label"] + ("" if slot.get("required", True) else "（选填）")
-                if slot.get("type") == "choice":
-                    values[slot["name"]] = st.selectbox(label, slot.get("choices") or [], key=f"slot-{slot['name']}")
-                else:
-                    values[slot["name"]] = st.text_input(label, max_chars=int(slot.get("max_length", 40)) * 2,
-                                                         key=f"slot-{slot['name']}")
+            values = _slot_inputs(template.slots, form["inherited"], form["locked"], f"slot-{version_id}")
             c = st.columns(2)
             preview = c[0].form_submit_button("预览")
             submit = c[1].form_submit_button("提交审核", type="primary")
@@ -48,7 +73,8 @@ with new_tab:
         if submit:
             with action(), db() as session:
                 view = localise(session, actor, version_id, values)
-                st.success(f"已提交审核（编号 {view.id}）。")
+                auto = "（已按自动通过策略通过）" if view.state == ReviewState.APPROVED else ""
+                st.success(f"已提交审核（编号 {view.id}）{auto}。")
                 verdict_badge(view.verdict)
                 findings_list(view.findings)
 
@@ -62,15 +88,17 @@ with mine_tab:
             findings_list(v.findings)
             if v.last_comment:
                 st.warning(f"审核意见：{v.last_comment}")
-            with db() as session:
-                for h in reviews.history(session, actor, "variant", v.id):
-                    st.caption(f"{h['at']} {h['reviewer']} {h['decision']}：{h['comment']}")
+            with action(), db() as session:
+                for entry in reviews.thread(session, actor, "variant", v.id):
+                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{entry['text']}")
             if v.state in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT,
-                           ReviewState.APPROVED):
+                           ReviewState.APPROVED) and v.org_id == actor.org_id:
                 with st.form(f"edit-variant-{v.id}"):
-                    edited = {name: st.text_input(name, value=str(value), key=f"v{v.id}-{name}")
-                              for name, value in v.slot_values.items()}
-                    if st.form_submit_button("修改并重新提交"):
+                    with db() as session:
+                        version = get_version(session, v.template_version_id)
+                    edited = _slot_inputs(version.slots, v.slot_values, set(), f"v{v.id}")
+                    hint = "修改后生成新版本，原版本在新版本通过前继续使用" if v.state == ReviewState.APPROVED else ""
+                    if st.form_submit_button("修改并重新提交", help=hint or None):
                         with action(), db() as session:
                             update_variant(session, actor, v.id, edited, expected_lock_version=v.lock_version)
                             st.success("已重新提交审核。")

@@ -1,47 +1,95 @@
-"""审核: the reviewer's queue; approve, request changes or reject with a reason."""
+"""审核: the reviewer's queue with filters, diff against the approved parent, batch approval, threads."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from studio.domain.enums import Channel, Decision, ProductType, Verdict
+from studio.domain.enums import Channel, Decision, ProductType, Severity, Verdict
 from studio.services import reviews
-from studio.ui.components import findings_list, highlighted, verdict_badge
+from studio.services.orgs import visible_orgs
+from studio.settings import get_settings
+from studio.ui.components import diff_view, findings_list, highlighted, verdict_badge
 from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
 st.title("审核")
+if flash := st.session_state.pop("review_flash", None):
+    st.success(flash)
+
+with db() as session:
+    orgs = visible_orgs(session, actor)
+c = st.columns(4)
+org_labels = {0: "全部机构", **{o.id: o.name for o in orgs}}
+org_id = c[0].selectbox("机构", list(org_labels), format_func=lambda i: org_labels[i], key="f-org")
+product = c[1].selectbox("产品类型", ["", *ProductType], format_func=lambda v: v.label if v else "全部",
+                         key="f-product")
+severity = c[2].selectbox("最低风险级别", ["", *Severity], format_func=lambda v: v.label if v else "全部",
+                          key="f-severity")
+min_age = c[3].number_input("等待超过（小时）", min_value=0, value=0, step=1, key="f-age")
 
 with action(), db() as session:
-    queue = reviews.queue(session, actor)
-    st.caption(f"待审核 {len(queue)} 条")
+    queue = reviews.queue(session, actor, org_id=org_id or None, product_type=product or None,
+                          min_severity=severity or None, min_age_hours=float(min_age) if min_age else None)
+    sla = get_settings().review_sla_hours
+    overdue = sum(1 for i in queue if i.overdue)
+    st.caption(f"待审核 {len(queue)} 条 · 超过 {sla} 小时时限 {overdue} 条")
     if not queue:
         st.info("审核队列为空。")
+
+    clean = [i for i in queue if i.verdict == Verdict.PASS.value]
+    if clean:
+        with st.form("batch"):
+            st.markdown("**批量通过无合规提示的内容**")
+            picked = [(i.subject_type, i.subject_id) for i in clean
+                      if st.checkbox(f"{i.title} · {i.org_name}", key=f"pick-{i.subject_type}-{i.subject_id}")]
+            if st.form_submit_button("批量通过所选"):
+                done, problems = reviews.batch_approve(session, actor, picked)
+                for problem in problems:
+                    st.warning(problem)
+                st.session_state["review_flash"] = f"已批量处理 {done} 条。"
+                if not problems:
+                    st.rerun()
+
     for item in queue:
         key = f"{item.subject_type}-{item.subject_id}"
         kind = "总行模板" if item.subject_type == "template_version" else "本地化内容"
+        late = " · ⏰超时" if item.overdue else ""
         label = (f"{kind} · {item.title} · {item.org_name} · {Channel(item.channel).label} · "
-                 f"{ProductType(item.product_type).label} · 合规：{Verdict(item.verdict).label}")
+                 f"{ProductType(item.product_type).label} · 合规：{Verdict(item.verdict).label}"
+                 f" · 等待 {item.age_hours:.0f} 小时{late}")
         with st.expander(label):
-            st.caption(f"提交人：{item.submitted_by_name}")
-            highlighted(item.text, item.findings)
-            verdict_badge(item.verdict)
-            findings_list(item.findings)
+            st.caption(f"提交人：{item.submitted_by_name}"
+                       + (f" · 需双人审批（已 {item.approvals}/{item.required_approvals}："
+                          f"{'、'.join(item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
+            left, right = st.columns(2)
+            with left:
+                st.markdown("**内容（标出合规命中）**")
+                highlighted(item.text, item.findings)
+                verdict_badge(item.verdict)
+                findings_list(item.findings)
+            with right:
+                st.markdown("**与已审核版本的差异**" if item.parent_text is not None else "**首次提交**")
+                if item.parent_text is not None:
+                    diff_view(item.parent_text, item.text)
+                for entry in reviews.thread(session, actor, item.subject_type, item.subject_id):
+                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{entry['text']}")
             comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
-            c = st.columns(3)
-            if c[0].button("通过", key=f"approve-{key}", type="primary"):
+            b = st.columns(4)
+            decision = None
+            if b[0].button("通过", key=f"approve-{key}", type="primary"):
                 decision = Decision.APPROVE
-            elif c[1].button("退回修改", key=f"changes-{key}"):
+            if b[1].button("退回修改", key=f"changes-{key}"):
                 decision = Decision.REQUEST_CHANGES
-            elif c[2].button("驳回", key=f"reject-{key}"):
+            if b[2].button("驳回", key=f"reject-{key}"):
                 decision = Decision.REJECT
-            else:
-                decision = None
+            if b[3].button("仅评论", key=f"note-{key}"):
+                with action():
+                    reviews.add_comment(session, actor, item.subject_type, item.subject_id, comment)
+                    st.session_state["review_flash"] = "评论已添加。"
+                    st.rerun()
             if decision is not None:
                 with action():
-                    reviews.decide(session, actor, item.subject_type, item.subject_id, decision, comment)
-                    st.session_state["review_flash"] = f"已{decision.label}：{item.title}"
+                    state = reviews.decide(session, actor, item.subject_type, item.subject_id, decision, comment)
+                    note = "（第一位审批人，等待第二位审核员）" if state == "submitted" else ""
+                    st.session_state["review_flash"] = f"已{decision.label}：{item.title}{note}"
                     st.rerun()
-
-if flash := st.session_state.pop("review_flash", None):
-    st.success(flash)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
+from studio.db.locking import claim
 from studio.db.models import Template, TemplateVersion, utcnow
 from studio.domain.enums import (
     Channel,
@@ -19,7 +20,6 @@ from studio.domain.enums import (
     ReviewState,
 )
 from studio.domain.views import Actor, TemplateView
-from studio.db.locking import claim
 from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, resolve_slots, sample_values

@@ -6,14 +6,16 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from studio.db.locking import claim
 from studio.db.models import Org, Review, Template, TemplateVersion, Variant, utcnow
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.views import Actor, VariantView
-from studio.db.locking import claim
 from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
-from studio.localisation.slots import SlotSpec, validate_values
+from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
 from studio.services.checks import findings_json, run_check
+from studio.services.orgs import ancestors
+from studio.services.reviews import auto_approve_if_allowed
 from studio.services.templates import get_version
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -23,9 +25,15 @@ _EDITABLE_IN_PLACE = {ReviewState.DRAFT, ReviewState.SUBMITTED, ReviewState.CHAN
                       ReviewState.REJECTED}
 
 
+def slot_specs(version: TemplateVersion) -> list[SlotSpec]:
+    return [SlotSpec.model_validate(s) for s in version.slots]
+
+
 def render_variant(version: TemplateVersion, slot_values: dict[str, Any]) -> tuple[dict[str, str], str]:
-    specs = [SlotSpec.model_validate(s) for s in version.slots]
-    clean = validate_values(specs, slot_values)
+    specs = slot_specs(version)
+    filled = {spec.name: spec.default for spec in specs if spec.editable_region}
+    filled.update({k: v for k, v in slot_values.items() if v not in (None, "") or k not in filled})
+    clean = validate_values(specs, filled)
     text = jinja.render(version.body, clean)
     channel = Channel(version.channel)
     if len(text) > channel.max_length:
@@ -68,9 +76,53 @@ def _apply(variant: Variant, version: TemplateVersion, clean: dict[str, str], te
     variant.submitted_at = now if submit else None
 
 
+def inherited_parent(session: Session, org: Org, version_id: int) -> Variant | None:
+    """The nearest parent org's approved variant of this template version (bank → branch inheritance)."""
+    for ancestor in ancestors(session, org)[1:]:
+        parent = session.exec(select(Variant).where(
+            Variant.org_id == ancestor.id, Variant.template_version_id == version_id,
+            Variant.state == ReviewState.APPROVED.value,
+        ).order_by(Variant.id.desc())).first()  # type: ignore[union-attr]
+        if parent is not None:
+            return parent
+    return None
+
+
+def _merge_inherited(specs: list[SlotSpec], parent: Variant | None, values: dict[str, Any]) -> dict[str, Any]:
+    """Start from the parent's values; bank-level slots the parent set are locked for the branch."""
+    if parent is None:
+        return dict(values)
+    merged = {**parent.slot_values, **{k: v for k, v in values.items() if v not in (None, "")}}
+    for spec in specs:
+        inherited = parent.slot_values.get(spec.name)
+        if spec.level == "bank" and inherited and merged.get(spec.name) != inherited:
+            raise ValidationError(f"slot {spec.name} is set by the parent org",
+                                  f"“{spec.label}”由上级机构统一设置，不能修改。")
+    return merged
+
+
+def localisation_form(session: Session, actor: Actor, template_version_id: int) -> dict[str, Any]:
+    """What the localise page shows: slots, values inherited from the parent org, and which are locked."""
+    require(actor, "variant.edit")
+    version = get_version(session, template_version_id)
+    org = session.get(Org, actor.org_id)
+    assert org is not None
+    parent = inherited_parent(session, org, template_version_id)
+    inherited = parent.slot_values if parent else {}
+    locked = {s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name)}
+    return {"inherited": inherited, "locked": locked, "parent_org": _org_name(session, parent)}
+
+
+def _org_name(session: Session, variant: Variant | None) -> str | None:
+    if variant is None:
+        return None
+    org = session.get(Org, variant.org_id)
+    return org.name if org else None
+
+
 def localise(session: Session, actor: Actor, template_version_id: int, slot_values: dict[str, Any], *,
              submit: bool = True) -> VariantView:
-    """Create the actor's org's variant of an approved template version."""
+    """Create the actor's org's variant of an approved template version (inheriting its bank's values)."""
     require(actor, "variant.edit")
     version = get_version(session, template_version_id)
     if version.state != ReviewState.APPROVED.value:
@@ -79,15 +131,18 @@ def localise(session: Session, actor: Actor, template_version_id: int, slot_valu
     assert org is not None
     if version.region and org.province and version.region != org.province:
         raise ValidationError(f"template is for {version.region}", f"该模板仅适用于{version.region}地区。")
-    clean, text = render_variant(version, slot_values)
+    parent = inherited_parent(session, org, template_version_id)
+    clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
     variant = Variant(org_id=actor.org_id, template_version_id=version.id or 0, title=version.title,
-                      text=text, state=ReviewState.DRAFT.value, verdict="pass", ruleset="",
-                      created_by=actor.user_id)
+                      parent_variant_id=parent.id if parent else None, text=text, state=ReviewState.DRAFT.value,
+                      verdict="pass", ruleset="", created_by=actor.user_id)
     _apply(variant, version, clean, text, actor, submit)
     session.add(variant)
     session.flush()
     audit.append(session, actor, "variant.create", f"variant:{variant.id}",
                  {"template_version": version.id, "state": variant.state, "verdict": variant.verdict})
+    if submit:
+        auto_approve_if_allowed(session, variant, version, only_plain_slots_changed(slot_specs(version), clean))
     session.commit()
     return to_view(session, variant)
 
@@ -108,7 +163,8 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     require(actor, "variant.edit")
     variant = _load_scoped(session, actor, variant_id)
     version = get_version(session, variant.template_version_id)
-    clean, text = render_variant(version, slot_values)
+    parent = session.get(Variant, variant.parent_variant_id) if variant.parent_variant_id else None
+    clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
     state = ReviewState(variant.state)
     if state not in _EDITABLE_IN_PLACE and state is not ReviewState.APPROVED:
         raise ValidationError(f"variant in state {state.value} cannot be edited",
@@ -126,6 +182,8 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     session.flush()
     audit.append(session, actor, "variant.update", f"variant:{target.id}",
                  {"replaces": target.replaces_id, "state": target.state, "verdict": target.verdict})
+    if submit:
+        auto_approve_if_allowed(session, target, version, only_plain_slots_changed(slot_specs(version), clean))
     session.commit()
     return to_view(session, target)
 

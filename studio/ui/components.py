@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
@@ -47,5 +46,13 @@ def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
     st.markdown(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>', unsafe_allow_html=True)
 
 
-def escape(text: str) -> str:
-    return html.escape(text)
+_DIFF_CSS = ("<style>.studio-diff{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
+             "padding:.6rem .8rem}.studio-diff ins{background:#d3f9d8;text-decoration:none}"
+             ".studio-diff del{background:#ffe3e3}</style>")
+
+
+def diff_view(parent: str, text: str) -> None:
+    """Changed spans against the approved parent: insertions green, deletions struck red (escaped)."""
+    from studio.localisation.diff import diff_html
+
+    st.markdown(_DIFF_CSS + f'<div class="studio-diff">{diff_html(parent, text)}</div>', unsafe_allow_html=True)

@@ -85,8 +85,8 @@ def test_matches_reference(calendar_reference: dict[str, Any], year: str) -> Non
 
 def test_every_year_agrees_with_chinesecalendar() -> None:
     data = load_holidays()
-    assert set(data.years) == set(range(2004, 2027))
-    for year in range(2004, 2027):
+    assert set(range(2004, 2027)) <= set(data.years)
+    for year in range(2004, 2027):  # the years chinesecalendar 1.11 covers
         items = data.occasions(year)
         off = {o.date for o in items if o.kind == "holiday"}
         # The YAML adds the weekend days inside a period, which chinesecalendar sometimes leaves out.

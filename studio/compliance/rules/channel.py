@@ -1,0 +1,18 @@
+"""Channel limits: text longer than the channel carries (朋友圈 2000, 海报 300 …)."""
+
+from __future__ import annotations
+
+from studio.compliance.rules.base import Hit
+from studio.compliance.ruleset import Ruleset
+from studio.domain.enums import Channel
+
+
+def collect(ruleset: Ruleset, original: str, active: frozenset[int], channel: Channel, out: list[Hit]) -> None:
+    limit = channel.max_length
+    if len(original) <= limit:
+        return
+    for index in sorted(active):
+        rule = ruleset.rules[index]
+        if rule.kind == "length":
+            why = f"{channel.label}文案上限 {limit} 字，本文 {len(original)} 字，超出部分已标出"
+            out.append(Hit(index, limit, len(original), rule.severity, why, original=True))

@@ -1,0 +1,29 @@
+"""Elements a product's copy must carry (risk warnings, 年化利率, disclaimers): findings without a span."""
+
+from __future__ import annotations
+
+from studio.compliance.rules.base import Hit
+from studio.compliance.ruleset import Ruleset
+from studio.compliance.scan import Scan
+
+
+def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit]) -> None:
+    for index in sorted(active):
+        rule = ruleset.rules[index]
+        if rule.kind != "required":
+            continue
+        reason = ""
+        if rule.when_any:
+            seen = sorted(rule.when_any & found.present)
+            if not seen:
+                continue
+            reason = f"文案提到“{seen[0]}”，"
+        if rule.when_re is not None:
+            match = rule.when_re.search(found.norm.text)
+            if match is None:
+                continue
+            reason += f"文案含“{match.group()}”，"
+        missing = [group for group in rule.require if not any(key in found.present for key in group)]
+        if missing:
+            wanted = "、".join("/".join(group) for group in missing)
+            out.append(Hit(index, None, None, rule.severity, f"{reason}但缺少必备表述：{wanted}"))

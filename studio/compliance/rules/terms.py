@@ -1,0 +1,35 @@
+"""Lexicon terms found by the automaton, filtered by allow-phrases, cues, nearby words and product."""
+
+from __future__ import annotations
+
+from studio.compliance.rules.base import Hit, cued
+from studio.compliance.ruleset import Ruleset
+from studio.compliance.scan import Scan
+from studio.domain.enums import ProductType
+
+
+def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], product: ProductType, out: list[Hit]) -> None:
+    text = found.norm.text
+    for start, end, refs in found.terms:
+        for ref in refs:
+            if ref.rule not in active or (ref.products is not None and product not in ref.products):
+                continue
+            key = (ref.rule, ref.term)
+            if any(a <= start and end <= b and key in protected for a, b, protected in found.allows):
+                continue
+            rule = ruleset.rules[ref.rule]
+            if rule.cues and cued(text, start, end, rule.cues, found.cues):
+                continue
+            why = f"命中词条“{ref.label}”"
+            if ref.near_window:
+                around = text[max(0, start - ref.near_window) : end + ref.near_window]
+                if ref.near_any:
+                    near = next((w for w in ref.near_any if w in around), None)
+                    if near is None:
+                        continue
+                    why += f"，附近出现“{near}”"
+                if ref.near_none and any(w in around for w in ref.near_none):
+                    continue
+            if found.norm.changed and found.norm.original[slice(*found.norm.span(start, end))] != ref.term:
+                why += "（原文经全半角/繁简/大小写/分隔符规范化后匹配）"
+            out.append(Hit(ref.rule, start, end, ref.severity or rule.severity, why))
