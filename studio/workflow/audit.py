@@ -91,3 +91,18 @@ def count(session: Session) -> int:
 
 def at_iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
+
+
+def export_csv(session: Session, actor: Actor, *, action_filter: str = "") -> str:
+    """The log as CSV (formula-escaped); the export itself is recorded in the log."""
+    from studio.exports.spreadsheet import to_csv
+
+    rows = [
+        (e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.subject,
+         json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+        for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))  # type: ignore[arg-type]
+        if not action_filter or action_filter in e.action
+    ]
+    append(session, actor, "audit.export", "audit", {"rows": len(rows), "filter": action_filter[:40]})
+    session.commit()
+    return to_csv(("seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"), rows)

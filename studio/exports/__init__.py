@@ -1,0 +1,1 @@
+"""File exports shared by the audit log and the calendars."""
