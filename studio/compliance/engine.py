@@ -6,6 +6,7 @@ import logging
 
 from studio.compliance import pii
 from studio.compliance.errors import TextTooLong
+from studio.compliance.normalise import Normalised
 from studio.compliance.rules import channel as channel_rules
 from studio.compliance.rules import patterns, required, terms
 from studio.compliance.rules.base import Hit
@@ -13,7 +14,7 @@ from studio.compliance.ruleset import Ruleset, default_ruleset
 from studio.compliance.ruleset import ruleset_version as ruleset_version
 from studio.compliance.scan import scan
 from studio.compliance.types import CheckResult, Finding, verdict_of
-from studio.domain.enums import Channel, ProductType
+from studio.domain.enums import Channel, ProductType, Severity
 
 log = logging.getLogger(__name__)
 
@@ -57,29 +58,32 @@ def check_text(
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
-    """Per rule, drop a hit whose span lies inside another hit of the same rule (稳赚 in 稳赚不赔)."""
+    """Merge overlapping hits of the same rule into one (保本 inside 保本保息, 确保本金 + 本金安全)."""
     if len(hits) < 2:
         return hits
-    ordered = sorted(hits, key=lambda h: (h.rule, h.original, -1 if h.start is None else h.start,
-                                          -(h.end or 0)))
-    kept: list[Hit] = []
-    for hit in ordered:
-        if hit.start is not None and kept:
-            last = kept[-1]
-            if (last.rule == hit.rule and last.original == hit.original and last.start is not None
-                    and last.start <= hit.start and hit.end is not None and last.end is not None
-                    and hit.end <= last.end):
-                continue
-        if hit.start is None and any(k.rule == hit.rule and k.start is None for k in kept):
-            continue
-        kept.append(hit)
-    return kept
+    located = sorted((h for h in hits if h.start is not None), key=lambda h: (h.rule, h.original, h.start))
+    merged: list[Hit] = []
+    for hit in located:
+        last = merged[-1] if merged else None
+        if (last is not None and last.rule == hit.rule and last.original == hit.original
+                and hit.start < last.end):  # type: ignore[operator]
+            end = max(last.end, hit.end)  # type: ignore[type-var]
+            severity = last.severity if _RANK[last.severity] >= _RANK[hit.severity] else hit.severity
+            why = last.why if hit.why in last.why else f"{last.why}；{hit.why}"
+            merged[-1] = Hit(last.rule, last.start, end, severity, why, last.original)
+        else:
+            merged.append(hit)
+    missing: dict[int, Hit] = {}
+    for hit in hits:
+        if hit.start is None:
+            missing.setdefault(hit.rule, hit)
+    return merged + list(missing.values())
 
 
-def _to_findings(rs: Ruleset, norm: object, hits: list[Hit]) -> list[Finding]:
-    from studio.compliance.normalise import Normalised
+_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
 
-    assert isinstance(norm, Normalised)
+
+def _to_findings(rs: Ruleset, norm: Normalised, hits: list[Hit]) -> list[Finding]:
     original = norm.original
     located: list[Finding] = []
     missing: list[Finding] = []

@@ -76,11 +76,10 @@ def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem
     from studio.localisation.render import variables_of
     from studio.services.templates import validate_draft
 
-    problems: list[str] = []
     data = entry.data
     unknown = sorted(set(data) - ENTRY_KEYS)
-    if unknown:
-        problems.append(f"unknown key(s): {', '.join(unknown)}")
+    notes = [f"unknown key(s): {', '.join(unknown)}"] if unknown else []  # reported, but the rest still checked
+    problems: list[str] = []
     missing = sorted(k for k in REQUIRED_KEYS if data.get(k) in (None, ""))
     if missing:
         problems.append(f"missing key(s): {', '.join(missing)}")
@@ -102,8 +101,8 @@ def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem
         if extra:
             problems.append(f"slot {slot.get('name')!r}: unknown key(s): {', '.join(extra)}")
     if problems:  # structural problems: rendering would only repeat them less clearly
-        return [Problem(entry.path, entry.line, p) for p in problems]
-    problems.extend(_region_problems(data))
+        return [Problem(entry.path, entry.line, p) for p in notes + problems]
+    problems = notes + _region_problems(data)
 
     try:
         draft, _slots, sample = validate_draft(entry.draft())

@@ -148,3 +148,9 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int) -> list[t
     rows = session.exec(select(Variant).where(Variant.org_id.in_(list(chain)),  # type: ignore[attr-defined]
                                               Variant.state == ReviewState.APPROVED.value)).all()
     return [(v.id or 0, v.title, chain[v.org_id]) for v in rows]
+
+
+def month_slots_for_org(session: Session, org: Org, month: str) -> list[SlotPlacement]:
+    """The org's live slots of a month (own and inherited), for publishing; callers check permissions."""
+    year, mon = (int(p) for p in month.split("-"))
+    return _slots(session, org, date(year, mon, 1), date(year, mon, _monthcal.monthrange(year, mon)[1]))

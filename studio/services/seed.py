@@ -5,8 +5,6 @@ Every step goes through the same services a user would call, so the audit log te
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from studio.db.models import User
@@ -15,7 +13,7 @@ from studio.domain.enums import Decision, OrgKind, ReviewState, Role, Verdict
 from studio.domain.views import Actor
 from studio.errors import StudioError
 from studio.materials.importer import import_library
-from studio.services import calendar, reviews, variants
+from studio.services import calendar, planning, reviews, variants
 from studio.services.auth import actor_for
 from studio.services.orgs import create_org, create_user
 from studio.services.templates import list_templates
@@ -82,43 +80,44 @@ def seed_demo(session: Session) -> str:
     for index, template in enumerate(pending):
         if index % 9 == 8 or template.verdict == Verdict.BLOCK.value:
             continue
-        checker = reviewer if index % 2 else reviewer2
-        reviews.decide(session, checker, "template_version", template.version_id, Decision.APPROVE)
+        _approve(session, (reviewer, reviewer2) if index % 2 else (reviewer2, reviewer), "template_version",
+                 template.version_id)
         approved += 1
 
     today = today_cn()
-    placed = 0
+    month = f"{today:%Y-%m}"
+    entries = 0
     for localiser, org_code in (("localiser", "JX01-01"), ("localiser_gx", "GX01-01")):
-        placed += _localise_and_place(session, _actor(session, localiser), org_code, reviewer, today)
+        actor = _actor(session, localiser)
+        _localise(session, actor, org_code, (reviewer, reviewer2))
+        entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
     staff = _actor(session, "staff")
     todays = calendar.todays_content(session, staff, today)
     if todays:
         calendar.mark_posted(session, staff, todays[0].slot_id)
     return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
-            f"({approved} approved); {placed} calendar slots")
+            f"({approved} approved); {entries} calendar slots planned for {month}")
 
 
-def _localise_and_place(session: Session, localiser: Actor, org_code: str, reviewer: Actor, today) -> int:  # type: ignore[no-untyped-def]
+def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str, subject_id: int) -> None:
+    """One approval, or two by different reviewers where the product type requires it."""
+    for checker in checkers:
+        if reviews.decide(session, checker, subject_type, subject_id, Decision.APPROVE) == ReviewState.APPROVED:
+            return
+
+
+def _localise(session: Session, localiser: Actor, org_code: str, checkers: tuple[Actor, Actor]) -> None:
     org_province = "江西" if org_code.startswith("JX") else "广西"
     candidates = [t for t in list_templates(session, localiser, approved_only=True)
-                  if t.region in (None, org_province) and t.valid_to is None]
+                  if t.region in (None, org_province)]
     values = _LOCAL_VALUES[org_code]
-    placed = 0
-    day_offset = 0
-    for index, template in enumerate(candidates[:14]):
-        slot_values = {s["name"]: values.get(s["name"], s.get("sample") or s["label"]) for s in template.slots}
+    for index, template in enumerate(candidates):
+        slot_values = {s["name"]: values.get(s["name"], s.get("default") or s.get("sample") or s["label"])
+                       for s in template.slots}
         try:
             variant = variants.localise(session, localiser, template.version_id, slot_values)
         except StudioError:
             continue
-        if index >= 11 or variant.verdict == Verdict.BLOCK.value:
-            continue  # left in the queue
-        reviews.decide(session, reviewer, "variant", variant.id, Decision.APPROVE)
-        try:
-            calendar.place(session, localiser, org_id=localiser.org_id, day=today + timedelta(days=day_offset // 2),
-                           variant_id=variant.id, time_of_day="08:30" if day_offset % 2 == 0 else "19:30")
-            placed += 1
-        except StudioError:
-            pass
-        day_offset += 1
-    return placed
+        if index % 12 == 11 or variant.verdict == Verdict.BLOCK.value:
+            continue  # left waiting in the review queue
+        _approve(session, checkers, "variant", variant.id)

@@ -26,4 +26,5 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
         missing = [group for group in rule.require if not any(key in found.present for key in group)]
         if missing:
             wanted = "、".join("/".join(group) for group in missing)
-            out.append(Hit(index, None, None, rule.severity, f"{reason}但缺少必备表述：{wanted}"))
+            lead = f"{reason}但缺少必备表述" if reason else "缺少必备表述"
+            out.append(Hit(index, None, None, rule.severity, f"{lead}：{wanted}"))

@@ -1,0 +1,108 @@
+"""`studio calendar build|publish|export`: the approved content calendars (design.md §7)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("calendar", help="content calendars")
+    actions = parser.add_subparsers(dest="calendar_command", required=True)
+    build = actions.add_parser("build", help="propose the month from approved content and save it as the org's slots")
+    build.add_argument("--org", required=True, help="org code")
+    build.add_argument("--month", required=True, help="YYYY-MM")
+    build.add_argument("--dry-run", action="store_true", help="print the proposal without saving it")
+    build.set_defaults(handler=_build)
+    publish = actions.add_parser("publish", help="freeze the org's month as a new published version")
+    publish.add_argument("--org", required=True)
+    publish.add_argument("--month", required=True)
+    publish.add_argument("--out", type=Path, help="also write the files here (default: the calendars dir)")
+    publish.set_defaults(handler=_publish)
+    export = actions.add_parser("export", help="write calendar files; an unpublished month exports the proposal")
+    who = export.add_mutually_exclusive_group(required=True)
+    who.add_argument("--org", help="org code")
+    who.add_argument("--all", action="store_true", help="every branch")
+    export.add_argument("--month", required=True)
+    export.add_argument("--format", required=True, choices=("json", "ics", "xlsx", "csv", "html"))
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(handler=_export)
+
+
+def _system_actor(session):  # type: ignore[no-untyped-def]
+    from studio.materials.importer import library_actor
+
+    return library_actor(session)
+
+
+def _org_id(session, code: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from studio.db.models import Org
+    from studio.errors import NotFound
+
+    org = session.exec(select(Org).where(Org.code == code)).first()
+    if org is None:
+        raise NotFound(f"org {code} not found")
+    return int(org.id)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services import planning
+
+    with session_scope() as session:
+        actor = _system_actor(session)
+        org_id = _org_id(session, args.org)
+        if args.dry_run:
+            plan = planning.propose_month(session, actor, org_id, args.month)
+        else:
+            plan = planning.build_month(session, actor, org_id, args.month)
+    for e in plan.entries:
+        print(f"{e.day} {e.time_of_day} {e.channel.value:8} {e.content_type.value:12} {e.title}"
+              + (f"  [{e.occasion}]" if e.occasion else ""))
+    for gap in plan.gaps:
+        sys.stderr.write(f"gap: {gap.day} {gap.message}\n")
+    for warning in plan.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    sys.stderr.write(f"{len(plan.entries)} entries, {len(plan.gaps)} gaps\n")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services import planning
+    from studio.settings import get_settings
+
+    with session_scope() as session:
+        version = planning.publish_month(session, _system_actor(session), _org_id(session, args.org), args.month,
+                                         out_dir=args.out or get_settings().calendars_dir)
+    sys.stderr.write(f"published {args.org} {args.month} as version {version}\n")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services import planning
+
+    show_progress = bool(args.all) and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            width = 30
+            filled = width * done // total
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+
+    drafts = written = 0
+    with session_scope() as session:
+        for doc in planning.export_month(session, None if args.all else args.org, args.month, args.out,
+                                         (args.format,), progress=progress):
+            written += 1
+            drafts += doc.draft
+    if drafts:
+        sys.stderr.write(f"note: {drafts} of {written} calendars are not published; exported the proposal (草稿)\n")
+    sys.stderr.write(f"wrote {written} {args.format} file(s) under {args.out}\n")
+    return 0

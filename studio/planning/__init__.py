@@ -1,0 +1,1 @@
+"""Calendar planning and exports (pure: no Streamlit, no database)."""

@@ -1,0 +1,170 @@
+"""Write a month's calendar as JSON, ICS, XLSX, CSV and printable HTML.
+
+The JSON is the staff feed: static files any web server or CDN can serve (schema in docs/calendar-json.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from studio.domain.clock import BEIJING
+from studio.exports.spreadsheet import escape_cell, to_csv
+from studio.planning.model import PlanEntry
+
+SCHEMA_VERSION = 1
+FORMATS = ("json", "ics", "xlsx", "csv", "html")
+
+
+class CalendarDocument(BaseModel):
+    """One org's month, as exported: published (with its version) or a draft proposal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_code: str
+    org_name: str
+    month: str
+    status: str  # published | draft
+    version: int | None
+    generated_at: datetime
+    entries: list[PlanEntry]
+
+    @property
+    def draft(self) -> bool:
+        return self.status != "published"
+
+
+def to_json_dict(doc: CalendarDocument) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "org": {"code": doc.org_code, "name": doc.org_name},
+        "month": doc.month,
+        "status": doc.status,
+        "version": doc.version,
+        "generated_at": doc.generated_at.isoformat(timespec="seconds"),
+        "timezone": "Asia/Shanghai",
+        "entries": [
+            {"date": e.day.isoformat(), "time": e.time_of_day, "channel": e.channel.value,
+             "channel_label": e.channel.label, "content_type": e.content_type.value,
+             "content_type_label": e.content_type.label, "title": e.title, "text": e.text,
+             "occasion": e.occasion, "variant_id": e.variant_id}
+            for e in doc.entries
+        ],
+    }
+
+
+def write_json(doc: CalendarDocument, path: Path) -> None:
+    path.write_text(json.dumps(to_json_dict(doc), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _start(e: PlanEntry) -> datetime:
+    hour, minute = (int(p) for p in e.time_of_day.split(":"))
+    return datetime.combine(e.day, time(hour, minute), tzinfo=BEIJING)
+
+
+def write_ics(doc: CalendarDocument, path: Path) -> None:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//studio//content calendar//CN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else ""))
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for e in doc.entries:
+        event = Event()
+        event.add("uid", f"{doc.org_code}-{e.day.isoformat()}-{e.time_of_day}-{e.channel.value}-{e.variant_id}@studio")
+        event.add("dtstamp", doc.generated_at)
+        event.add("dtstart", _start(e))
+        event.add("dtend", _start(e) + timedelta(minutes=15))
+        event.add("summary", f"[{e.channel.label}] {e.title}")
+        event.add("description", e.text)
+        if e.occasion:
+            event.add("categories", [e.occasion])
+        cal.add_component(event)
+    path.write_bytes(cal.to_ical())
+
+
+_HEADER = ("日期", "时间", "渠道", "内容类型", "时机", "标题", "文案")
+
+
+def _rows(doc: CalendarDocument) -> list[tuple[object, ...]]:
+    return [(e.day.isoformat(), e.time_of_day, e.channel.label, e.content_type.label, e.occasion or "",
+             e.title, e.text) for e in doc.entries]
+
+
+def write_csv(doc: CalendarDocument, path: Path) -> None:
+    rows = _rows(doc)
+    if doc.draft:
+        rows.insert(0, ("草稿", "", "", "", "", "未发布的建议排期", ""))
+    path.write_text(to_csv(_HEADER, rows), encoding="utf-8")
+
+
+def write_xlsx(doc: CalendarDocument, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = doc.month
+    title = f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")
+    ws.append([escape_cell(title)])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(list(_HEADER))
+    for row in _rows(doc):
+        ws.append([escape_cell(v) for v in row])
+    for col, width in zip("ABCDEFG", (12, 8, 8, 12, 12, 24, 80), strict=True):
+        ws.column_dimensions[col].width = width
+    for cells in ws.iter_rows(min_row=3, min_col=7, max_col=7):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.save(path)
+
+
+@lru_cache(maxsize=1)
+def _html_template():  # type: ignore[no-untyped-def]
+    # Autoescaping sandbox: the page is fixed markup, every value in it is escaped.
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(autoescape=True)
+    return env.from_string(_HTML)
+
+
+def write_html(doc: CalendarDocument, path: Path) -> None:
+    path.write_text(_html_template().render(doc=doc, draft=doc.draft), encoding="utf-8")
+
+
+_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>{{ doc.org_name }} {{ doc.month }} 内容日历</title>
+<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px 6px;vertical-align:top}
+th{background:#eee}.text{white-space:pre-wrap}.draft{color:#c00;font-weight:bold}
+@media print{body{margin:0}}</style></head><body>
+<h1>{{ doc.org_name }} · {{ doc.month }} 内容日历</h1>
+{% if draft %}<p class="draft">草稿：未发布的建议排期</p>{% else %}<p>第 {{ doc.version }} 版</p>{% endif %}
+<table><thead><tr><th>日期</th><th>时间</th><th>渠道</th><th>类型</th><th>时机</th><th>标题</th><th>文案</th></tr></thead>
+<tbody>{% for e in doc.entries %}<tr><td>{{ e.day.isoformat() }}</td><td>{{ e.time_of_day }}</td>
+<td>{{ e.channel.label }}</td><td>{{ e.content_type.label }}</td><td>{{ e.occasion or "" }}</td>
+<td>{{ e.title }}</td><td class="text">{{ e.text }}</td></tr>{% endfor %}</tbody></table>
+</body></html>
+"""
+
+WRITERS = {"json": write_json, "ics": write_ics, "xlsx": write_xlsx, "csv": write_csv, "html": write_html}
+
+
+def export(doc: CalendarDocument, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write `out_dir/<org-code>/<yyyy-mm>.<fmt>` for each format; returns the paths."""
+    folder = out_dir / doc.org_code
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = folder / f"{doc.month}.{fmt}"
+        WRITERS[fmt](doc, path)
+        paths.append(path)
+    return paths
+

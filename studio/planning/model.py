@@ -1,0 +1,86 @@
+"""Values the planner takes and gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studio.domain.enums import Channel, ContentType
+
+
+class Candidate(BaseModel):
+    """One approved, placeable piece of content for an org."""
+
+    model_config = ConfigDict(frozen=True)
+
+    variant_id: int
+    title: str
+    text: str
+    channel: Channel
+    content_type: ContentType
+    product_type: str
+    occasion_kind: str
+    occasion: str | None = None
+    # 0 = national (HQ), 1 = bank, 2 = branch: higher is more local, and preferred.
+    locality: int = 0
+    region: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+
+
+class PlanConfig(BaseModel):
+    """Caps and mix. WeCom's defaults: a customer sees at most 3 Moments posts a day and 90 a month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    daily_cap: dict[Channel, int] = Field(default_factory=lambda: {
+        Channel.MOMENTS: 3, Channel.GROUP: 3, Channel.PRIVATE: 2, Channel.WELCOME: 1, Channel.POSTER: 1})
+    monthly_cap: dict[Channel, int] = Field(default_factory=lambda: {
+        Channel.MOMENTS: 90, Channel.GROUP: 90, Channel.PRIVATE: 30, Channel.WELCOME: 5, Channel.POSTER: 20})
+    # How many posts a day the planner aims for (at most the cap).
+    daily_target: dict[Channel, int] = Field(default_factory=lambda: {Channel.MOMENTS: 2, Channel.GROUP: 1})
+    # Upper bound on each content type's share of the month (product marketing ≤ 30% by default).
+    mix_max: dict[ContentType, float] = Field(default_factory=lambda: {ContentType.PRODUCT: 0.30})
+    no_repeat_days: int = 14
+    # Festival and solar-term content may go up to this many days before its day when that day is full.
+    lead_days: int = 2
+    times: tuple[str, ...] = ("08:30", "12:00", "19:30")
+
+
+class PlanEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: date
+    time_of_day: str
+    channel: Channel
+    variant_id: int
+    title: str
+    text: str
+    content_type: ContentType
+    occasion: str | None
+    reason: str
+
+
+class Gap(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: date
+    channel: Channel | None
+    occasion: str | None
+    message: str
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    org_code: str
+    month: str
+    entries: list[PlanEntry]
+    gaps: list[Gap]
+    mix: dict[str, float]
+    mix_ok: bool
+    warnings: list[str]

@@ -1,0 +1,169 @@
+"""Propose a month of posts for one org from approved content: occasions first, then a healthy mix.
+
+Greedy and deterministic: for each occasion the most local matching content goes on its day (or up
+to `lead_days` before when the day is full); remaining target slots are filled day by day with the
+content type furthest below its share, never repeating an item within `no_repeat_days`, and never
+exceeding a daily or monthly cap.
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from studio.domain.enums import Channel, ContentType
+from studio.occasions import Occasion
+from studio.planning.model import Candidate, Gap, Plan, PlanConfig, PlanEntry
+
+# Occasion kinds that get content on their day. Seasons and holidays are context, not posts of their own.
+_PLACED_KINDS = {"festival", "solar_term", "finance_day", "regional", "hot_topic", "marketing_day"}
+# Everyday fillers rotate through these, most useful (利他) first.
+_FILL_ORDER = (ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
+               ContentType.PRODUCT, ContentType.NORMS)
+
+
+def month_days(month: str) -> list[date]:
+    year, mon = (int(p) for p in month.split("-"))
+    return [date(year, mon, d) for d in range(1, monthcal.monthrange(year, mon)[1] + 1)]
+
+
+class _Board:
+    """What is placed so far, with the counts the caps and the mix need."""
+
+    def __init__(self, config: PlanConfig) -> None:
+        self.config = config
+        self.entries: list[PlanEntry] = []
+        self.per_day: Counter[tuple[date, Channel]] = Counter()
+        self.per_month: Counter[Channel] = Counter()
+        self.by_type: Counter[ContentType] = Counter()
+        self.last_used: dict[int, date] = {}
+
+    def room(self, day: date, channel: Channel) -> bool:
+        return (self.per_day[(day, channel)] < self.config.daily_cap.get(channel, 0)
+                and self.per_month[channel] < self.config.monthly_cap.get(channel, 0))
+
+    def fresh(self, candidate: Candidate, day: date) -> bool:
+        last = self.last_used.get(candidate.variant_id)
+        return last is None or abs((day - last).days) >= self.config.no_repeat_days
+
+    def mix_allows(self, content_type: ContentType) -> bool:
+        limit = self.config.mix_max.get(content_type)
+        if limit is None:
+            return True
+        total = len(self.entries) + 1
+        return (self.by_type[content_type] + 1) / total <= limit + 1e-9
+
+    def place(self, day: date, candidate: Candidate, occasion: str | None, reason: str) -> PlanEntry:
+        index = self.per_day[(day, candidate.channel)]
+        times = self.config.times
+        entry = PlanEntry(day=day, time_of_day=times[min(index, len(times) - 1)], channel=candidate.channel,
+                          variant_id=candidate.variant_id, title=candidate.title, text=candidate.text,
+                          content_type=candidate.content_type, occasion=occasion, reason=reason)
+        self.entries.append(entry)
+        self.per_day[(day, candidate.channel)] += 1
+        self.per_month[candidate.channel] += 1
+        self.by_type[candidate.content_type] += 1
+        self.last_used[candidate.variant_id] = day
+        return entry
+
+
+def _rank(candidates: Iterable[Candidate], province: str | None) -> list[Candidate]:
+    """Most local first: the org's own and regional variants before national ones."""
+    return sorted(candidates, key=lambda c: (-(c.locality + (1 if c.region and c.region == province else 0)),
+                                             c.variant_id))
+
+
+def propose(org_code: str, month: str, candidates: list[Candidate], occasions: list[Occasion], *,
+            province: str | None = None, config: PlanConfig | None = None) -> Plan:
+    config = config or PlanConfig()
+    days = month_days(month)
+    first, last = days[0], days[-1]
+    board = _Board(config)
+    gaps: list[Gap] = []
+    by_occasion: dict[str, list[Candidate]] = defaultdict(list)
+    for c in _rank(candidates, province):
+        if c.occasion:
+            by_occasion[c.occasion].append(c)
+
+    # 1. Occasions: on the day, or just before it when the day is full.
+    for occasion in sorted(occasions, key=lambda o: o.date):
+        if occasion.kind not in _PLACED_KINDS:
+            continue
+        if occasion.kind == "hot_topic":
+            window = [d for d in days if occasion.date <= d <= (occasion.end or occasion.date)]
+        else:
+            window = [occasion.date] if first <= occasion.date <= last else []
+        if not window:
+            continue
+        matches = [c for c in by_occasion.get(occasion.name, []) if any(c.valid_on(d) for d in window)]
+        if not matches:
+            gaps.append(Gap(day=window[0], channel=None, occasion=occasion.name,
+                            message=f"{occasion.name}：暂无已审核通过的内容"))
+            continue
+        placed_channels: set[Channel] = set()
+        for c in matches:
+            if c.channel in placed_channels:
+                continue
+            day = _occasion_day(board, c, window, config, first)
+            if day is None:
+                gaps.append(Gap(day=window[0], channel=c.channel, occasion=occasion.name,
+                                message=f"{occasion.name}：{c.channel.label}已排满，无法安排"))
+                continue
+            board.place(day, c, occasion.name, "节日节气" if occasion.kind != "hot_topic" else "热点")
+            placed_channels.add(c.channel)
+
+    # 2. Everyday fillers up to the daily target, keeping the mix.
+    fillers = [c for c in _rank(candidates, province) if not c.occasion or c.occasion_kind in ("everyday", "product")]
+    for day in days:
+        for channel, target in config.daily_target.items():
+            while board.per_day[(day, channel)] < min(target, config.daily_cap.get(channel, 0)):
+                choice = _pick_filler(board, fillers, day, channel)
+                if choice is None:
+                    if board.per_day[(day, channel)] == 0:
+                        gaps.append(Gap(day=day, channel=channel, occasion=None,
+                                        message=f"{day:%m月%d日}{channel.label}：没有可用的已审核内容"))
+                    break
+                board.place(day, choice, None, "日常内容")
+
+    total = len(board.entries) or 1
+    mix = {ct.value: round(board.by_type[ct] / total, 3) for ct in ContentType}
+    warnings = []
+    mix_ok = True
+    for ct, limit in config.mix_max.items():
+        if mix[ct.value] > limit + 1e-9:
+            mix_ok = False
+            warnings.append(f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足")
+    entries = sorted(board.entries, key=lambda e: (e.day, e.channel.value, e.time_of_day))
+    return Plan(org_code=org_code, month=month, entries=entries, gaps=gaps, mix=mix, mix_ok=mix_ok,
+                warnings=warnings)
+
+
+def _occasion_day(board: _Board, c: Candidate, window: list[date], config: PlanConfig, first: date) -> date | None:
+    for day in window:
+        if c.valid_on(day) and board.room(day, c.channel):
+            return day
+    target = window[0]
+    for back in range(1, config.lead_days + 1):
+        day = target - timedelta(days=back)
+        if day >= first and c.valid_on(day) and board.room(day, c.channel):
+            return day
+    return None
+
+
+def _pick_filler(board: _Board, fillers: list[Candidate], day: date, channel: Channel) -> Candidate | None:
+    if not board.room(day, channel):
+        return None
+    usable = [c for c in fillers if c.channel is channel and c.valid_on(day) and board.fresh(c, day)]
+    if not usable:
+        return None
+    # The content type furthest below an even share goes next; product only while the mix allows it.
+    counts = board.by_type
+    for content_type in sorted(_FILL_ORDER, key=lambda ct: (counts[ct], _FILL_ORDER.index(ct))):
+        if not board.mix_allows(content_type):
+            continue
+        for c in usable:
+            if c.content_type is content_type:
+                return c
+    return None

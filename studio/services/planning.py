@@ -1,0 +1,228 @@
+"""Calendar use cases: propose (planner), build into slots, publish (freeze), export files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from studio.db.models import (
+    CalendarPublication,
+    CalendarSlot,
+    HotTopic,
+    Org,
+    PostMark,
+    TemplateVersion,
+    Variant,
+    utcnow,
+)
+from studio.domain.clock import today_cn
+from studio.domain.enums import Channel, ContentType, OrgKind, ReviewState
+from studio.domain.views import Actor
+from studio.errors import NotFound, ValidationError
+from studio.occasions import HotTopic as HotTopicValue
+from studio.occasions import Occasion, occasions_between
+from studio.planning.exporters import FORMATS, CalendarDocument, export
+from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
+from studio.planning.planner import month_days, propose
+from studio.services.orgs import ancestors, get_org
+from studio.workflow import audit
+from studio.workflow.permissions import require, require_scope
+
+
+def parse_month(month: str) -> str:
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise ValidationError(f"month must be YYYY-MM, got {month!r}", "月份格式应为 YYYY-MM。") from None
+    return f"{year:04d}-{mon:02d}"
+
+
+def hot_topics(session: Session) -> list[HotTopicValue]:
+    return [HotTopicValue(name=h.name, start=h.start, end=h.end, region=h.region)
+            for h in session.exec(select(HotTopic))]
+
+
+@lru_cache(maxsize=64)
+def _occasions(month: str, province: str | None, topics: tuple[HotTopicValue, ...]) -> tuple[Occasion, ...]:
+    days = month_days(month)
+    return tuple(occasions_between(days[0], days[-1], province=province, hot_topics=topics).items)
+
+
+class CandidatePool:
+    """Approved variants grouped by org, loaded once; an org's candidates are its own and its parents'."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_org: dict[int, list[Candidate]] = {}
+        depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
+        rows = session.exec(select(Variant, TemplateVersion)
+                            .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
+                            .where(Variant.state == ReviewState.APPROVED.value)).all()
+        for variant, version in rows:
+            self.by_org.setdefault(variant.org_id, []).append(Candidate(
+                variant_id=variant.id or 0, title=variant.title, text=variant.text,
+                channel=Channel(version.channel), content_type=ContentType(version.content_type),
+                product_type=version.product_type, occasion_kind=version.occasion_kind,
+                occasion=version.occasion, locality=depth_of.get(variant.org_id, 0), region=version.region,
+                valid_from=version.valid_from, valid_to=version.valid_to,
+            ))
+
+    def for_chain(self, chain: list[Org]) -> list[Candidate]:
+        return [c for org in chain for c in self.by_org.get(org.id or 0, [])]
+
+
+def propose_for(session: Session, org: Org, month: str, *, pool: CandidatePool | None = None,
+                topics: tuple[HotTopicValue, ...] | None = None, config: PlanConfig | None = None) -> Plan:
+    pool = pool or CandidatePool(session)
+    topics = tuple(hot_topics(session)) if topics is None else topics
+    regional = tuple(t for t in topics if t.region in (None, org.province))
+    occasions = list(_occasions(month, org.province, regional))
+    return propose(org.code, month, pool.for_chain(ancestors(session, org)), occasions, province=org.province,
+                   config=config)
+
+
+def propose_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
+    require(actor, "calendar.read")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    return propose_for(session, org, parse_month(month))
+
+
+def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
+    """Write the proposal into the org's calendar slots (keeping slots someone already marked posted)."""
+    require(actor, "calendar.edit")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    month = parse_month(month)
+    plan = propose_for(session, org, month)
+    days = month_days(month)
+    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= days[0],
+                                                       CalendarSlot.day <= days[-1])).all()
+    posted = {m.slot_id for m in session.exec(select(PostMark).where(
+        PostMark.slot_id.in_([s.id for s in existing])))}  # type: ignore[union-attr]
+    kept = {(s.day, s.variant_id) for s in existing if s.id in posted}
+    for slot in existing:
+        if slot.id not in posted:
+            session.delete(slot)
+    for e in plan.entries:
+        if (e.day, e.variant_id) not in kept:
+            session.add(CalendarSlot(org_id=org_id, day=e.day, time_of_day=e.time_of_day, channel=e.channel.value,
+                                     variant_id=e.variant_id, note=e.reason, created_by=actor.user_id))
+    audit.append(session, actor, "calendar.build", f"org:{org.code}",
+                 {"month": month, "entries": len(plan.entries), "gaps": len(plan.gaps)})
+    session.commit()
+    return plan
+
+
+def _current_entries(session: Session, org: Org, month: str) -> list[PlanEntry]:
+    from studio.services.calendar import month_slots_for_org
+
+    types = {}
+    entries = []
+    for p in month_slots_for_org(session, org, month):
+        if p.variant_id not in types:
+            version = session.exec(select(TemplateVersion).join(Variant, Variant.template_version_id ==
+                                                                 TemplateVersion.id).where(Variant.id == p.variant_id)).one()
+            types[p.variant_id] = ContentType(version.content_type)
+        entries.append(PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
+                                 variant_id=p.variant_id, title=p.title, text=p.text,
+                                 content_type=types[p.variant_id], occasion=p.occasion, reason="已排期"))
+    return entries
+
+
+def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, out_dir: Path | None = None) -> int:
+    """Freeze the org's current calendar for the month as a new published version and write its files."""
+    require(actor, "calendar.edit")
+    org = get_org(session, org_id)
+    require_scope(actor, org.path)
+    month = parse_month(month)
+    entries = _current_entries(session, org, month)
+    if not entries:
+        raise ValidationError("nothing to publish", "该月还没有排期，无法发布。")
+    version = _latest_version(session, org_id, month) + 1
+    session.add(CalendarPublication(org_id=org_id, month=month, version=version,
+                                    entries=[e.model_dump(mode="json") for e in entries], published_by=actor.user_id))
+    audit.append(session, actor, "calendar.publish", f"org:{org.code}", {"month": month, "version": version,
+                                                                          "entries": len(entries)})
+    session.commit()
+    if out_dir is not None:
+        export(document(session, org, month), out_dir)
+    return version
+
+
+def _latest_version(session: Session, org_id: int, month: str) -> int:
+    latest = session.exec(select(CalendarPublication).where(
+        CalendarPublication.org_id == org_id, CalendarPublication.month == month,
+    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+    return latest.version if latest else 0
+
+
+def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
+    if not variant_ids:
+        return set()
+    rows = session.exec(select(Variant, TemplateVersion)
+                        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
+                        .where(Variant.id.in_(variant_ids))).all()  # type: ignore[union-attr]
+    return {v.id for v, tv in rows if v.state == ReviewState.APPROVED.value
+            and (tv.valid_to is None or tv.valid_to >= today)}
+
+
+def document(session: Session, org: Org, month: str, *, today: date | None = None,
+             pool: CandidatePool | None = None, topics: tuple[HotTopicValue, ...] | None = None) -> CalendarDocument:
+    """The published month (future days cleaned of expired/withdrawn content, recorded) or the proposal."""
+    today = today or today_cn()
+    publication = session.exec(select(CalendarPublication).where(
+        CalendarPublication.org_id == org.id, CalendarPublication.month == month,
+    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+    if publication is None:
+        plan = propose_for(session, org, month, pool=pool, topics=topics)
+        return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
+                                generated_at=utcnow(), entries=plan.entries)
+    entries = [PlanEntry.model_validate(e) for e in publication.entries]
+    live = _live_ids(session, {e.variant_id for e in entries}, today)
+    kept = [e for e in entries if e.day < today or e.variant_id in live]
+    if len(kept) != len(entries):
+        dropped = len(entries) - len(kept)
+        publication = CalendarPublication(
+            org_id=org.id or 0, month=month, version=publication.version + 1,
+            entries=[e.model_dump(mode="json") for e in kept], published_by=publication.published_by,
+            note=f"{dropped} 条内容已过期或撤回，自动从后续日期移除")
+        session.add(publication)
+        audit.append(session, None, "calendar.auto_update", f"org:{org.code}",
+                     {"month": month, "version": publication.version, "dropped": dropped})
+        session.commit()
+    return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="published",
+                            version=publication.version, generated_at=utcnow(), entries=kept)
+
+
+def export_month(session: Session, org_code: str | None, month: str, out_dir: Path,
+                 formats: tuple[str, ...] = FORMATS, *, progress: Callable[[int, int], None] | None = None,
+                 ) -> Iterator[CalendarDocument]:
+    """Export one org (by code) or every branch-level org (None); yields each document written."""
+    month = parse_month(month)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValidationError(f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}",
+                              "未知的导出格式。")
+    if org_code is not None:
+        org = session.exec(select(Org).where(Org.code == org_code)).first()
+        if org is None:
+            raise NotFound(f"org {org_code} not found", f"机构 {org_code} 不存在。")
+        orgs = [org]
+    else:
+        orgs = list(session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code)))
+    pool = CandidatePool(session)
+    topics = tuple(hot_topics(session))
+    for index, org in enumerate(orgs, 1):
+        doc = document(session, org, month, pool=pool, topics=topics)
+        export(doc, out_dir, formats)
+        if progress:
+            progress(index, len(orgs))
+        yield doc
+    audit.append(session, None, "calendar.export", f"org:{org_code or '*'}",
+                 {"month": month, "orgs": len(orgs), "formats": list(formats)})
+    session.commit()
