@@ -58,8 +58,10 @@ def _check(args: argparse.Namespace) -> int:
     from studio.materials.validate import check_library
 
     report = check_library(_library_dir(args), compliance=not args.no_compliance)
+    cwd = Path.cwd()
     for problem in report.problems:
-        print(problem)
+        path = problem.path.relative_to(cwd) if problem.path.is_relative_to(cwd) else problem.path
+        print(f"{path}:{problem.line}: {problem.message}")
     sys.stderr.write(f"{len(report.entries)} templates in {report.files} files: "
                      f"{len(report.problems)} problem(s)\n")
     return 0 if report.ok else 1

@@ -1,42 +1,38 @@
-"""Findings as HTML marks over the original text; every character of user text is escaped."""
+"""Render text with finding spans marked, for the UI. Every piece of user text is HTML-escaped."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-_RANK = {"block": 3, "review": 2, "info": 1}
+from studio.compliance.types import Finding
+from studio.domain.enums import Severity
 
-
-def _span(finding: Any) -> tuple[int | None, int | None, str, str]:
-    get = finding.get if isinstance(finding, Mapping) else lambda k: getattr(finding, k)
-    severity = get("severity")
-    return get("start"), get("end"), str(getattr(severity, "value", severity)), str(get("code"))
+_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
 
 
-def highlight_html(text: str, findings: Iterable[Any]) -> str:
-    """Each character takes the most severe finding covering it; runs of equal marks are merged."""
-    marks: list[tuple[int, str] | None] = [None] * len(text)
-    for finding in findings:
-        start, end, severity, code = _span(finding)
-        if start is None or end is None:
+def highlight_html(text: str, findings: Iterable[Finding]) -> str:
+    """`text` as HTML with each finding span wrapped in `<mark class="sev-…" title="CODE">`.
+
+    Overlapping spans are split at every boundary; a piece covered by several findings gets the most
+    severe class and all their codes in `title`. Missing-element findings (no span) are not marked.
+    Line breaks are kept as `\\n`; render inside an element with `white-space: pre-wrap`.
+    """
+    spans = [
+        (f.start, f.end, f) for f in findings
+        if f.start is not None and f.end is not None and 0 <= f.start < f.end <= len(text)
+    ]
+    if not spans:
+        return html.escape(text)
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    parts: list[str] = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        piece = html.escape(text[left:right])
+        covering = [f for s, e, f in spans if s <= left and right <= e]
+        if not covering:
+            parts.append(piece)
             continue
-        for i in range(max(start, 0), min(end, len(text))):
-            current = marks[i]
-            if current is None or _RANK.get(severity, 0) > current[0]:
-                marks[i] = (_RANK.get(severity, 0), f'<mark class="sev-{severity}" title="{html.escape(code)}">')
-    out: list[str] = []
-    open_tag: str | None = None
-    for ch, mark in zip(text, marks, strict=True):
-        tag = mark[1] if mark else None
-        if tag != open_tag:
-            if open_tag:
-                out.append("</mark>")
-            if tag:
-                out.append(tag)
-            open_tag = tag
-        out.append(html.escape(ch))
-    if open_tag:
-        out.append("</mark>")
-    return "".join(out)
+        worst = max(covering, key=lambda f: _RANK[f.severity]).severity
+        codes = " ".join(dict.fromkeys(f.code for f in covering))
+        parts.append(f'<mark class="sev-{worst.value}" title="{html.escape(codes)}">{piece}</mark>')
+    return "".join(parts)

@@ -1,8 +1,7 @@
-"""内容日历: place approved content on days of a month for an org; see the month at a glance."""
+"""内容日历: the month per org (occasions, slots, caps, mix, gaps); propose, adjust, publish."""
 
 from __future__ import annotations
 
-import calendar as monthcal
 from datetime import date
 
 import pandas as pd
@@ -10,13 +9,17 @@ import streamlit as st
 
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel
-from studio.services import calendar
+from studio.services import calendar, planning
+from studio.services.month_view import month_view
 from studio.services.orgs import visible_orgs
+from studio.settings import get_settings
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
 
 actor = require_actor()
 st.title("内容日历")
+if flash := st.session_state.pop("calendar_flash", None):
+    st.success(flash)
 
 with db() as session:
     orgs = visible_orgs(session, actor)
@@ -25,21 +28,49 @@ if not orgs:
 by_id = {o.id: o for o in orgs}
 today = today_cn()
 c = st.columns(3)
-org_id = c[0].selectbox("机构", list(by_id), format_func=lambda i: by_id[i].name)
-year = c[1].number_input("年", min_value=2020, max_value=2099, value=today.year, step=1)
-month = c[2].number_input("月", min_value=1, max_value=12, value=today.month, step=1)
+default_org = next((i for i, o in enumerate(orgs) if o.id == actor.org_id), 0)
+org_id = c[0].selectbox("机构", list(by_id), index=default_org, format_func=lambda i: by_id[i].name)
+year = int(c[1].number_input("年", min_value=2020, max_value=2099, value=today.year, step=1))
+month_no = int(c[2].number_input("月", min_value=1, max_value=12, value=today.month, step=1))
+month = f"{year:04d}-{month_no:02d}"
 
 with action(), db() as session:
-    slots = calendar.month_slots(session, actor, org_id, int(year), int(month))
-    days = monthcal.monthrange(int(year), int(month))[1]
-    per_day = {d: [s for s in slots if s.day.day == d] for d in range(1, days + 1)}
-    st.dataframe(pd.DataFrame([{
-        "日期": f"{int(month)}月{d}日", "星期": "一二三四五六日"[date(int(year), int(month), d).weekday()],
-        "条数": len(items), "内容": "；".join(f"{s.time_of_day or ''} {s.title}" for s in items),
-    } for d, items in per_day.items()]), hide_index=True, use_container_width=True, height=400)
+    view = month_view(session, actor, org_id, month)
+    status = f"已发布第 {view.published_version} 版" if view.published_version else "未发布"
+    m = st.columns(4)
+    m[0].metric("本月朋友圈", f"{view.moments_total} / {view.moments_cap}")
+    m[1].metric("排期条数", len(view.slots))
+    m[2].metric("空白天数", sum(1 for d in view.days if d.gap))
+    m[3].metric("发布状态", status)
+    if view.occasion_gaps:
+        st.warning("以下时机尚无排期内容：" + "、".join(view.occasion_gaps))
+
+    frame = pd.DataFrame([{
+        "日期": f"{d.day:%m-%d}", "星期": "一二三四五六日"[d.day.weekday()], "时机": "、".join(d.occasions),
+        "朋友圈": f"{d.moments}/{view.daily_cap}", "社群": d.group, "其他": d.other,
+        "内容": "；".join(d.titles), "缺口": "⚠️ 空白" if d.gap else "",
+    } for d in view.days])
+    st.dataframe(frame, hide_index=True, use_container_width=True, height=420)
+    if view.mix:
+        st.caption("内容结构")
+        st.bar_chart(pd.Series(view.mix, name="条数"))
 
     if can(actor, "calendar.edit"):
-        st.subheader("排入内容")
+        b = st.columns(2)
+        if b[0].button("按规则生成本月建议排期", help="只用已审核通过的内容；保留已标记发布的排期"):
+            with action():
+                plan = planning.build_month(session, actor, org_id, month)
+                st.session_state["calendar_flash"] = (f"已生成 {len(plan.entries)} 条排期，缺口 {len(plan.gaps)} 处。"
+                                                      + " ".join(plan.warnings))
+                st.rerun()
+        if b[1].button("发布本月日历", type="primary"):
+            with action():
+                version = planning.publish_month(session, actor, org_id, month,
+                                                 out_dir=get_settings().calendars_dir)
+                st.session_state["calendar_flash"] = f"已发布第 {version} 版，并生成 JSON/ICS/Excel/CSV/HTML 文件。"
+                st.rerun()
+
+        st.subheader("手动排入")
         options = calendar.approved_variants_for(session, actor, org_id)
         if not options:
             st.info("该机构暂无已审核通过的内容。")
@@ -47,7 +78,7 @@ with action(), db() as session:
             labels = {vid: f"{title}（{owner}）" for vid, title, owner in options}
             with st.form("place"):
                 variant_id = st.selectbox("内容", list(labels), format_func=lambda i: labels[i])
-                day = st.date_input("日期", value=max(today, date(int(year), int(month), 1)))
+                day = st.date_input("日期", value=max(today, date(year, month_no, 1)))
                 time_of_day = st.text_input("时间（HH:MM，可空）", value="08:30")
                 placed = st.form_submit_button("排入", type="primary")
             if placed:
@@ -55,7 +86,7 @@ with action(), db() as session:
                     p = calendar.place(session, actor, org_id=org_id, day=day, variant_id=variant_id,
                                        time_of_day=time_of_day or None)
                     st.success(f"已排入 {p.day:%m月%d日} {Channel(p.channel).label}：{p.title}")
-        removable = [s for s in slots if s.org_id == org_id]
+        removable = [s for s in view.slots if s.org_id == org_id]
         if removable:
             with st.expander("移除排期"):
                 slot_labels = {s.id: f"{s.day:%m-%d} {s.time_of_day or ''} {s.title}" for s in removable}

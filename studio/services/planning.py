@@ -48,7 +48,7 @@ def hot_topics(session: Session) -> list[HotTopicValue]:
 
 
 @lru_cache(maxsize=64)
-def _occasions(month: str, province: str | None, topics: tuple[HotTopicValue, ...]) -> tuple[Occasion, ...]:
+def occasions_of_month(month: str, province: str | None, topics: tuple[HotTopicValue, ...]) -> tuple[Occasion, ...]:
     days = month_days(month)
     return tuple(occasions_between(days[0], days[-1], province=province, hot_topics=topics).items)
 
@@ -80,7 +80,7 @@ def propose_for(session: Session, org: Org, month: str, *, pool: CandidatePool |
     pool = pool or CandidatePool(session)
     topics = tuple(hot_topics(session)) if topics is None else topics
     regional = tuple(t for t in topics if t.region in (None, org.province))
-    occasions = list(_occasions(month, org.province, regional))
+    occasions = list(occasions_of_month(month, org.province, regional))
     return propose(org.code, month, pool.for_chain(ancestors(session, org)), occasions, province=org.province,
                    config=config)
 

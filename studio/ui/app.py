@@ -23,14 +23,15 @@ _PAGES = {
     "calendar": ("content_calendar.py", "内容日历", "🗓️", "calendar"),
     "today": ("today.py", "今日内容", "📣", "today"),
     "audit": ("audit_log.py", "审计日志", "🔏", "audit"),
+    "dashboard": ("dashboard.py", "看板", "📊", "dashboard"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
-    Role.HQ_EDITOR: ("templates", "localise", "calendar"),
+    Role.HQ_EDITOR: ("templates", "localise", "calendar", "dashboard"),
     Role.BRANCH_LOCALISER: ("localise", "calendar", "today"),
-    Role.REVIEWER: ("review", "templates", "calendar", "audit"),
+    Role.REVIEWER: ("review", "templates", "calendar", "dashboard", "audit"),
     Role.STAFF: ("today",),
-    Role.ADMIN: ("audit", "templates"),
+    Role.ADMIN: ("audit", "dashboard", "templates"),
 }
 
 

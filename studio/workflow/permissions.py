@@ -19,6 +19,7 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({Role.ADMIN, Role.REVIEWER}),
     "rules.edit": frozenset({Role.ADMIN}),
     "hot_topic.edit": frozenset({Role.HQ_EDITOR}),
+    "dashboard.read": frozenset({Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
@@ -33,6 +34,7 @@ _CAPABILITY_ZH: dict[str, str] = {
     "audit.read": "查看审计日志",
     "rules.edit": "维护合规规则",
     "hot_topic.edit": "维护热点",
+    "dashboard.read": "查看看板",
 }
 
 

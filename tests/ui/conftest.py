@@ -41,6 +41,31 @@ def app_world(tmp_path, monkeypatch) -> Iterator[World]:  # type: ignore[no-unty
     engine_module.engine_for.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The `make run` demo database, seeded once for a module of page smoke tests."""
+    path = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{path / 'demo.db'}"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STUDIO_DATABASE_URL", url)
+    patch.setenv("STUDIO_DATA_DIR", str(path))
+    patch.setenv("STUDIO_CALENDARS_DIR", str(path / "calendars"))
+    get_settings.cache_clear()
+    engine_module.engine_for.cache_clear()
+    migrate.upgrade(url)
+    from sqlmodel import Session
+
+    from studio.services.seed import seed_demo
+
+    with Session(engine_module.default_engine(), expire_on_commit=False) as session:
+        seed_demo(session)
+    yield url
+    engine_module.default_engine().dispose()
+    patch.undo()
+    get_settings.cache_clear()
+    engine_module.engine_for.cache_clear()
+
+
 def by_label(elements, label: str):  # type: ignore[no-untyped-def]
     for element in elements:
         if element.label == label or element.label.startswith(label):
@@ -48,11 +73,11 @@ def by_label(elements, label: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"no element labelled {label!r}: {[e.label for e in elements]}")
 
 
-def login(username: str) -> AppTest:
+def login(username: str, password: str = PASSWORD) -> AppTest:
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
     at.run()
     by_label(at.text_input, "用户名").input(username)
-    by_label(at.text_input, "密码").input(PASSWORD)
+    by_label(at.text_input, "密码").input(password)
     by_label(at.button, "登录").click().run()
     assert not at.exception, at.exception
     return at
