@@ -45,7 +45,7 @@ def test_upgrade_seed_once_and_verify(cli_env, db_url):
         assert {"approved", "submitted"} <= {row for row in s.exec(select(Variant.state))}
         assert s.exec(select(func.count()).select_from(CalendarSlot)).one() > 5
         actions = {row for row in s.exec(select(AuditEvent.action))}
-        assert {"review.approve", "calendar.place", "variant.create", "template.create"} <= actions
+        assert {"review.approve", "calendar.build", "variant.create", "template.create", "post.mark"} <= actions
     engine.dispose()
 
 

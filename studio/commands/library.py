@@ -69,13 +69,21 @@ def _check(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from studio.db.engine import session_scope
-    from studio.materials.importer import import_library
+    from studio.materials.importer import import_library, validate_entries
+    from studio.materials.loader import load_library
 
     library_dir = _library_dir(args)
     if not (library_dir / "templates").is_dir():
         from studio.errors import ValidationError
 
         raise ValidationError(f"no templates directory in {library_dir}")
+    entries, load_problems = load_library(library_dir)
+    problems = [str(p) for p in load_problems] + validate_entries(entries)
+    if problems:  # same gate as import_library, reported as file:line lines instead of one error
+        for problem in problems:
+            print(problem)
+        sys.stderr.write(f"library has {len(problems)} problem(s); nothing imported\n")
+        return 1
     with session_scope(_engine(args.url)) as session:
         report = import_library(session, library_dir)
     print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")

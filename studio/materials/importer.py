@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,13 @@ from studio.errors import StudioError, ValidationError
 from studio.materials.loader import LibraryEntry, load_library
 from studio.services import orgs
 from studio.services.auth import actor_for
-from studio.services.templates import create_template, latest_version, update_template, validate_draft
+from studio.services.templates import (
+    TemplateDraft,
+    create_template,
+    latest_version,
+    update_template,
+    validate_draft,
+)
 
 LIBRARY_USER = "library"
 HQ_CODE = "HQ"
@@ -63,6 +71,13 @@ def validate_entries(entries: list[LibraryEntry]) -> list[str]:
     return problems
 
 
+def content_digest(draft: TemplateDraft) -> str:
+    """Hash of what the entry means, not how the file spells it: export → import is then a no-op."""
+    clean, slots, _ = validate_draft(draft)
+    payload = {**clean.model_dump(mode="json", exclude={"slots"}), "slots": [s.model_dump(mode="json") for s in slots]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def import_library(session: Session, library_dir: Path) -> ImportReport:
     entries, load_problems = load_library(library_dir)
     problems = [str(p) for p in load_problems] + validate_entries(entries)
@@ -74,15 +89,16 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
         actor = library_actor(session)
         for entry in entries:
             draft = entry.draft()
+            digest = content_digest(draft)
             template = session.exec(select(Template).where(Template.code == draft.code)).first()
             if template is None:
-                create_template(session, actor, draft, digest=entry.digest, commit=False)
+                create_template(session, actor, draft, digest=digest, commit=False)
                 report.created.append(draft.code or "")
-            elif latest_version(session, template.id or 0).source_digest == entry.digest:
+            elif latest_version(session, template.id or 0).source_digest == digest:
                 report.unchanged.append(draft.code or "")
             else:
                 update_template(session, actor, template.id or 0, draft, expected_lock_version=template.lock_version,
-                                digest=entry.digest, commit=False)
+                                digest=digest, commit=False)
                 report.updated.append(draft.code or "")
         session.commit()
     except BaseException:

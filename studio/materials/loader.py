@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +28,6 @@ class LibraryEntry:
     def draft(self) -> TemplateDraft:
         fields = {k: v for k, v in self.data.items() if k in ENTRY_KEYS}
         return TemplateDraft.model_validate(fields)
-
-    @property
-    def digest(self) -> str:
-        """Content hash of the entry, so an unchanged file imports as no change."""
-        canonical = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

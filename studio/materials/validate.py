@@ -7,7 +7,6 @@ uses, and the compliance verdict of the text rendered with the slots' sample val
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,6 @@ from studio.domain.enums import Channel, OccasionKind, ProductType, Verdict
 from studio.errors import StudioError, ValidationError
 from studio.localisation.slots import SlotSpec
 from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, load_library, template_files
-
-log = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 SLOT_KEYS = set(SlotSpec.model_fields)

@@ -105,23 +105,26 @@ def write_csv(doc: CalendarDocument, path: Path) -> None:
 
 
 def write_xlsx(doc: CalendarDocument, path: Path) -> None:
+    # write_only streams rows to disk: several times faster than a normal workbook for thousands of files.
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = doc.month
-    title = f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")
-    ws.append([escape_cell(title)])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(list(_HEADER))
-    for row in _rows(doc):
-        ws.append([escape_cell(v) for v in row])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(doc.month)
     for col, width in zip("ABCDEFG", (12, 8, 8, 12, 12, 24, 80), strict=True):
         ws.column_dimensions[col].width = width
-    for cells in ws.iter_rows(min_row=3, min_col=7, max_col=7):
-        for cell in cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    title = WriteOnlyCell(ws, value=escape_cell(
+        f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")))
+    title.font = Font(bold=True, size=14)
+    ws.append([title])
+    ws.append(list(_HEADER))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in _rows(doc):
+        cells = [escape_cell(v) for v in row]
+        text = WriteOnlyCell(ws, value=cells[-1])
+        text.alignment = wrap
+        ws.append([*cells[:-1], text])
     wb.save(path)
 
 

@@ -40,9 +40,10 @@ def findings_list(findings: list[dict[str, Any]]) -> None:
 
 def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
     """The text with finding spans marked; every character of it is HTML-escaped first."""
+    from studio.compliance import Finding
     from studio.compliance.highlight import highlight_html
 
-    markup = highlight_html(text, findings)
+    markup = highlight_html(text, [Finding.model_validate(f) for f in findings])
     st.markdown(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>', unsafe_allow_html=True)
 
 

@@ -237,6 +237,13 @@ def test_import_command_prints_counts(tmp_path, migrated_url, capsys):
     assert "created 0, updated 0, unchanged 2" in capsys.readouterr().out
 
 
+def test_import_command_refuses_a_broken_library(tmp_path, migrated_url, capsys):
+    library = _library(tmp_path / "lib", {"a.yaml": GOOD, "b.yaml": BROKEN})
+    assert main(["library", "import", "--library", str(library), "--url", migrated_url]) == 1
+    assert "b.yaml:10: duplicate code" in capsys.readouterr().out
+    assert main(["library", "import", "--library", str(tmp_path / "nowhere"), "--url", migrated_url]) == 2
+
+
 def test_import_command_uses_settings_database(tmp_path, migrated_url, monkeypatch, capsys):
     from studio.db.engine import engine_for
     from studio.settings import get_settings
@@ -277,6 +284,10 @@ def test_export_round_trip(tmp_path, migrated_engine):
                                               {e.data["occasion_kind"] for e in original}}
     assert _normalised(exported) == _normalised(original)
     assert check_library(tmp_path / "out").ok
+    # Importing what was exported changes nothing: the digest covers meaning, not spelling.
+    with Session(migrated_engine) as session:
+        again = import_library(session, tmp_path / "out")
+    assert not again.changed and len(again.unchanged) == len(original)
 
 
 def test_export_command_writes_the_latest_version(tmp_path, migrated_url, capsys):
