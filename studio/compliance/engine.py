@@ -13,7 +13,7 @@ from studio.compliance.rules.base import Hit
 from studio.compliance.ruleset import Ruleset, default_ruleset
 from studio.compliance.ruleset import ruleset_version as ruleset_version
 from studio.compliance.scan import scan
-from studio.compliance.types import CheckResult, Finding, verdict_of
+from studio.compliance.types import CheckResult, Finding, trusted_finding, trusted_result, verdict_of
 from studio.domain.enums import Channel, ProductType, Severity
 
 log = logging.getLogger(__name__)
@@ -46,15 +46,14 @@ def check_text(
         terms.collect(rs, found, active, product, hits)  # type: ignore[arg-type]
     patterns.collect(rs, found, active, hits)
     required.collect(rs, found, active, hits)
-    if rs.has_pii:
-        pii.collect(rs, found, active, hits)
+    pii.collect(rs, found, active, hits)
     channel_rules.collect(rs, text, active, channel, hits)  # type: ignore[arg-type]
     if not hits:
         return rs.pass_result
     findings = _to_findings(rs, found.norm, _dedupe(hits))
     if log.isEnabledFor(logging.DEBUG):
         log.debug("check: %s", ",".join(f.code for f in findings))  # codes only, never customer text
-    return CheckResult.model_construct(verdict=verdict_of(findings), ruleset=rs.version, findings=tuple(findings))
+    return trusted_result(verdict_of(findings), rs.version, tuple(findings))
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -98,11 +97,11 @@ def _to_findings(rs: Ruleset, norm: Normalised, hits: list[Hit]) -> list[Finding
         else:
             start, end = norm.span(hit.start, hit.end)
             excerpt = original[start:end]
-        finding = Finding.model_construct(
+        finding = trusted_finding(
             code=spec.code, slug=spec.slug, severity=hit.severity, start=start, end=end, text=excerpt,
             message=spec.message, source=spec.source, suggestion=spec.suggestion, why=hit.why,
         )
         (missing if start is None else located).append(finding)
-    located.sort(key=lambda f: (f.start, f.end, f.code))
+    located.sort(key=lambda f: (f.start, f.end, f.code))  # type: ignore[arg-type, return-value]
     missing.sort(key=lambda f: f.code)
     return located + missing

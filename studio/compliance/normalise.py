@@ -43,7 +43,6 @@ _FULL_WIDTH = "０１２３４５６７８９＊．％＠－＿～｜＋＃／�
 )
 CHINESE_DIGITS = {"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_OPENCC_FILES = ("TWVariantsRev.txt", "HKVariantsRev.txt", "TSCharacters.txt")
 
 
 def _opencc_dir() -> Path | None:
@@ -62,18 +61,27 @@ def traditional_map() -> dict[str, str]:
     would make the regex character class below fall back to a slow linear scan.
     """
     directory = _opencc_dir()
-    table: dict[str, str] = {}
     if directory is None:
-        return table
-    for name in _OPENCC_FILES:
+        return {}
+
+    def read(name: str) -> dict[str, str]:
         path = directory / name
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, _, values = line.partition("\t")
-            value = values.split(" ")[0] if values else ""
-            if len(key) == 1 and len(value) == 1 and key != value and ord(key) < 0x10000 and ord(value) < 0x10000:
-                table[key] = table.get(value, value)
+        pairs: dict[str, str] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, _, values = line.partition("\t")
+                value = values.split(" ")[0] if values else ""
+                if len(key) == 1 and len(value) == 1 and ord(key) < 0x10000 and ord(value) < 0x10000:
+                    pairs[key] = value
+        return pairs
+
+    to_simplified = read("TSCharacters.txt")
+    table = {k: v for k, v in to_simplified.items() if k != v}
+    for name in ("TWVariantsRev.txt", "HKVariantsRev.txt"):  # regional variant → standard traditional
+        for key, value in read(name).items():
+            target = to_simplified.get(value, value)
+            if key != target and key not in table and key not in to_simplified.values():
+                table[key] = target
     return table
 
 
@@ -93,6 +101,38 @@ def fold_table() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _fold_re() -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(sorted(fold_table()))) + "]")
+
+
+@lru_cache(maxsize=1)
+def gate_re() -> re.Pattern[str]:
+    """Any non-ASCII character that normalising could change or drop: folded characters (traditional,
+    full-width, circled digits), zero-width characters, non-ASCII separators and emoji. ASCII separators
+    are reported by the automaton itself (see ruleset._gate_keys)."""
+    chars = [c for c in fold_table() if not c.isascii()]
+    chars += [c for c in ZERO_WIDTH + SEPARATORS if not c.isascii()]
+    return re.compile("[" + re.escape("".join(sorted(set(chars)))) + _EMOJI_CLASS + "]")
+
+
+# Seven Chinese digits in a row: a phone or ID number spelled out (一三八〇〇一三八〇〇〇).
+CHINESE_DIGIT_RUN = re.compile("[〇零一幺二两三四五六七八九][〇零一幺二两三四五六七八九]{6}")
+
+
+def needs_normalising(text: str) -> bool:
+    """Would `normalise` change `text` because of a non-ASCII character? (One regex pass, no copy.)"""
+    table = fold_table()
+    for match in gate_re().finditer(text):
+        ch = match.group()
+        if ch in table or ch in ZERO_WIDTH or separator_inside_word(text, match.start()):
+            return True
+    return False
+
+
+def separator_inside_word(text: str, index: int) -> bool:
+    """Is the separator at `index` preceded by a Chinese character and followed by one (or a separator)?"""
+    if index == 0 or index + 1 >= len(text) or not is_word_char(text[index - 1]):
+        return False
+    following = text[index + 1]
+    return is_word_char(following) or is_separator(following)
 
 
 def fold(text: str) -> str:

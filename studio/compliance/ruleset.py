@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from studio.compliance import normalise as norm
 from studio.compliance.errors import LexiconError
+from studio.compliance.lexicon import LIBRARY_ENV
 from studio.compliance.schema import ALL, Cue, LexiconData, Rule
 from studio.compliance.types import CheckResult
 from studio.domain.enums import Channel, ProductType, Severity, Verdict
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 # Bump when matching logic changes, so a stored `ruleset` version says which engine produced it.
 ENGINE_REVISION = "1"
 
-GATE_FOLD, GATE_SEP, GATE_DIGIT, GATE_AT, GATE_CNDIGIT = 1, 2, 3, 4, 5
+GATE_SEP, GATE_DIGIT, GATE_AT = 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +49,27 @@ class TermRef:
     near_window: int = 0
 
 
-# Automaton value: (gate, length, terms, allows, cues, triggers, present_key). A tuple, not an object:
-# the scanner reads it once per hit on the hot path.
-Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[str, ...], tuple[int, ...], str]
+# Automaton value: (gate, length, terms, allows, triggers). A tuple, not an object: the scanner reads it
+# once per hit on the hot path.
+Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class CueMatcher:
+    """One cue list, compiled: its words as one regex, searched only in the window next to a hit."""
+
+    name: str
+    regex: re.Pattern[str]
+    window: int
+    longest: int
+    side: str
+    scope: str
+
+    @classmethod
+    def build(cls, name: str, cue: Cue) -> CueMatcher:
+        words = sorted({norm.normalise_key(w) for w in cue.words if w.strip()}, key=len, reverse=True)
+        regex = re.compile("|".join(re.escape(w) for w in words))
+        return cls(name, regex, cue.window, max(map(len, words)), cue.side, cue.scope)
 
 
 @dataclass(frozen=True)
@@ -58,12 +78,12 @@ class CompiledRule:
     spec: Rule
     products: frozenset[ProductType]
     channels: frozenset[Channel]
-    cues: tuple[tuple[str, Cue], ...]
+    cues: tuple[CueMatcher, ...]
     patterns: tuple[re.Pattern[str], ...]
     unless_sentence: tuple[str, ...]
     unless_sentence_re: re.Pattern[str] | None
     unless_before: tuple[str, ...]
-    when_any: frozenset[str]
+    when_any: tuple[str, ...]
     when_re: re.Pattern[str] | None
     require: tuple[tuple[str, ...], ...]
     context: tuple[str, ...]
@@ -85,9 +105,7 @@ class CompiledRule:
 class _KeyRoles:
     terms: list[TermRef] = field(default_factory=list)
     allows: set[tuple[int, str]] = field(default_factory=set)
-    cues: set[str] = field(default_factory=set)
     triggers: set[int] = field(default_factory=set)
-    present: bool = False
 
 
 class Ruleset:
@@ -96,7 +114,7 @@ class Ruleset:
     def __init__(self, data: LexiconData, version: str) -> None:
         self.data = data
         self.version = version
-        self.cues: dict[str, Cue] = dict(data.cues)
+        self.cues: dict[str, CueMatcher] = {n: CueMatcher.build(n, c) for n, c in data.cues.items()}
         self.rules: tuple[CompiledRule, ...] = tuple(
             _compile_rule(i, r, self.cues) for i, r in enumerate(data.rules)
         )
@@ -104,7 +122,9 @@ class Ruleset:
         self.automaton = self._build_automaton()
         self._active: dict[tuple[ProductType, Channel], frozenset[int]] = {}
         self.pass_result = CheckResult.model_construct(verdict=Verdict.PASS, ruleset=version, findings=())
-        self.has_pii = any(r.kind == "pii" for r in self.rules)
+        self.pii_rules = tuple(r.index for r in self.rules if r.kind == "pii")
+        self.required_rules = tuple(r.index for r in self.rules if r.kind == "required")
+        self.length_rules = tuple(r.index for r in self.rules if r.kind == "length")
 
     def __repr__(self) -> str:
         return f"Ruleset(version={self.version!r}, rules={len(self.rules)})"
@@ -137,27 +157,18 @@ class Ruleset:
             _add_allows(rule, refs, role)
             for key in spec.triggers:
                 role(_key(key, spec.code)).triggers.add(rule.index)
-            for key in rule.when_any:
-                role(key).present = True
-            for group in rule.require:
-                for key in group:
-                    role(key).present = True
-        for name, cue in self.cues.items():
-            for word in cue.words:
-                role(_key(word, f"cue list {name}")).cues.add(name)
 
         automaton = ahocorasick.Automaton()
         gates = _gate_keys()
         for key, r in roles.items():
             if len(key) == 1 and key in gates:
                 raise LexiconError(f"single-character term {key!r} collides with a normaliser character")
-            entry: Entry = (0, len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.cues)),
-                            tuple(sorted(r.triggers)), key if r.present else "")
+            entry: Entry = (0, len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.triggers)))
             for variant in _case_variants(key):
                 automaton.add_word(variant, entry)
         for key, gate in gates.items():
             if key not in roles:
-                automaton.add_word(key, (gate, len(key), (), frozenset(), (), (), ""))
+                automaton.add_word(key, (gate, len(key), (), frozenset(), ()))
         automaton.make_automaton()
         log.debug("ruleset %s: %d rules, %d keys", self.version, len(self.rules), len(automaton))
         return automaton
@@ -225,31 +236,23 @@ _GATES_LOCK = threading.Lock()
 
 
 def _gate_keys() -> dict[str, int]:
+    """Single characters the automaton reports so the scanner needs no extra pass for them.
+
+    Kept to ASCII on purpose: pyahocorasick finds a node's child by a linear scan, so every extra
+    first character costs time on every character of every text. Traditional/full-width characters and
+    emoji are found by one regex search instead (`normalise.GATE_RE`).
+    """
     global _GATES
     with _GATES_LOCK:
         if _GATES is None:
-            gates: dict[str, int] = {}
-            for ch in norm.fold_table():
-                if not ("A" <= ch <= "Z"):  # ASCII case is handled by case variants of the keys
-                    gates[ch] = GATE_FOLD
-            for ch in norm.ZERO_WIDTH:
-                gates[ch] = GATE_FOLD
-            for ch in norm.SEPARATORS:
-                gates.setdefault(ch, GATE_SEP)
-            for start, stop in norm.EMOJI_RANGES:
-                for code in range(start, stop + 1):
-                    gates.setdefault(chr(code), GATE_SEP)
-            for digit in "0123456789":
-                gates[digit] = GATE_DIGIT
+            gates = {ch: GATE_SEP for ch in norm.SEPARATORS if ch.isascii()}
+            gates.update({digit: GATE_DIGIT for digit in "0123456789"})
             gates["@"] = GATE_AT
-            # Three Chinese digits in a row are rare in prose but start a spelled-out phone or ID number.
-            for triple in itertools.product(norm.CHINESE_DIGITS, repeat=3):
-                gates.setdefault("".join(triple), GATE_CNDIGIT)
             _GATES = gates
         return _GATES
 
 
-def _compile_rule(index: int, spec: Rule, cues: Mapping[str, Cue]) -> CompiledRule:
+def _compile_rule(index: int, spec: Rule, cues: Mapping[str, CueMatcher]) -> CompiledRule:
     products = set(ProductType) if ALL in spec.products else {ProductType(p) for p in spec.products}
     products -= {ProductType(p) for p in spec.exclude_products}
     channels = set(Channel) if ALL in spec.channels else {Channel(c) for c in spec.channels}
@@ -258,12 +261,12 @@ def _compile_rule(index: int, spec: Rule, cues: Mapping[str, Cue]) -> CompiledRu
         spec=spec,
         products=frozenset(products),
         channels=frozenset(channels),
-        cues=tuple((name, cues[name]) for name in spec.cues),
+        cues=tuple(cues[name] for name in spec.cues),
         patterns=tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns),
         unless_sentence=tuple(norm.normalise_key(w) for w in spec.unless_sentence),
         unless_sentence_re=re.compile(spec.unless_sentence_pattern) if spec.unless_sentence_pattern else None,
         unless_before=tuple(norm.normalise_key(w) for w in spec.unless_before),
-        when_any=frozenset(_key(w, spec.code) for w in spec.when_any),
+        when_any=tuple(_key(w, spec.code) for w in spec.when_any),
         when_re=re.compile(spec.when_pattern) if spec.when_pattern else None,
         require=tuple(tuple(_key(w, spec.code) for w in group) for group in spec.require),
         context=tuple(norm.normalise_key(w) for w in spec.context),
@@ -306,10 +309,17 @@ def build_ruleset(data: Mapping[str, Any] | LexiconData) -> Ruleset:
 
 
 _DEFAULT: dict[str, Ruleset] = {}
+_DEFAULT_FAST: tuple[str | None, Ruleset] | None = None  # (STUDIO_LIBRARY_DIR, ruleset) of the last call
 
 
 def default_ruleset(path: Path | str | None = None) -> Ruleset:
     """The ruleset of the lexicon files under the library directory (built once per process)."""
+    global _DEFAULT_FAST
+    if path is None:
+        env = os.environ.get(LIBRARY_ENV)
+        fast = _DEFAULT_FAST
+        if fast is not None and fast[0] == env:  # hot path: no filesystem calls
+            return fast[1]
     from studio.compliance.lexicon import lexicon_dir, load_lexicons
 
     directory = str(Path(path) if path is not None else lexicon_dir())
@@ -317,12 +327,16 @@ def default_ruleset(path: Path | str | None = None) -> Ruleset:
     if found is None:
         found = build_ruleset(load_lexicons(directory))
         _DEFAULT[directory] = found
+    if path is None:
+        _DEFAULT_FAST = (env, found)
     return found
 
 
 def reset_default_ruleset() -> None:
     """Forget the cached default ruleset (after the lexicon files changed on disk)."""
+    global _DEFAULT_FAST
     _DEFAULT.clear()
+    _DEFAULT_FAST = None
 
 
 def ruleset_version() -> str:

@@ -64,3 +64,30 @@ def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:
     if Severity.REVIEW in severities:
         return Verdict.REVIEW
     return Verdict.PASS
+
+
+_FINDING_FIELDS = frozenset(Finding.model_fields)
+_RESULT_FIELDS = frozenset(CheckResult.model_fields)
+
+
+def trusted_finding(**values: object) -> Finding:
+    """A `Finding` from values the engine built itself (already valid), without re-validation.
+
+    Same effect as `Finding.model_construct` with every field given, at a fraction of its cost: the
+    engine builds thousands of these per second. Tests assert it equals the validated constructor.
+    """
+    finding = Finding.__new__(Finding)
+    object.__setattr__(finding, "__dict__", values)
+    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
+    object.__setattr__(finding, "__pydantic_extra__", None)
+    object.__setattr__(finding, "__pydantic_private__", None)
+    return finding
+
+
+def trusted_result(verdict: Verdict, ruleset: str, findings: tuple[Finding, ...]) -> CheckResult:
+    result = CheckResult.__new__(CheckResult)
+    object.__setattr__(result, "__dict__", {"verdict": verdict, "ruleset": ruleset, "findings": findings})
+    object.__setattr__(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
+    object.__setattr__(result, "__pydantic_extra__", None)
+    object.__setattr__(result, "__pydantic_private__", None)
+    return result

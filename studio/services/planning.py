@@ -57,6 +57,9 @@ class CandidatePool:
     """Approved variants grouped by org, loaded once; an org's candidates are its own and its parents'."""
 
     def __init__(self, session: Session) -> None:
+        from studio.services.occasion_calendar import hot_topic_ends
+
+        ends = hot_topic_ends(session)
         self.by_org: dict[int, list[Candidate]] = {}
         depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
         rows = session.exec(select(Variant, TemplateVersion)
@@ -68,11 +71,17 @@ class CandidatePool:
                 channel=Channel(version.channel), content_type=ContentType(version.content_type),
                 product_type=version.product_type, occasion_kind=version.occasion_kind,
                 occasion=version.occasion, locality=depth_of.get(variant.org_id, 0), region=version.region,
-                valid_from=version.valid_from, valid_to=version.valid_to,
+                valid_from=version.valid_from, valid_to=_earliest(version.valid_to, ends.get(version.occasion or "")
+                                                                  if version.occasion_kind == "hot_topic" else None),
             ))
 
     def for_chain(self, chain: list[Org]) -> list[Candidate]:
         return [c for org in chain for c in self.by_org.get(org.id or 0, [])]
+
+
+def _earliest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
 
 
 def propose_for(session: Session, org: Org, month: str, *, pool: CandidatePool | None = None,

@@ -300,11 +300,14 @@ def withdraw(session: Session, actor: Actor, variant_id: int, reason: str) -> No
     session.commit()
 
 
-def expiry_date(version: TemplateVersion, decided_at: datetime | None) -> date | None:
-    """The last day approved content may be used: validity end or the periodic re-approval date."""
+def expiry_date(version: TemplateVersion, decided_at: datetime | None,
+                topic_ends: dict[str, date] | None = None) -> date | None:
+    """The last day approved content may be used: validity end, its hot topic's end, or re-approval date."""
     candidates = []
     if version.valid_to:
         candidates.append(version.valid_to)
+    if topic_ends and version.occasion_kind == "hot_topic" and version.occasion in topic_ends:
+        candidates.append(topic_ends[version.occasion])
     days = get_settings().reapproval_days.get(version.product_type)
     if days and decided_at:
         candidates.append((_aware(decided_at) + timedelta(days=days)).date())
@@ -313,11 +316,14 @@ def expiry_date(version: TemplateVersion, decided_at: datetime | None) -> date |
 
 def expire_due(session: Session, today: date) -> int:
     """Mark approved variants and template versions past their expiry as expired; audited per item."""
+    from studio.services.occasion_calendar import hot_topic_ends
+
+    ends = hot_topic_ends(session)
     expired = 0
     for variant in session.exec(select(Variant).where(Variant.state == ReviewState.APPROVED.value)).all():
         version = session.get(TemplateVersion, variant.template_version_id)
         assert version is not None
-        until = expiry_date(version, variant.decided_at)
+        until = expiry_date(version, variant.decided_at, ends)
         if until is not None and until < today:
             variant.state = ReviewState.EXPIRED.value
             session.add(variant)
@@ -325,7 +331,7 @@ def expire_due(session: Session, today: date) -> int:
             expired += 1
     for version in session.exec(select(TemplateVersion).where(
             TemplateVersion.state == ReviewState.APPROVED.value)).all():
-        until = expiry_date(version, version.decided_at)
+        until = expiry_date(version, version.decided_at, ends)
         if until is not None and until < today:
             version.state = ReviewState.EXPIRED.value
             session.add(version)

@@ -24,12 +24,13 @@ _PAGES = {
     "today": ("today.py", "今日内容", "📣", "today"),
     "audit": ("audit_log.py", "审计日志", "🔏", "audit"),
     "dashboard": ("dashboard.py", "看板", "📊", "dashboard"),
+    "occasions": ("occasions.py", "节日日历", "🏮", "occasions"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
-    Role.HQ_EDITOR: ("templates", "localise", "calendar", "dashboard"),
-    Role.BRANCH_LOCALISER: ("localise", "calendar", "today"),
-    Role.REVIEWER: ("review", "templates", "calendar", "dashboard", "audit"),
+    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "dashboard"),
+    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today"),
+    Role.REVIEWER: ("review", "templates", "occasions", "calendar", "dashboard", "audit"),
     Role.STAFF: ("today",),
     Role.ADMIN: ("audit", "dashboard", "templates"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.compliance.normalise import CLAUSE_BOUNDARIES, SENTENCE_BOUNDARIES
-from studio.compliance.schema import Cue
+from studio.compliance.ruleset import CueMatcher
 from studio.domain.enums import Severity
 
 
@@ -35,23 +35,25 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights) if rights else len(text)
 
 
-def cued(
-    text: str,
-    start: int,
-    end: int,
-    rule_cues: tuple[tuple[str, Cue], ...],
-    cue_hits: list[tuple[int, int, tuple[str, ...]]],
-) -> str | None:
-    """The cue word that shows the hit is warned against or negated (非保本, 警惕“稳赚不赔”), if any."""
-    for cue_start, cue_end, names in cue_hits:
-        for name, cue in rule_cues:
-            if name not in names:
-                continue
-            if cue.side == "before":
-                if cue_start < start and start - cue_end <= cue.window and cue_end <= end:
-                    if not crosses_boundary(text, cue_end, start, cue.scope):
-                        return text[cue_start:cue_end]
-            elif cue_end > end and cue_start >= start and cue_start - end <= cue.window:
-                if not crosses_boundary(text, end, cue_start, cue.scope):
-                    return text[cue_start:cue_end]
+def cued(text: str, start: int, end: int, cues: tuple[CueMatcher, ...]) -> str | None:
+    """The cue word showing the hit is negated or warned against (非保本, 警惕“稳赚不赔”), if any.
+
+    A before-cue may overlap the start of the hit (不保证 + 保证收益); it must end no more than
+    `window` characters before the hit, within the same clause (or sentence, per the cue list).
+    """
+    for cue in cues:
+        if cue.side == "before":
+            lo = max(0, start - cue.window - cue.longest)
+            for match in cue.regex.finditer(text, lo, min(end, start + cue.longest)):
+                m_start, m_end = match.span()
+                if m_start < start and start - m_end <= cue.window and m_end <= end:
+                    if not crosses_boundary(text, m_end, start, cue.scope):
+                        return match.group()
+        else:
+            hi = end + cue.window + cue.longest
+            for match in cue.regex.finditer(text, max(start + 1, end - cue.longest), hi):
+                m_start, m_end = match.span()
+                if m_end > end and m_start - end <= cue.window:
+                    if not crosses_boundary(text, end, m_start, cue.scope):
+                        return match.group()
     return None

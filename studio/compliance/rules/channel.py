@@ -11,8 +11,8 @@ def collect(ruleset: Ruleset, original: str, active: frozenset[int], channel: Ch
     limit = channel.max_length
     if len(original) <= limit:
         return
-    for index in sorted(active):
+    for index in ruleset.length_rules:
         rule = ruleset.rules[index]
-        if rule.kind == "length":
+        if index in active:
             why = f"{channel.label}文案上限 {limit} 字，本文 {len(original)} 字，超出部分已标出"
             out.append(Hit(index, limit, len(original), rule.severity, why, original=True))

@@ -27,6 +27,6 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
                         continue
                 if rule.unless_before and any(0 <= text.find(w, 0, start) for w in rule.unless_before):
                     continue
-                if rule.cues and cued(text, start, end, rule.cues, found.cues):
+                if rule.cues and cued(text, start, end, rule.cues):
                     continue
                 out.append(Hit(index, start, end, rule.severity, f"匹配规则模式：“{match.group()}”"))

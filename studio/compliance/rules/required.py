@@ -8,22 +8,23 @@ from studio.compliance.scan import Scan
 
 
 def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit]) -> None:
-    for index in sorted(active):
-        rule = ruleset.rules[index]
-        if rule.kind != "required":
+    for index in ruleset.required_rules:
+        if index not in active:
             continue
+        rule = ruleset.rules[index]
         reason = ""
+        text = found.norm.text
         if rule.when_any:
-            seen = sorted(rule.when_any & found.present)
-            if not seen:
+            seen = next((w for w in rule.when_any if w in text), None)
+            if seen is None:
                 continue
-            reason = f"文案提到“{seen[0]}”，"
+            reason = f"文案提到“{seen}”，"
         if rule.when_re is not None:
-            match = rule.when_re.search(found.norm.text)
+            match = rule.when_re.search(text)
             if match is None:
                 continue
             reason += f"文案含“{match.group()}”，"
-        missing = [group for group in rule.require if not any(key in found.present for key in group)]
+        missing = [group for group in rule.require if not any(key in text for key in group)]
         if missing:
             wanted = "、".join("/".join(group) for group in missing)
             lead = f"{reason}但缺少必备表述" if reason else "缺少必备表述"

@@ -10,15 +10,19 @@ from studio.domain.enums import ProductType
 
 def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], product: ProductType, out: list[Hit]) -> None:
     text = found.norm.text
+    protected: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for a, b, keys in found.allows:
+        for key in keys:
+            protected.setdefault(key, []).append((a, b))
     for start, end, refs in found.terms:
         for ref in refs:
             if ref.rule not in active or (ref.products is not None and product not in ref.products):
                 continue
-            key = (ref.rule, ref.term)
-            if any(a <= start and end <= b and key in protected for a, b, protected in found.allows):
+            spans = protected.get((ref.rule, ref.term)) if protected else None
+            if spans and any(a <= start and end <= b for a, b in spans):
                 continue
             rule = ruleset.rules[ref.rule]
-            if rule.cues and cued(text, start, end, rule.cues, found.cues):
+            if rule.cues and cued(text, start, end, rule.cues):
                 continue
             why = f"命中词条“{ref.label}”"
             if ref.near_window:

@@ -1,0 +1,123 @@
+"""节日日历: a province's occasions for a month or year with their approved content, gaps marked; hot topics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, select
+
+from studio.db.models import HotTopic, TemplateVersion
+from studio.domain.enums import Channel, ReviewState
+from studio.domain.views import Actor
+from studio.errors import NotFound, ValidationError
+from studio.occasions import HotTopic as HotTopicValue
+from studio.occasions import normalize_province, occasions_between
+from studio.services.planning import hot_topics
+from studio.workflow import audit
+from studio.workflow.permissions import require
+
+# Occasions staff post about; holidays, workdays and seasons are shown as context only.
+POSTABLE = {"festival", "solar_term", "finance_day", "regional", "hot_topic", "marketing_day"}
+_KIND_ZH = {"festival": "节日", "solar_term": "节气", "holiday": "放假", "workday": "调休上班",
+            "finance_day": "金融宣传", "regional": "地方节日", "hot_topic": "热点", "marketing_day": "营销节点",
+            "season": "季节"}
+
+
+class OccasionRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: date
+    name: str
+    kind: str
+    kind_label: str
+    region: str | None
+    approved: int
+    approved_moments: int
+    gap: str | None
+
+
+class OccasionOverview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[OccasionRow]
+    notes: list[str]
+
+
+def overview(session: Session, actor: Actor, start: date, end: date, province: str | None) -> OccasionOverview:
+    require(actor, "calendar.read")
+    topics = tuple(t for t in hot_topics(session) if province is None or t.region in (None, province))
+    year = occasions_between(start, end, province=province, hot_topics=topics)
+    approved: dict[str, list[TemplateVersion]] = {}
+    for version in _latest_approved(session):
+        if version.occasion and (province is None or version.region in (None, province)):
+            approved.setdefault(version.occasion, []).append(version)
+    rows = []
+    for o in year.items:
+        if not (start <= o.date <= end):
+            continue
+        content = approved.get(o.name, [])
+        moments = sum(1 for v in content if v.channel == Channel.MOMENTS.value)
+        gap = None
+        if o.kind in POSTABLE:
+            where = province or "全国"
+            if not content:
+                gap = f"{o.name}：{where}暂无已审核通过的内容"
+            elif not moments:
+                gap = f"{o.name}：{where}暂无已审核通过的朋友圈内容"
+        rows.append(OccasionRow(date=o.date, name=o.name, kind=o.kind, kind_label=_KIND_ZH.get(o.kind, o.kind),
+                                region=o.region, approved=len(content), approved_moments=moments, gap=gap))
+    return OccasionOverview(rows=rows, notes=list(year.notes))
+
+
+def _latest_approved(session: Session) -> list[TemplateVersion]:
+    latest: dict[int, TemplateVersion] = {}
+    for v in session.exec(select(TemplateVersion).where(TemplateVersion.state == ReviewState.APPROVED.value)):
+        if v.template_id not in latest or v.version_no > latest[v.template_id].version_no:
+            latest[v.template_id] = v
+    return list(latest.values())
+
+
+def add_hot_topic(session: Session, actor: Actor, *, name: str, start: date, end: date,
+                  region: str | None = None) -> int:
+    require(actor, "hot_topic.edit")
+    name = name.strip()
+    if not name:
+        raise ValidationError("hot topic name is empty", "热点名称不能为空。")
+    if len(name) > 60:
+        raise ValidationError("hot topic name too long", "热点名称最多 60 字。")
+    if end < start:
+        raise ValidationError("end before start", "结束日期不能早于开始日期。")
+    if region:
+        region = normalize_province(region)
+    HotTopicValue(name=name, start=start, end=end, region=region)  # the occasions module's own checks
+    topic = HotTopic(name=name, start=start, end=end, region=region or None, created_by=actor.user_id)
+    session.add(topic)
+    session.flush()
+    audit.append(session, actor, "hot_topic.add", f"hot_topic:{topic.id}",
+                 {"name": name, "start": start.isoformat(), "end": end.isoformat(), "region": region})
+    session.commit()
+    return topic.id or 0
+
+
+def remove_hot_topic(session: Session, actor: Actor, topic_id: int) -> None:
+    require(actor, "hot_topic.edit")
+    topic = session.get(HotTopic, topic_id)
+    if topic is None:
+        raise NotFound(f"hot topic {topic_id} not found")
+    session.delete(topic)
+    audit.append(session, actor, "hot_topic.remove", f"hot_topic:{topic_id}", {"name": topic.name})
+    session.commit()
+
+
+def list_hot_topics(session: Session) -> list[tuple[int, str, date, date, str | None]]:
+    return [(t.id or 0, t.name, t.start, t.end, t.region)
+            for t in session.exec(select(HotTopic).order_by(HotTopic.start))]  # type: ignore[arg-type]
+
+
+def hot_topic_ends(session: Session) -> dict[str, date]:
+    """Latest end date per hot-topic name: content tied to a topic expires with it."""
+    ends: dict[str, date] = {}
+    for t in session.exec(select(HotTopic)):
+        ends[t.name] = max(ends.get(t.name, t.end), t.end)
+    return ends
