@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
+from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.views import Actor, DailyPost, SlotPlacement
 from studio.errors import NotFound, ValidationError
@@ -132,6 +133,8 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
     own = get_org(session, actor.org_id)
     if slot.org_id not in {o.id for o in ancestors(session, own)}:
         raise NotFound(f"slot {slot_id} not found")
+    if slot.day > today_cn():
+        raise ValidationError("cannot mark a future post as posted", "还没到发布日期，不能标记为已发布。")
     if session.exec(select(PostMark).where(PostMark.slot_id == slot_id, PostMark.user_id == actor.user_id)).first():
         return
     session.add(PostMark(slot_id=slot_id, user_id=actor.user_id))

@@ -91,10 +91,14 @@ def seed_demo(session: Session) -> str:
         actor = _actor(session, localiser)
         _localise(session, actor, org_code, (reviewer, reviewer2))
         entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
-    staff = _actor(session, "staff")
-    todays = calendar.todays_content(session, staff, today)
-    if todays:
-        calendar.mark_posted(session, staff, todays[0].slot_id)
+    # Staff have posted most of what was due so far this month, so the dashboard shows real adoption.
+    for username, share in (("staff", 4), ("staff_gx", 2)):
+        staff = _actor(session, username)
+        for offset in range(today.day):
+            day = today.replace(day=offset + 1)
+            for index, post in enumerate(calendar.todays_content(session, staff, day)):
+                if (offset + index) % 5 < share:
+                    calendar.mark_posted(session, staff, post.slot_id)
     return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
             f"({approved} approved); {entries} calendar slots planned for {month}")
 

@@ -17,14 +17,14 @@ PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 # (file, title, icon, url path); order is the sidebar order.
 _PAGES = {
-    "templates": ("templates.py", "素材库", "📚", "templates"),
-    "localise": ("localise.py", "本地化", "✏️", "localise"),
-    "review": ("review.py", "审核", "✅", "review"),
-    "calendar": ("content_calendar.py", "内容日历", "🗓️", "calendar"),
-    "today": ("today.py", "今日内容", "📣", "today"),
-    "audit": ("audit_log.py", "审计日志", "🔏", "audit"),
-    "dashboard": ("dashboard.py", "看板", "📊", "dashboard"),
-    "occasions": ("occasions.py", "节日日历", "🏮", "occasions"),
+    "templates": ("templates.py", "素材库", ":material/library_books:", "templates"),
+    "localise": ("localise.py", "本地化", ":material/edit_note:", "localise"),
+    "review": ("review.py", "审核", ":material/fact_check:", "review"),
+    "calendar": ("content_calendar.py", "内容日历", ":material/calendar_month:", "calendar"),
+    "today": ("today.py", "今日内容", ":material/campaign:", "today"),
+    "audit": ("audit_log.py", "审计日志", ":material/policy:", "audit"),
+    "dashboard": ("dashboard.py", "看板", ":material/monitoring:", "dashboard"),
+    "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
@@ -52,6 +52,14 @@ def _login() -> None:
             st.rerun()
 
 
+def _gate(url: str):  # type: ignore[no-untyped-def]
+    def gate() -> None:
+        _login()
+
+    gate.__name__ = f"login_{url}"  # Streamlit tells pages apart by their function's name
+    return gate
+
+
 def _logout() -> None:
     actor = current_actor()
     if actor is not None:
@@ -64,11 +72,14 @@ def _logout() -> None:
 
 
 def run() -> None:
-    st.set_page_config(page_title="内容合规工作室", page_icon="🛡️", layout="wide")
+    st.set_page_config(page_title="内容合规工作室", page_icon=":material/verified_user:", layout="wide")
     actor = current_actor()
     if actor is None:
-        st.navigation([st.Page(_login, title="登录", icon="🔐", url_path="login", default=True)],
-                      position="hidden").run()
+        # Every page URL exists only as the login form, so a deep link asks for a login (in Chinese)
+        # and, once logged in, opens that page if the user's role has it.
+        gates = [st.Page(_login, title="登录", icon=":material/login:", url_path="login", default=True)]
+        gates += [st.Page(_gate(url), title="登录", url_path=url) for _, _, _, url in _PAGES.values()]
+        st.navigation(gates, position="hidden").run()
         return
     pages = []
     for index, key in enumerate(ROLE_PAGES[actor.role]):
