@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 # Bump when matching logic changes, so a stored `ruleset` version says which engine produced it.
 ENGINE_REVISION = "1"
 
-GATE_SEP, GATE_DIGIT, GATE_AT = 1, 2, 3
-
 
 @dataclass(frozen=True, slots=True)
 class TermRef:
@@ -49,9 +47,9 @@ class TermRef:
     near_window: int = 0
 
 
-# Automaton value: (gate, length, terms, allows, triggers). A tuple, not an object: the scanner reads it
-# once per hit on the hot path.
-Entry = tuple[int, int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[int, ...]]
+# Automaton value: (length, terms, allows, triggers). A tuple, not an object: the scanner reads it once
+# per hit on the hot path.
+Entry = tuple[int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -158,17 +156,14 @@ class Ruleset:
             for key in spec.triggers:
                 role(_key(key, spec.code)).triggers.add(rule.index)
 
+        # Only lexical keys: pyahocorasick finds a child node by a linear scan, so every distinct first
+        # character costs time on every character scanned. Digits, separators and traditional
+        # characters are detected outside the automaton (normalise.byte_gates / needs_normalising).
         automaton = ahocorasick.Automaton()
-        gates = _gate_keys()
         for key, r in roles.items():
-            if len(key) == 1 and key in gates:
-                raise LexiconError(f"single-character term {key!r} collides with a normaliser character")
-            entry: Entry = (0, len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.triggers)))
+            entry: Entry = (len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.triggers)))
             for variant in _case_variants(key):
                 automaton.add_word(variant, entry)
-        for key, gate in gates.items():
-            if key not in roles:
-                automaton.add_word(key, (gate, len(key), (), frozenset(), ()))
         automaton.make_automaton()
         log.debug("ruleset %s: %d rules, %d keys", self.version, len(self.rules), len(automaton))
         return automaton
@@ -229,27 +224,6 @@ def _case_variants(key: str) -> set[str]:
                     chars[i] = chars[i].upper()
             variants.add("".join(chars))
     return variants
-
-
-_GATES: dict[str, int] | None = None
-_GATES_LOCK = threading.Lock()
-
-
-def _gate_keys() -> dict[str, int]:
-    """Single characters the automaton reports so the scanner needs no extra pass for them.
-
-    Kept to ASCII on purpose: pyahocorasick finds a node's child by a linear scan, so every extra
-    first character costs time on every character of every text. Traditional/full-width characters and
-    emoji are found by one regex search instead (`normalise.GATE_RE`).
-    """
-    global _GATES
-    with _GATES_LOCK:
-        if _GATES is None:
-            gates = {ch: GATE_SEP for ch in norm.SEPARATORS if ch.isascii()}
-            gates.update({digit: GATE_DIGIT for digit in "0123456789"})
-            gates["@"] = GATE_AT
-            _GATES = gates
-        return _GATES
 
 
 def _compile_rule(index: int, spec: Rule, cues: Mapping[str, CueMatcher]) -> CompiledRule:

@@ -1,23 +1,15 @@
 """One automaton pass over the text; normalise first only when the text needs it.
 
-Clean text (the common case) costs one regex search for non-ASCII oddities plus one automaton pass
-over the original string; no copy, and spans need no mapping.
+Clean text (the common case) costs one regex search for non-ASCII oddities, a byte-class pass for
+digits and separators, and one automaton pass over the original string: no copy, no span mapping.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.compliance.normalise import (
-    Normalised,
-    needs_normalising,
-    normalise,
-    separator_inside_word,
-)
-from studio.compliance.ruleset import GATE_AT, GATE_DIGIT, GATE_SEP, Entry, Ruleset, TermRef
-
-# A run of this many digits (single space/hyphen between groups allowed) may be an ID, card or phone.
-_PII_DIGIT_RUN = 6
+from studio.compliance.normalise import Normalised, byte_gates, needs_normalising, normalise
+from studio.compliance.ruleset import Entry, Ruleset, TermRef
 
 
 @dataclass(slots=True)
@@ -25,49 +17,28 @@ class Scan:
     norm: Normalised
     terms: list[tuple[int, int, tuple[TermRef, ...]]] = field(default_factory=list)
     allows: list[tuple[int, int, frozenset[tuple[int, str]]]] = field(default_factory=list)
-    triggered: set[int] = field(default_factory=set)
+    triggers: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
     pii_digits: bool = False
     pii_email: bool = False
 
 
 def scan(ruleset: Ruleset, text: str) -> Scan:
-    found = None if needs_normalising(text) else _pass(ruleset, text, Normalised(text, text), first=True)
-    if found is None:  # folded characters, or separators inside words (保 本, 保*本): scan the normal form
-        normalised = normalise(text)
-        found = _pass(ruleset, normalised.text, normalised, first=False)
-        assert found is not None
-    return found
-
-
-def _pass(ruleset: Ruleset, text: str, norm: Normalised, *, first: bool) -> Scan | None:
-    """Collect hits; on the first pass, give up (None) at an ASCII separator inside a word."""
-    result = Scan(norm)
-    terms, allows = result.terms, result.allows
-    last_digit = -10
-    run = 0
+    separator_inside, digits, at = byte_gates(text)
+    if separator_inside or needs_normalising(text):  # 保 本, 保*本, 穩賺, ＡＢＣ: scan the normal form
+        norm = normalise(text)
+        if norm.changed:
+            _, digits, at = byte_gates(norm.text)
+    else:
+        norm = Normalised(text, text)
+    result = Scan(norm, pii_digits=digits, pii_email=at)
+    terms, allows, triggers = result.terms, result.allows, result.triggers
     entry: Entry
-    for end, entry in ruleset.automaton.iter(text):
-        gate = entry[0]
-        if gate:
-            if gate == GATE_DIGIT:
-                if end == last_digit + 1 or (end == last_digit + 2 and text[end - 1] in " -"):
-                    run += 1
-                    if run >= _PII_DIGIT_RUN:
-                        result.pii_digits = True
-                else:
-                    run = 1
-                last_digit = end
-            elif gate == GATE_SEP:
-                if first and separator_inside_word(text, end):
-                    return None
-            elif gate == GATE_AT:
-                result.pii_email = True
-            continue
-        start = end + 1 - entry[1]
+    for end, entry in ruleset.automaton.iter(norm.text):
+        start = end + 1 - entry[0]
+        if entry[1]:
+            terms.append((start, end + 1, entry[1]))
         if entry[2]:
-            terms.append((start, end + 1, entry[2]))
+            allows.append((start, end + 1, entry[2]))
         if entry[3]:
-            allows.append((start, end + 1, entry[3]))
-        if entry[4]:
-            result.triggered.update(entry[4])
+            triggers.append((start, end + 1, entry[3]))
     return result

@@ -99,9 +99,10 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # 
     product_v = c[2].selectbox("产品类型", list(ProductType), format_func=lambda v: v.label, key=f"{prefix}-product",
                                index=list(ProductType).index(ProductType(current.product_type)) if current else 6)
     if body.strip():
-        from studio.compliance import check_text
+        from studio.services.rules import check
 
-        live = check_text(body, product=product_v, channel=channel_v)
+        with db() as session:
+            live = check(session, body, product_v, channel_v)
         st.caption("实时合规检查（按正文原文标出命中位置）")
         highlighted(body, [f.model_dump(mode="json") for f in live.findings])
         verdict_badge(live.verdict.value)

@@ -1,15 +1,18 @@
-"""The compliance check every save runs; its result is stored on the saved row."""
+"""The compliance check every save runs; its result (and ruleset version) is stored on the saved row."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from studio.compliance import CheckResult, check_text
-from studio.domain.enums import Channel, ProductType
+from sqlmodel import Session
+
+from studio.compliance import CheckResult
 
 
-def run_check(text: str, product_type: str, channel: str) -> CheckResult:
-    return check_text(text, product=ProductType(product_type), channel=Channel(channel))
+def run_check(session: Session, text: str, product_type: str, channel: str) -> CheckResult:
+    from studio.services.rules import check
+
+    return check(session, text, product_type, channel)
 
 
 def findings_json(result: CheckResult) -> list[dict[str, Any]]:

@@ -175,7 +175,7 @@ def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, d
         raise PermissionDenied("maker-checker: you cannot review your own submission",
                                "不能审核自己提交或创建的内容（双人复核）。")
     # Re-check with the current ruleset: a rule added since submission still counts.
-    result = run_check(text, version.product_type, version.channel)
+    result = run_check(session, text, version.product_type, version.channel)
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
         raise ValidationError("blocking findings cannot be approved",
                               "内容存在阻断级合规问题，不能通过；请驳回或退回修改。")

@@ -107,9 +107,9 @@ def to_view(template: Template, version: TemplateVersion) -> TemplateView:
     )
 
 
-def _new_version(template: Template, version_no: int, draft: TemplateDraft, slots: list[SlotSpec],
+def _new_version(session: Session, template: Template, version_no: int, draft: TemplateDraft, slots: list[SlotSpec],
                  sample: str, actor: Actor, submit: bool, digest: str | None = None) -> TemplateVersion:
-    result = run_check(sample, draft.product_type, draft.channel)
+    result = run_check(session, sample, draft.product_type, draft.channel)
     now = utcnow()
     return TemplateVersion(
         template_id=template.id or 0, version_no=version_no, title=draft.title, body=draft.body,
@@ -134,7 +134,7 @@ def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, sub
     template = Template(code=code, owner_org_id=actor.org_id, created_by=actor.user_id)
     session.add(template)
     session.flush()
-    version = _new_version(template, 1, clean, slots, sample, actor, submit, digest)
+    version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest)
     session.add(version)
     session.flush()
     audit.append(session, actor, "template.create", f"template:{template.id}",
@@ -155,7 +155,7 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
         raise NotFound(f"template {template_id} not found")
     template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
-    version = _new_version(template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
+    version = _new_version(session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
     session.add(template)
     session.add(version)
     session.flush()

@@ -61,9 +61,9 @@ def to_view(session: Session, variant: Variant) -> VariantView:
     )
 
 
-def _apply(variant: Variant, version: TemplateVersion, clean: dict[str, str], text: str, actor: Actor,
+def _apply(session: Session, variant: Variant, version: TemplateVersion, clean: dict[str, str], text: str, actor: Actor,
            submit: bool) -> None:
-    result = run_check(text, version.product_type, version.channel)
+    result = run_check(session, text, version.product_type, version.channel)
     now = utcnow()
     variant.slot_values = clean
     variant.text = text
@@ -136,7 +136,7 @@ def localise(session: Session, actor: Actor, template_version_id: int, slot_valu
     variant = Variant(org_id=actor.org_id, template_version_id=version.id or 0, title=version.title,
                       parent_variant_id=parent.id if parent else None, text=text, state=ReviewState.DRAFT.value,
                       verdict="pass", ruleset="", created_by=actor.user_id)
-    _apply(variant, version, clean, text, actor, submit)
+    _apply(session, variant, version, clean, text, actor, submit)
     session.add(variant)
     session.flush()
     audit.append(session, actor, "variant.create", f"variant:{variant.id}",
@@ -177,7 +177,7 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
                          parent_variant_id=variant.parent_variant_id, replaces_id=variant.id,
                          title=variant.title, text=text, state=ReviewState.DRAFT.value, verdict="pass",
                          ruleset="", created_by=actor.user_id)
-    _apply(target, version, clean, text, actor, submit)
+    _apply(session, target, version, clean, text, actor, submit)
     session.add(target)
     session.flush()
     audit.append(session, actor, "variant.update", f"variant:{target.id}",

@@ -25,14 +25,15 @@ _PAGES = {
     "audit": ("audit_log.py", "审计日志", ":material/policy:", "audit"),
     "dashboard": ("dashboard.py", "看板", ":material/monitoring:", "dashboard"),
     "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
+    "rules": ("rules.py", "合规规则", ":material/gavel:", "rules"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
-    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "dashboard"),
+    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "rules", "dashboard"),
     Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today"),
-    Role.REVIEWER: ("review", "templates", "occasions", "calendar", "dashboard", "audit"),
+    Role.REVIEWER: ("review", "templates", "rules", "occasions", "calendar", "dashboard", "audit"),
     Role.STAFF: ("today",),
-    Role.ADMIN: ("audit", "dashboard", "templates"),
+    Role.ADMIN: ("rules", "audit", "dashboard", "templates"),
 }
 
 

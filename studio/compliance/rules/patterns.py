@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from studio.compliance.rules.base import Hit, cued, sentence_bounds
 from studio.compliance.ruleset import Ruleset
 from studio.compliance.scan import Scan
 
+# A pattern is searched near each occurrence of a trigger term, not over the whole text.
+LOOK_BEHIND = 12
+LOOK_AHEAD = 48
+
 
 def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit]) -> None:
-    if not found.triggered:
+    if not found.triggers:
         return
     text = found.norm.text
-    for index in sorted(found.triggered & active):
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for start, end, rules in found.triggers:
+        for index in rules:
+            if index in active:
+                windows.setdefault(index, []).append((max(0, start - LOOK_BEHIND), end + LOOK_AHEAD))
+    for index, spans in windows.items():
         rule = ruleset.rules[index]
+        seen: set[tuple[int, int]] = set()
         for pattern in rule.patterns:
-            for match in pattern.finditer(text):
+            for match in _matches(pattern, text, spans):
                 start, end = match.span()
-                if start == end:
+                if start == end or (start, end) in seen:
                     continue
+                seen.add((start, end))
                 if rule.unless_sentence or rule.unless_sentence_re is not None:
                     left, right = sentence_bounds(text, start, end)
                     sentence = text[left:right]
@@ -30,3 +44,15 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
                 if rule.cues and cued(text, start, end, rule.cues):
                     continue
                 out.append(Hit(index, start, end, rule.severity, f"匹配规则模式：“{match.group()}”"))
+
+
+def _matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` inside the merged trigger windows (look-behinds still see the whole text)."""
+    merged: list[list[int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    for lo, hi in merged:
+        yield from pattern.finditer(text, lo, hi)

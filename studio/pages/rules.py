@@ -1,0 +1,79 @@
+"""合规规则: browse the rules with their legal sources, try a text live; compliance admins edit terms
+(each edit makes a new ruleset version that every later check uses and records)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from studio.domain.enums import Channel, ProductType, Severity
+from studio.services import rules
+from studio.ui.components import findings_list, highlighted, verdict_badge
+from studio.ui.context import action, db, require_actor
+from studio.workflow.permissions import can
+
+actor = require_actor()
+st.title("合规规则")
+if flash := st.session_state.pop("rules_flash", None):
+    st.success(flash)
+
+with action(), db() as session:
+    docs = rules.rule_docs(session)
+    version = rules.active_ruleset(session).version
+    st.caption(f"当前规则集版本 {version} · 共 {len(docs)} 条规则")
+
+    try_tab, browse_tab, history_tab = st.tabs(["试一试", "规则说明", "版本记录"])
+    with try_tab:
+        c = st.columns(2)
+        product = c[0].selectbox("产品类型", list(ProductType), index=6, format_func=lambda v: v.label)
+        channel = c[1].selectbox("渠道", list(Channel), format_func=lambda v: v.label)
+        text = st.text_area("输入一段文案，立即检查", height=150, key="try-text")
+        if text.strip():
+            result = rules.check(session, text, product, channel)
+            findings = [f.model_dump(mode="json") for f in result.findings]
+            highlighted(text, findings)
+            verdict_badge(result.verdict.value)
+            findings_list(findings)
+
+    with browse_tab:
+        st.dataframe(pd.DataFrame([{
+            "编号": d.code, "名称": d.title, "级别": d.severity.label, "类型": d.kind_label,
+            "适用产品": "、".join(p.label for p in d.products), "依据": d.source,
+        } for d in docs]), hide_index=True, use_container_width=True)
+        by_code = {d.code: d for d in docs}
+        code = st.selectbox("查看规则", list(by_code), format_func=lambda c: f"{c} {by_code[c].title}")
+        doc = by_code[code]
+        with st.container(border=True):
+            st.markdown(f"**{doc.code} · {doc.title}** （{doc.severity.label}）")
+            st.text(f"问题：{doc.message}\n原因：{doc.why}\n依据：{doc.source}\n建议：{doc.suggestion}")
+            st.caption("适用渠道：" + "、".join(c.label for c in doc.channels))
+            if doc.bad_examples:
+                st.markdown("**会被标出的写法**")
+                for ex in doc.bad_examples:
+                    st.text(f"✗ {ex.text}")
+            if doc.good_examples:
+                st.markdown("**合规写法**")
+                for ex in doc.good_examples:
+                    st.text(f"✓ {ex.text}")
+            if doc.terms and can(actor, "rules.edit"):
+                with st.form(f"edit-{doc.code}"):
+                    terms = st.text_area("词条（每行一个）", value="\n".join(doc.terms), height=200)
+                    severity = st.selectbox("级别", list(Severity), index=list(Severity).index(doc.severity),
+                                            format_func=lambda v: v.label)
+                    note = st.text_input("修改说明")
+                    if st.form_submit_button("保存为新版本", type="primary"):
+                        with action():
+                            new = rules.update_rule(session, actor, doc.code, terms=terms.splitlines(),
+                                                    severity=severity, note=note)
+                            st.session_state["rules_flash"] = f"已保存，规则集版本 {new}。"
+                            st.rerun()
+            elif doc.terms:
+                st.caption("词条：" + "、".join(doc.terms[:60]) + ("……" if len(doc.terms) > 60 else ""))
+
+    with history_tab:
+        entries = rules.history(session)
+        if not entries:
+            st.info("尚未在系统中修改过规则，使用素材库中的词库文件。")
+        st.dataframe(pd.DataFrame([e.model_dump() for e in entries]).rename(
+            columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}),
+            hide_index=True, use_container_width=True)

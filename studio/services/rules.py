@@ -1,0 +1,111 @@
+"""The compliance ruleset in use: the library's lexicon files until an admin edits terms in the app;
+every edit stores a new ruleset version, which every later check uses and records."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, select
+
+from studio.compliance import CheckResult, Ruleset, build_ruleset, check_text, default_ruleset
+from studio.compliance.catalog import RuleDoc, all_rules
+from studio.db.models import RulesetVersion, User
+from studio.domain.enums import Channel, ProductType, Severity
+from studio.domain.views import Actor
+from studio.errors import NotFound, ValidationError
+from studio.workflow import audit
+from studio.workflow.permissions import require
+
+MAX_TERMS = 500
+MAX_TERM_LENGTH = 30
+_COMPILED: dict[str, Ruleset] = {}
+
+
+class RulesetInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    note: str
+    author: str
+    at: str
+
+
+def active_ruleset(session: Session) -> Ruleset:
+    """The newest stored version, compiled once per process; the lexicon files when none is stored."""
+    latest = session.exec(select(RulesetVersion.id, RulesetVersion.version)
+                          .order_by(RulesetVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    if latest is None:
+        return default_ruleset()
+    row_id, version = latest
+    ruleset = _COMPILED.get(version)
+    if ruleset is None:
+        row = session.get(RulesetVersion, row_id)
+        assert row is not None
+        ruleset = build_ruleset(row.data)
+        _COMPILED[version] = ruleset
+    return ruleset
+
+
+def check(session: Session, text: str, product: str | ProductType, channel: str | Channel) -> CheckResult:
+    return check_text(text, product=ProductType(product), channel=Channel(channel), ruleset=active_ruleset(session))
+
+
+def rule_docs(session: Session) -> list[RuleDoc]:
+    return all_rules(active_ruleset(session))
+
+
+def _data(session: Session) -> dict[str, Any]:
+    return copy.deepcopy(active_ruleset(session).data.model_dump(mode="json"))
+
+
+def rule_terms(session: Session, code: str) -> list[str]:
+    rule = _find(_data(session), code)
+    return [t if isinstance(t, str) else t["term"] for t in rule.get("terms") or []]
+
+
+def _find(data: dict[str, Any], code: str) -> dict[str, Any]:
+    for rule in data["rules"]:
+        if rule["code"] == code:
+            return rule
+    raise NotFound(f"unknown rule id {code!r}", f"未知的规则编号“{code}”。")
+
+
+def update_rule(session: Session, actor: Actor, code: str, *, terms: list[str], severity: str | None = None,
+                note: str = "") -> str:
+    """Replace a rule's terms (keeping each kept term's allow-contexts) and optionally its severity."""
+    require(actor, "rules.edit")
+    cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
+    if len(cleaned) > MAX_TERMS:
+        raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
+    too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
+    if too_long:
+        raise ValidationError(f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
+                              f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。")
+    data = _data(session)
+    rule = _find(data, code)
+    if rule.get("terms") and not cleaned:
+        raise ValidationError("a keyword rule needs at least one term", "关键词规则至少需要一个词。")
+    existing = {(t if isinstance(t, str) else t["term"]): t for t in rule.get("terms") or []}
+    rule["terms"] = [existing.get(t, t) for t in cleaned]
+    if severity is not None:
+        rule["severity"] = Severity(severity).value
+    ruleset = build_ruleset(data)  # validates; raises LexiconError with a Chinese message
+    previous = active_ruleset(session).version
+    if ruleset.version == previous:
+        return previous
+    session.add(RulesetVersion(version=ruleset.version, data=data, note=note.strip()[:200] or f"修改 {code}",
+                               created_by=actor.user_id))
+    audit.append(session, actor, "ruleset.update", f"rule:{code}",
+                 {"from": previous, "to": ruleset.version, "terms": len(cleaned), "severity": rule.get("severity")})
+    session.commit()
+    _COMPILED[ruleset.version] = ruleset
+    return ruleset.version
+
+
+def history(session: Session) -> list[RulesetInfo]:
+    rows = session.exec(select(RulesetVersion, User).join(User, User.id == RulesetVersion.created_by)
+                        .order_by(RulesetVersion.id.desc())).all()  # type: ignore[union-attr]
+    return [RulesetInfo(version=r.version, note=r.note, author=u.display_name,
+                        at=r.created_at.isoformat(timespec="minutes")) for r, u in rows]

@@ -1,0 +1,37 @@
+"""HQ dashboard figures from real actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from studio.domain.clock import today_cn
+from studio.domain.enums import Decision
+from studio.errors import PermissionDenied
+from studio.services import calendar, reviews, variants
+from studio.services.dashboard import dashboard
+from studio.services.templates import TemplateDraft, create_template
+
+
+def test_adoption_mix_backlog(world):
+    t = create_template(world.session, world.actor("editor"),
+                        TemplateDraft(title="问候", body="{{ branch_name }}祝您平安。", content_type="culture"))
+    reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    loc = world.actor("loc_a")
+    v = variants.localise(world.session, loc, t.version_id, {"branch_name": "章贡"})
+    reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+    today = today_cn()
+    slot = calendar.place(world.session, loc, org_id=loc.org_id, day=today, variant_id=v.id)
+    calendar.place(world.session, loc, org_id=loc.org_id, day=today + timedelta(days=1), variant_id=v.id)
+    calendar.mark_posted(world.session, world.actor("staff_a"), slot.id)
+    variants.localise(world.session, loc, t.version_id, {"branch_name": "待审"})  # waits in the queue
+
+    data = dashboard(world.session, world.actor("editor"), f"{today:%Y-%m}", today)
+    row = next(r for r in data.adoption if r.branch == "章贡支行")
+    assert (row.slots, row.posted, row.share) == (1, 1, 1.0)  # tomorrow's slot is not due yet
+    assert next(r for r in data.adoption if r.branch == "南康支行").slots == 0
+    assert data.mix.get("文化价值观型", 0) >= 1
+    assert data.backlog_by_age["24小时内"] == 1 and data.backlog_by_org == {"章贡支行": 1}
+    with pytest.raises(PermissionDenied):
+        dashboard(world.session, world.actor("staff_a"), f"{today:%Y-%m}", today)
