@@ -53,10 +53,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StudioError as error:
         sys.stderr.write(f"error: {error.message_en}\n")
         return 2
+    except Exception as error:
+        if _is_database_error(error):
+            sys.stderr.write("error: the database is unreachable or not migrated (run `studio db upgrade`): "
+                             f"{str(error).splitlines()[0]}\n")
+            return 2
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 2
     return int(code or 0)
+
+
+def _is_database_error(error: Exception) -> bool:
+    sqlalchemy = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy is not None and isinstance(error, sqlalchemy.SQLAlchemyError)
 
 
 if __name__ == "__main__":

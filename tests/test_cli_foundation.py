@@ -69,3 +69,10 @@ def test_usage_error_exits_2_without_traceback(cli_env):
     result = _studio(cli_env, "seed")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_unmigrated_database_gets_a_one_line_message(tmp_path):
+    env = {**os.environ, "STUDIO_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "STUDIO_DATA_DIR": str(tmp_path)}
+    result = _studio(env, "audit", "verify")
+    assert result.returncode == 2
+    assert "studio db upgrade" in result.stderr and "Traceback" not in result.stderr

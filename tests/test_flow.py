@@ -178,3 +178,24 @@ def test_editing_approved_variant_keeps_it_live_until_replacement_approved(world
     assert "章贡支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
     reviews.decide(world.session, world.actor("reviewer"), "variant", replacement.id, Decision.APPROVE)
     assert "新支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("occasion_kind", "bogus", "未知的标签"),
+    ("channel", "telegram", "未知的标签"),
+    ("title", "   ", "标题不能为空"),
+    ("body", "{% if %}", "语法错误"),
+    ("body", "字" * 301, "最多 300 字"),
+])
+def test_bad_template_input_is_refused_and_nothing_written(world, field, value, message):
+    from sqlmodel import func, select
+
+    from studio.db.models import AuditEvent, Template
+
+    events = world.session.exec(select(func.count()).select_from(AuditEvent)).one()
+    draft = GREETING.model_copy(update={"channel": "poster" if field == "body" else "moments", field: value})
+    with pytest.raises(ValidationError) as error:
+        create_template(world.session, world.actor("editor"), draft)
+    assert message in error.value.message_zh
+    assert world.session.exec(select(func.count()).select_from(Template)).one() == 0
+    assert world.session.exec(select(func.count()).select_from(AuditEvent)).one() == events

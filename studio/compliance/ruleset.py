@@ -106,6 +106,18 @@ class _KeyRoles:
     triggers: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The rules that apply to one product type and channel, and the automaton holding only their keys.
+
+    Fewer keys mean fewer hits to filter and fewer first characters at the automaton's root, which
+    pyahocorasick searches linearly for every character scanned.
+    """
+
+    active: frozenset[int]
+    automaton: ahocorasick.Automaton
+
+
 class Ruleset:
     """Compiled, immutable rules. Build with `build_ruleset`; check with `check_text(..., ruleset=)`."""
 
@@ -117,8 +129,10 @@ class Ruleset:
             _compile_rule(i, r, self.cues) for i, r in enumerate(data.rules)
         )
         self.by_code: dict[str, CompiledRule] = {r.code: r for r in self.rules}
-        self.automaton = self._build_automaton()
-        self._active: dict[tuple[ProductType, Channel], frozenset[int]] = {}
+        self._roles = self._collect_roles()  # validates every term and allow phrase
+        self._scopes: dict[tuple[ProductType, Channel], Scope] = {}
+        self._scopes_by_signature: dict[object, Scope] = {}
+        self._lock = threading.Lock()
         self.pass_result = CheckResult.model_construct(verdict=Verdict.PASS, ruleset=version, findings=())
         self.pii_rules = tuple(r.index for r in self.rules if r.kind == "pii")
         self.required_rules = tuple(r.index for r in self.rules if r.kind == "required")
@@ -128,45 +142,63 @@ class Ruleset:
         return f"Ruleset(version={self.version!r}, rules={len(self.rules)})"
 
     def active(self, product: ProductType, channel: Channel) -> frozenset[int]:
-        """Indices of the rules that apply to this product type and channel (cached)."""
-        key = (product, channel)
-        found = self._active.get(key)
+        """Indices of the rules that apply to this product type and channel."""
+        return self.scope(product, channel).active
+
+    def scope(self, product: ProductType, channel: Channel) -> Scope:
+        """The scope of a product type and channel, its automaton built on first use and cached."""
+        found = self._scopes.get((product, channel))
         if found is None:
-            found = frozenset(r.index for r in self.rules if product in r.products and channel in r.channels)
-            self._active[key] = found
+            with self._lock:
+                found = self._build_scope(product, channel)
+                self._scopes[(product, channel)] = found
         return found
 
     @cached_property
     def lexicon_terms(self) -> tuple[str, ...]:
         """Every term (normalised) of every rule: what a plain keyword scan would look for."""
-        return tuple(sorted({t.term for r in self.rules for t in _term_refs(r)}))
+        return tuple(sorted({ref.term for roles in self._roles.values() for ref in roles.terms}))
 
-    def _build_automaton(self) -> ahocorasick.Automaton:
+    def _collect_roles(self) -> dict[str, _KeyRoles]:
         roles: dict[str, _KeyRoles] = {}
 
         def role(key: str) -> _KeyRoles:
             return roles.setdefault(key, _KeyRoles())
 
         for rule in self.rules:
-            spec = rule.spec
             refs = _term_refs(rule)
             for ref in refs:
                 role(ref.term).terms.append(ref)
             _add_allows(rule, refs, role)
-            for key in spec.triggers:
-                role(_key(key, spec.code)).triggers.add(rule.index)
+            for key in rule.spec.triggers:
+                role(_key(key, rule.code)).triggers.add(rule.index)
+        return roles
 
-        # Only lexical keys: pyahocorasick finds a child node by a linear scan, so every distinct first
-        # character costs time on every character scanned. Digits, separators and traditional
-        # characters are detected outside the automaton (normalise.byte_gates / needs_normalising).
+    def _build_scope(self, product: ProductType, channel: Channel) -> Scope:
+        active = frozenset(r.index for r in self.rules if product in r.products and channel in r.channels)
+        entries: dict[str, Entry] = {}
+        for key, roles in self._roles.items():
+            terms = tuple(t for t in roles.terms
+                          if t.rule in active and (t.products is None or product in t.products))
+            allows = frozenset(a for a in roles.allows if a[0] in active)
+            triggers = tuple(sorted(i for i in roles.triggers if i in active))
+            if terms or allows or triggers:
+                entries[key] = (len(key), terms, allows, triggers)
+        signature = (active, frozenset(entries.items()))
+        shared = self._scopes_by_signature.get(signature)
+        if shared is not None:
+            return shared
+        # Only lexical keys: digits, separators and traditional characters are detected outside the
+        # automaton (normalise.byte_gates / needs_normalising), to keep its root small.
         automaton = ahocorasick.Automaton()
-        for key, r in roles.items():
-            entry: Entry = (len(key), tuple(r.terms), frozenset(r.allows), tuple(sorted(r.triggers)))
+        for key, entry in entries.items():
             for variant in _case_variants(key):
                 automaton.add_word(variant, entry)
         automaton.make_automaton()
-        log.debug("ruleset %s: %d rules, %d keys", self.version, len(self.rules), len(automaton))
-        return automaton
+        scope = Scope(active, automaton)
+        self._scopes_by_signature[signature] = scope
+        log.debug("ruleset %s: scope %s/%s with %d keys", self.version, product, channel, len(entries))
+        return scope
 
 
 def _key(text: str, where: str) -> str:

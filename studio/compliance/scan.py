@@ -6,23 +6,26 @@ digits and separators, and one automaton pass over the original string: no copy,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from studio.compliance.normalise import Normalised, byte_gates, needs_normalising, normalise
-from studio.compliance.ruleset import Entry, Ruleset, TermRef
+from studio.compliance.normalise import CHINESE_DIGIT_RUN, Normalised, byte_gates, needs_normalising, normalise
+from ahocorasick import Automaton
+
+from studio.compliance.ruleset import Entry, TermRef
 
 
 @dataclass(slots=True)
 class Scan:
     norm: Normalised
-    terms: list[tuple[int, int, tuple[TermRef, ...]]] = field(default_factory=list)
-    allows: list[tuple[int, int, frozenset[tuple[int, str]]]] = field(default_factory=list)
-    triggers: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
-    pii_digits: bool = False
-    pii_email: bool = False
+    terms: list[tuple[int, int, tuple[TermRef, ...]]]
+    allows: list[tuple[int, int, frozenset[tuple[int, str]]]]
+    triggers: list[tuple[int, int, tuple[int, ...]]]
+    pii_digits: bool
+    pii_email: bool
+    pii_spelled: bool  # seven Chinese digits in a row (一三八〇〇一三八〇〇〇)
 
 
-def scan(ruleset: Ruleset, text: str) -> Scan:
+def scan(automaton: Automaton, text: str) -> Scan:
     separator_inside, digits, at = byte_gates(text)
     if separator_inside or needs_normalising(text):  # 保 本, 保*本, 穩賺, ＡＢＣ: scan the normal form
         norm = normalise(text)
@@ -30,10 +33,12 @@ def scan(ruleset: Ruleset, text: str) -> Scan:
             _, digits, at = byte_gates(norm.text)
     else:
         norm = Normalised(text, text)
-    result = Scan(norm, pii_digits=digits, pii_email=at)
-    terms, allows, triggers = result.terms, result.allows, result.triggers
+    terms: list[tuple[int, int, tuple[TermRef, ...]]] = []
+    allows: list[tuple[int, int, frozenset[tuple[int, str]]]] = []
+    triggers: list[tuple[int, int, tuple[int, ...]]] = []
+    spelled = CHINESE_DIGIT_RUN.search(norm.text) is not None
     entry: Entry
-    for end, entry in ruleset.automaton.iter(norm.text):
+    for end, entry in automaton.iter(norm.text):
         start = end + 1 - entry[0]
         if entry[1]:
             terms.append((start, end + 1, entry[1]))
@@ -41,4 +46,4 @@ def scan(ruleset: Ruleset, text: str) -> Scan:
             allows.append((start, end + 1, entry[2]))
         if entry[3]:
             triggers.append((start, end + 1, entry[3]))
-    return result
+    return Scan(norm, terms, allows, triggers, digits, at, spelled)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.compliance.normalise import CHINESE_DIGIT_RUN, digit_view
+from studio.compliance.normalise import digit_view
 from studio.compliance.pii.recognisers import PiiMatch, context_word, find_emails, find_numbers, find_uscc
 from studio.compliance.rules.base import Hit
 from studio.compliance.ruleset import Ruleset
@@ -16,14 +16,11 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
     if not rules:
         return
     text = found.norm.text
-    spelled_digits = CHINESE_DIGIT_RUN.search(text) is not None
-    if not (found.pii_digits or found.pii_email or spelled_digits):
-        return
     matches: list[PiiMatch] = []
     if found.pii_digits:
         matches += find_numbers(text)
         matches += find_uscc(text)
-    if spelled_digits:  # 一三八〇〇一三八〇〇〇: same length, so spans carry over
+    if found.pii_spelled:  # 一三八〇〇一三八〇〇〇: same length, so spans carry over
         spelled = find_numbers(digit_view(text))
         matches += [m for m in spelled if not any(m.start < o.end and o.start < m.end for o in matches)]
     if found.pii_email:

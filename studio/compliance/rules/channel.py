@@ -7,6 +7,9 @@ from studio.compliance.ruleset import Ruleset
 from studio.domain.enums import Channel
 
 
+SHORTEST_LIMIT = min(c.max_length for c in Channel)
+
+
 def collect(ruleset: Ruleset, original: str, active: frozenset[int], channel: Channel, out: list[Hit]) -> None:
     limit = channel.max_length
     if len(original) <= limit:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
 from studio.compliance.rules.base import Hit, cued, sentence_bounds
 from studio.compliance.ruleset import Ruleset
 from studio.compliance.scan import Scan
@@ -26,8 +23,9 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
     for index, spans in windows.items():
         rule = ruleset.rules[index]
         seen: set[tuple[int, int]] = set()
-        for pattern in rule.patterns:
-            for match in _matches(pattern, text, spans):
+        merged = _merge(spans) if len(spans) > 1 else spans
+        for pattern, (lo, hi) in ((p, w) for p in rule.patterns for w in merged):
+            for match in pattern.finditer(text, lo, hi):
                 start, end = match.span()
                 if start == end or (start, end) in seen:
                     continue
@@ -46,13 +44,12 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
                 out.append(Hit(index, start, end, rule.severity, f"匹配规则模式：“{match.group()}”"))
 
 
-def _matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """Matches of `pattern` inside the merged trigger windows (look-behinds still see the whole text)."""
-    merged: list[list[int]] = []
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping trigger windows merged, so a match is not found twice."""
+    merged: list[tuple[int, int]] = []
     for lo, hi in sorted(spans):
         if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
-            merged.append([lo, hi])
-    for lo, hi in merged:
-        yield from pattern.finditer(text, lo, hi)
+            merged.append((lo, hi))
+    return merged

@@ -5,10 +5,10 @@ from __future__ import annotations
 from studio.compliance.rules.base import Hit, cued
 from studio.compliance.ruleset import Ruleset
 from studio.compliance.scan import Scan
-from studio.domain.enums import ProductType
 
 
-def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], product: ProductType, out: list[Hit]) -> None:
+def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
+    """Term hits of the scope's automaton (it holds only terms that apply to the product and channel)."""
     text = found.norm.text
     protected: dict[tuple[int, str], list[tuple[int, int]]] = {}
     for a, b, keys in found.allows:
@@ -16,8 +16,6 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], product: Prod
             protected.setdefault(key, []).append((a, b))
     for start, end, refs in found.terms:
         for ref in refs:
-            if ref.rule not in active or (ref.products is not None and product not in ref.products):
-                continue
             spans = protected.get((ref.rule, ref.term)) if protected else None
             if spans and any(a <= start and end <= b for a, b in spans):
                 continue
