@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studio.compliance.normalise import CHINESE_DIGIT_RUN, Normalised, byte_gates, needs_normalising, normalise
 from ahocorasick import Automaton
 
+from studio.compliance.normalise import (
+    CHINESE_DIGIT_RUN,
+    Normalised,
+    byte_gates,
+    needs_normalising,
+    normalise,
+)
 from studio.compliance.ruleset import Entry, TermRef
 
 

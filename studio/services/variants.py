@@ -61,12 +61,12 @@ def to_view(session: Session, variant: Variant) -> VariantView:
     )
 
 
-def _apply(session: Session, variant: Variant, version: TemplateVersion, clean: dict[str, str], text: str, actor: Actor,
-           submit: bool) -> None:
-    result = run_check(session, text, version.product_type, version.channel)
+def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVersion, clean: dict[str, str],
+          submit: bool, action: str) -> VariantView:
+    """Check, store, audit, apply the auto-approval policy, commit once."""
+    result = run_check(session, variant.text, version.product_type, version.channel)
     now = utcnow()
     variant.slot_values = clean
-    variant.text = text
     variant.verdict = result.verdict.value
     variant.findings = findings_json(result)
     variant.ruleset = result.ruleset
@@ -74,6 +74,15 @@ def _apply(session: Session, variant: Variant, version: TemplateVersion, clean: 
     variant.updated_at = now
     variant.submitted_by = actor.user_id if submit else None
     variant.submitted_at = now if submit else None
+    session.add(variant)
+    session.flush()
+    audit.append(session, actor, action, f"variant:{variant.id}",
+                 {"template_version": version.id, "replaces": variant.replaces_id, "state": variant.state,
+                  "verdict": variant.verdict})
+    if submit:
+        auto_approve_if_allowed(session, variant, version, only_plain_slots_changed(slot_specs(version), clean))
+    session.commit()
+    return to_view(session, variant)
 
 
 def inherited_parent(session: Session, org: Org, version_id: int) -> Variant | None:
@@ -136,15 +145,7 @@ def localise(session: Session, actor: Actor, template_version_id: int, slot_valu
     variant = Variant(org_id=actor.org_id, template_version_id=version.id or 0, title=version.title,
                       parent_variant_id=parent.id if parent else None, text=text, state=ReviewState.DRAFT.value,
                       verdict="pass", ruleset="", created_by=actor.user_id)
-    _apply(session, variant, version, clean, text, actor, submit)
-    session.add(variant)
-    session.flush()
-    audit.append(session, actor, "variant.create", f"variant:{variant.id}",
-                 {"template_version": version.id, "state": variant.state, "verdict": variant.verdict})
-    if submit:
-        auto_approve_if_allowed(session, variant, version, only_plain_slots_changed(slot_specs(version), clean))
-    session.commit()
-    return to_view(session, variant)
+    return _save(session, actor, variant, version, clean, submit, "variant.create")
 
 
 def _load_scoped(session: Session, actor: Actor, variant_id: int) -> Variant:
@@ -172,20 +173,13 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     variant.lock_version = claim(session, Variant, variant_id, expected_lock_version)
     if state in _EDITABLE_IN_PLACE:
         target = variant
+        target.text = text
     else:
         target = Variant(org_id=variant.org_id, template_version_id=variant.template_version_id,
                          parent_variant_id=variant.parent_variant_id, replaces_id=variant.id,
                          title=variant.title, text=text, state=ReviewState.DRAFT.value, verdict="pass",
                          ruleset="", created_by=actor.user_id)
-    _apply(session, target, version, clean, text, actor, submit)
-    session.add(target)
-    session.flush()
-    audit.append(session, actor, "variant.update", f"variant:{target.id}",
-                 {"replaces": target.replaces_id, "state": target.state, "verdict": target.verdict})
-    if submit:
-        auto_approve_if_allowed(session, target, version, only_plain_slots_changed(slot_specs(version), clean))
-    session.commit()
-    return to_view(session, target)
+    return _save(session, actor, target, version, clean, submit, "variant.update")
 
 
 def get_variant(session: Session, actor: Actor, variant_id: int) -> VariantView:

@@ -6,7 +6,6 @@ from studio.compliance.rules.base import Hit
 from studio.compliance.ruleset import Ruleset
 from studio.domain.enums import Channel
 
-
 SHORTEST_LIMIT = min(c.max_length for c in Channel)
 
 
