@@ -111,9 +111,26 @@ def make_post(rng: random.Random, target: int, mix: str = "typical") -> str:
     return "".join(parts)
 
 
+# What product copy carries when it is written properly (most HQ copy is).
+DISCLAIMERS = {
+    "wealth": "理财非存款、产品有风险、投资须谨慎。",
+    "fund": "基金有风险，投资需谨慎。过往业绩不代表未来表现。",
+    "insurance": "本产品由××人寿保险股份有限公司承保，本行代理销售。",
+    "loan": "年化利率（单利）3.6%起，请理性借贷。",
+    "credit_card": "分期年化利率以申请页面为准，请理性消费。",
+}
+
+
 def make_posts(count: int, seed: int, mix: str = "typical") -> list[tuple[str, str]]:
     rng = random.Random(seed)
-    return [(make_post(rng, rng.randint(60, 900), mix), rng.choice(PRODUCTS)) for _ in range(count)]
+    posts = []
+    for _ in range(count):
+        product = rng.choice(PRODUCTS)
+        text = make_post(rng, rng.randint(60, 900), mix)
+        if product in DISCLAIMERS and rng.random() < 0.9:
+            text += DISCLAIMERS[product]
+        posts.append((text, product))
+    return posts
 
 
 def timed(fn, *args) -> float:  # type: ignore[no-untyped-def]

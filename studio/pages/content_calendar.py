@@ -45,12 +45,29 @@ with action(), db() as session:
     if view.occasion_gaps:
         st.warning("以下时机尚无排期内容：" + "、".join(view.occasion_gaps))
 
-    frame = pd.DataFrame([{
-        "日期": f"{d.day:%m-%d}", "星期": "一二三四五六日"[d.day.weekday()], "时机": "、".join(d.occasions),
-        "朋友圈": f"{d.moments}/{view.daily_cap}", "社群": d.group, "其他": d.other,
-        "内容": "；".join(d.titles), "缺口": "⚠️ 空白" if d.gap else "",
-    } for d in view.days])
-    st.dataframe(frame, hide_index=True, use_container_width=True, height=420)
+    st.caption("月历：每格显示时机、朋友圈条数/上限和排期标题；⚠️ 表示当天还没有内容。")
+    first_weekday = view.days[0].day.weekday()
+    cells = [None] * first_weekday + list(view.days)
+    header = st.columns(7)
+    for i, name in enumerate("一二三四五六日"):
+        header[i].markdown(f"**周{name}**")
+    for week in range(0, len(cells), 7):
+        columns = st.columns(7)
+        for column, d in zip(columns, cells[week:week + 7], strict=False):
+            if d is None:
+                continue
+            with column.container(border=True):
+                mark = "⚠️ " if d.gap else ""
+                st.markdown(f"**{mark}{d.day.day}日**" + (f" · {'、'.join(d.occasions)}" if d.occasions else ""))
+                st.caption(f"朋友圈 {d.moments}/{view.daily_cap} · 社群 {d.group}")
+                for title in d.titles[:3]:
+                    st.caption(f"· {title[:14]}")
+    with st.expander("明细表"):
+        st.dataframe(pd.DataFrame([{
+            "日期": f"{d.day:%m-%d}", "星期": "一二三四五六日"[d.day.weekday()], "时机": "、".join(d.occasions),
+            "朋友圈": f"{d.moments}/{view.daily_cap}", "社群": d.group, "其他": d.other,
+            "内容": "；".join(d.titles), "缺口": "⚠️ 空白" if d.gap else "",
+        } for d in view.days]), hide_index=True, use_container_width=True)
     if view.mix:
         st.caption("内容结构")
         st.bar_chart(pd.Series(view.mix, name="条数"))
