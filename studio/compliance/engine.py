@@ -44,18 +44,18 @@ def check_text(
     product_type = _PRODUCTS.get(product) or ProductType.parse(product)  # type: ignore[call-overload]
     channel_kind = _CHANNELS.get(channel) or Channel.parse(channel)  # type: ignore[call-overload]
     scope = rs.scope(product_type, channel_kind)  # type: ignore[arg-type]
-    active = scope.active
     found = scan(scope.automaton, text)
     hits: list[Hit] = []
     if found.terms:
         terms.collect(rs, found, hits)
     if found.triggers:
-        patterns.collect(rs, found, active, hits)
-    required.collect(rs, found, active, hits)
-    if found.pii_digits or found.pii_email or found.pii_spelled:
-        pii.collect(rs, found, active, hits)
-    if len(text) > channel_rules.SHORTEST_LIMIT:
-        channel_rules.collect(rs, text, active, channel_kind, hits)  # type: ignore[arg-type]
+        patterns.collect(rs, found, scope.active, hits)
+    if scope.required:
+        required.collect(rs, found, scope.required, hits)
+    if scope.pii and (found.pii_digits or found.pii_email or found.pii_spelled):
+        pii.collect(rs, found, scope.pii, hits)
+    if scope.length and len(text) > channel_rules.SHORTEST_LIMIT:
+        channel_rules.collect(rs, text, scope.length, channel_kind, hits)  # type: ignore[arg-type]
     if not hits:
         return rs.pass_result
     findings = _to_findings(rs, found.norm, _dedupe(hits))

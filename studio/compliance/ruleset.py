@@ -32,7 +32,7 @@ from studio.domain.enums import Channel, ProductType, Severity, Verdict
 log = logging.getLogger(__name__)
 
 # Bump when matching logic changes, so a stored `ruleset` version says which engine produced it.
-ENGINE_REVISION = "1"
+ENGINE_REVISION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,9 @@ class Scope:
 
     active: frozenset[int]
     automaton: ahocorasick.Automaton
+    required: tuple[int, ...]  # indices of active rules of each kind, in catalog order
+    pii: tuple[int, ...]
+    length: tuple[int, ...]
 
 
 class Ruleset:
@@ -134,9 +137,6 @@ class Ruleset:
         self._scopes_by_signature: dict[object, Scope] = {}
         self._lock = threading.Lock()
         self.pass_result = CheckResult.model_construct(verdict=Verdict.PASS, ruleset=version, findings=())
-        self.pii_rules = tuple(r.index for r in self.rules if r.kind == "pii")
-        self.required_rules = tuple(r.index for r in self.rules if r.kind == "required")
-        self.length_rules = tuple(r.index for r in self.rules if r.kind == "length")
 
     def __repr__(self) -> str:
         return f"Ruleset(version={self.version!r}, rules={len(self.rules)})"
@@ -195,7 +195,10 @@ class Ruleset:
             for variant in _case_variants(key):
                 automaton.add_word(variant, entry)
         automaton.make_automaton()
-        scope = Scope(active, automaton)
+        def of_kind(kind: str) -> tuple[int, ...]:
+            return tuple(r.index for r in self.rules if r.index in active and r.kind == kind)
+
+        scope = Scope(active, automaton, of_kind("required"), of_kind("pii"), of_kind("length"))
         self._scopes_by_signature[signature] = scope
         log.debug("ruleset %s: scope %s/%s with %d keys", self.version, product, channel, len(entries))
         return scope

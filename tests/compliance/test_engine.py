@@ -152,3 +152,15 @@ def test_import_is_light() -> None:
             "print(sorted(m for m in ('streamlit', 'sqlalchemy', 'sqlmodel', 'jieba') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_trusted_constructors_equal_validated_models() -> None:
+    from studio.compliance.types import CheckResult, Finding, trusted_finding, trusted_result
+
+    values = dict(code="INV001", slug="guaranteed-principal", severity=Severity.BLOCK, start=0, end=2, text="保本",
+                  message="m", source="s", suggestion="f", why="w")
+    fast, checked = trusted_finding(**values), Finding(**values)
+    assert fast == checked and fast.model_dump() == checked.model_dump()
+    result = trusted_result(Verdict.BLOCK, "v1", (fast,))
+    assert result == CheckResult(verdict=Verdict.BLOCK, ruleset="v1", findings=(checked,))
+    assert result.to_json_dict()["findings"][0]["text"] == "保本"  # type: ignore[index]

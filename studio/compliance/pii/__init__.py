@@ -11,10 +11,9 @@ from studio.compliance.scan import Scan
 __all__ = ["collect"]
 
 
-def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit]) -> None:
-    rules = {ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in ruleset.pii_rules if i in active}
-    if not rules:
-        return
+def collect(ruleset: Ruleset, found: Scan, indices: tuple[int, ...], out: list[Hit]) -> None:
+    """`indices`: the scope's active PII rules."""
+    rules = {ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in indices}
     text = found.norm.text
     matches: list[PiiMatch] = []
     if found.pii_digits:

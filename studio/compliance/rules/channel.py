@@ -9,12 +9,11 @@ from studio.domain.enums import Channel
 SHORTEST_LIMIT = min(c.max_length for c in Channel)
 
 
-def collect(ruleset: Ruleset, original: str, active: frozenset[int], channel: Channel, out: list[Hit]) -> None:
+def collect(ruleset: Ruleset, original: str, indices: tuple[int, ...], channel: Channel, out: list[Hit]) -> None:
+    """`indices`: the scope's active length rules."""
     limit = channel.max_length
     if len(original) <= limit:
         return
-    for index in ruleset.length_rules:
-        rule = ruleset.rules[index]
-        if index in active:
-            why = f"{channel.label}文案上限 {limit} 字，本文 {len(original)} 字，超出部分已标出"
-            out.append(Hit(index, limit, len(original), rule.severity, why, original=True))
+    why = f"{channel.label}文案上限 {limit} 字，本文 {len(original)} 字，超出部分已标出"
+    for index in indices:
+        out.append(Hit(index, limit, len(original), ruleset.rules[index].severity, why, original=True))

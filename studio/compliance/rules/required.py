@@ -7,10 +7,9 @@ from studio.compliance.ruleset import Ruleset
 from studio.compliance.scan import Scan
 
 
-def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit]) -> None:
-    for index in ruleset.required_rules:
-        if index not in active:
-            continue
+def collect(ruleset: Ruleset, found: Scan, indices: tuple[int, ...], out: list[Hit]) -> None:
+    """`indices`: the scope's active required-element rules."""
+    for index in indices:
         rule = ruleset.rules[index]
         reason = ""
         text = found.norm.text

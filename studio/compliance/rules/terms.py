@@ -11,15 +11,18 @@ def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
     """Term hits of the scope's automaton (it holds only terms that apply to the product and channel)."""
     text = found.norm.text
     protected: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for a, b, keys in found.allows:
+    for a, b, keys in found.allows:  # allow-phrases seen (最高气温, 第一季度): the terms they protect
         for key in keys:
             protected.setdefault(key, []).append((a, b))
+    rules = ruleset.rules
+    changed = found.norm.changed
     for start, end, refs in found.terms:
         for ref in refs:
-            spans = protected.get((ref.rule, ref.term)) if protected else None
-            if spans and any(a <= start and end <= b for a, b in spans):
-                continue
-            rule = ruleset.rules[ref.rule]
+            if protected:
+                spans = protected.get((ref.rule, ref.term))
+                if spans and any(a <= start and end <= b for a, b in spans):
+                    continue
+            rule = rules[ref.rule]
             if rule.cues and cued(text, start, end, rule.cues):
                 continue
             why = f"命中词条“{ref.label}”"
@@ -32,6 +35,6 @@ def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
                     why += f"，附近出现“{near}”"
                 if ref.near_none and any(w in around for w in ref.near_none):
                     continue
-            if found.norm.changed and found.norm.original[slice(*found.norm.span(start, end))] != ref.term:
+            if changed and found.norm.original[slice(*found.norm.span(start, end))] != ref.term:
                 why += "（原文经全半角/繁简/大小写/分隔符规范化后匹配）"
             out.append(Hit(ref.rule, start, end, ref.severity or rule.severity, why))
