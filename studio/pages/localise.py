@@ -102,3 +102,9 @@ with mine_tab:
                         with action(), db() as session:
                             update_variant(session, actor, v.id, edited, expected_lock_version=v.lock_version)
                             st.success("已重新提交审核。")
+            if v.state == ReviewState.APPROVED and v.org_id == actor.org_id:
+                reason = st.text_input("撤回原因（撤回后立即从日历中移除）", key=f"withdraw-{v.id}")
+                if st.button("撤回此内容", key=f"withdraw-btn-{v.id}"):
+                    with action(), db() as session:
+                        reviews.withdraw(session, actor, v.id, reason)
+                        st.rerun()

@@ -93,3 +93,22 @@ with action(), db() as session:
                     note = "（第一位审批人，等待第二位审核员）" if state == "submitted" else ""
                     st.session_state["review_flash"] = f"已{decision.label}：{item.title}{note}"
                     st.rerun()
+
+with st.expander("撤回已通过的内容"):
+    st.caption("撤回后，该内容立即从所有日历和今日内容中移除，操作记入审计日志。")
+    with action(), db() as session:
+        from studio.domain.enums import ReviewState
+        from studio.services.variants import list_variants
+
+        live = list_variants(session, actor, state=ReviewState.APPROVED)
+        if not live:
+            st.info("暂无已通过的本地化内容。")
+        else:
+            labels = {v.id: f"#{v.id} {v.title} · {v.org_name}" for v in live}
+            variant_id = st.selectbox("内容", list(labels), format_func=lambda i: labels[i], key="withdraw-pick")
+            reason = st.text_input("撤回原因", key="withdraw-reason")
+            if st.button("撤回", key="withdraw-go"):
+                with action():
+                    reviews.withdraw(session, actor, variant_id, reason)
+                    st.session_state["review_flash"] = f"已撤回：{labels[variant_id]}"
+                    st.rerun()

@@ -22,7 +22,8 @@ with action(), db() as session:
     version = rules.active_ruleset(session).version
     st.caption(f"当前规则集版本 {version} · 共 {len(docs)} 条规则")
 
-    try_tab, browse_tab, history_tab = st.tabs(["试一试", "规则说明", "版本记录"])
+    tabs = ["试一试", "规则说明", "版本记录"] + (["自动通过策略"] if can(actor, "rules.edit") else [])
+    try_tab, browse_tab, history_tab, *policy_tab = st.tabs(tabs)
     with try_tab:
         c = st.columns(2)
         product = c[0].selectbox("产品类型", list(ProductType), index=6, format_func=lambda v: v.label)
@@ -77,3 +78,24 @@ with action(), db() as session:
         st.dataframe(pd.DataFrame([e.model_dump() for e in entries]).rename(
             columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}),
             hide_index=True, use_container_width=True)
+
+    if policy_tab:
+        from studio.services.reviews import policies, set_policy
+        from studio.services.templates import list_templates
+
+        with policy_tab[0]:
+            st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
+                       "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
+            current = policies(session)
+            approved = list_templates(session, actor, approved_only=True)
+            by_id = {t.id: t for t in approved}
+            enabled = [t for t in approved if current.get(t.id)]
+            if enabled:
+                st.markdown("**已开启：** " + "、".join(t.title for t in enabled))
+            template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+            on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
+            if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
+                with action():
+                    set_policy(session, actor, template_id, on)
+                    st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{by_id[template_id].title}"
+                    st.rerun()
