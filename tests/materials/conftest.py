@@ -22,13 +22,13 @@ def library_entries() -> list[LibraryEntry]:
 
 
 @pytest.fixture
-def migrated_url(tmp_path: Path) -> str:
-    """A freshly migrated, unseeded SQLite database (what `studio db upgrade` gives)."""
+def migrated_url(db_url: str) -> str:
+    """A freshly migrated, unseeded database (what `studio db upgrade` gives): SQLite, and PostgreSQL
+    when STUDIO_TEST_POSTGRES_URL is set."""
     from studio.db.migrate import upgrade
 
-    url = f"sqlite:///{tmp_path / 't.db'}"
-    upgrade(url)
-    return url
+    upgrade(db_url)
+    return db_url
 
 
 @pytest.fixture
