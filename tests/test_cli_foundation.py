@@ -56,8 +56,11 @@ def test_tampered_audit_log_fails_verify(cli_env, db_url):
 
     from studio.db.engine import make_engine
 
+    from tests.tamper import drop_append_only_guard
+
     engine = make_engine(db_url)
     with engine.begin() as conn:
+        drop_append_only_guard(conn)  # an attacker with DDL rights; the chain still tells
         conn.execute(text("UPDATE audit_event SET actor = 'mallory' WHERE seq = 7"))
     engine.dispose()
     verify = _studio(cli_env, "audit", "verify")

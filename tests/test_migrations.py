@@ -16,3 +16,21 @@ def test_upgrade_and_no_drift(db_url):
     engine.dispose()
     assert {"org", "app_user", "template", "template_version", "variant", "review", "calendar_slot",
             "audit_event", "post_mark"} <= tables
+
+
+def test_audit_log_is_append_only_in_the_database(db_url):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_event (seq, at, actor, action, subject, details, prev_hash, hash) "
+                          "VALUES (1, CURRENT_TIMESTAMP, 'system', 'test', 'x', '{}', :z, :z)"), {"z": "0" * 64})
+    for statement in ("UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT actor FROM audit_event")).scalar_one() == "system"
+    engine.dispose()
