@@ -55,7 +55,6 @@ def test_tampered_audit_log_fails_verify(cli_env, db_url):
     from sqlalchemy import text
 
     from studio.db.engine import make_engine
-
     from tests.tamper import drop_append_only_guard
 
     engine = make_engine(db_url)
