@@ -59,7 +59,8 @@ with new_tab:
             form = localisation_form(session, actor, version_id)
         if form["parent_org"]:
             st.info(f"已继承 {form['parent_org']} 的本地化内容，可在其基础上继续修改。")
-        st.text(template.body)
+        st.caption("模板正文（【】内为需要填写的插槽）：")
+        st.text(form["outline"])
         with st.form(f"localise-{version_id}"):
             values = _slot_inputs(template.slots, form["inherited"], form["locked"], f"slot-{version_id}")
             c = st.columns(2)

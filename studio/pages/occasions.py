@@ -11,6 +11,7 @@ import streamlit as st
 
 from studio.domain.clock import today_cn
 from studio.occasions import PROVINCES
+from studio.occasions.notes import note_zh
 from studio.services.occasion_calendar import add_hot_topic, list_hot_topics, overview, remove_hot_topic
 from studio.services.orgs import get_org
 from studio.ui.context import action, db, require_actor
@@ -33,8 +34,10 @@ start, end = ((date(year, 1, 1), date(year, 12, 31)) if view == "年"
 
 with action(), db() as session:
     data = overview(session, actor, start, end, None if province == "全国" else province)
-    for note in data.notes:
-        st.caption(f"ℹ️ {note}")
+    if data.notes:
+        with st.expander(f"说明（{len(data.notes)} 条）：部分日期需每年公布或由总行录入"):
+            for note in data.notes:
+                st.caption(note_zh(note))
     gaps = [r.gap for r in data.rows if r.gap]
     m = st.columns(3)
     m[0].metric("时机", len(data.rows))

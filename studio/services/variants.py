@@ -119,7 +119,18 @@ def localisation_form(session: Session, actor: Actor, template_version_id: int) 
     parent = inherited_parent(session, org, template_version_id)
     inherited = parent.slot_values if parent else {}
     locked = {s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name)}
-    return {"inherited": inherited, "locked": locked, "parent_org": _org_name(session, parent)}
+    return {"inherited": {**_org_defaults(session, org), **inherited}, "locked": locked,
+            "parent_org": _org_name(session, parent),
+            "outline": jinja.render(version.body, {s.name: f"【{s.label}】" for s in slot_specs(version)})}
+
+
+def _org_defaults(session: Session, org: Org) -> dict[str, str]:
+    """What the org tree already knows: the branch's name and city, its bank's name."""
+    bank = next((o for o in ancestors(session, org) if o.kind == "branch"), None)
+    defaults = {"branch_name": org.name, "city": org.city or ""}
+    if bank is not None:
+        defaults["bank_name"] = bank.name
+    return {k: v for k, v in defaults.items() if v}
 
 
 def _org_name(session: Session, variant: Variant | None) -> str | None:

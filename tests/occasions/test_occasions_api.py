@@ -99,3 +99,14 @@ def test_between_across_years_collects_notes_of_each_year() -> None:
     assert [o.date for o in span.items] == sorted(o.date for o in span.items)
     with pytest.raises(ValidationError):
         occasions_between(dt.date(2026, 2, 1), dt.date(2026, 1, 1))
+
+
+def test_notes_have_chinese_wording_for_the_ui():
+    from studio.occasions import occasions_for_year
+    from studio.occasions.notes import note_zh
+
+    year = occasions_for_year(2035)
+    zh = [note_zh(n) for n in year.notes]
+    assert zh and all(not n.isascii() for n in zh)
+    assert "2035年法定节假日" in zh[0]
+    assert any("总行可作为热点录入" in n for n in zh)
