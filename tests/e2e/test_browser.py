@@ -55,3 +55,19 @@ def server_artifacts():  # type: ignore[no-untyped-def]
     out = Path(__file__).resolve().parents[2] / "data" / "e2e"
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def test_deep_link_opens_after_login_when_the_role_has_the_page(page, server):
+    page.goto(f"{server}/calendar")
+    wait_idle(page)
+    page.get_by_label("用户名").fill("localiser")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    wait_idle(page)
+    page.get_by_role("heading", name="内容日历").wait_for(timeout=30_000)
+
+
+def test_reviewer_sees_highlighted_findings_escaped(page, server):
+    _login(page, server, "reviewer")
+    page.get_by_role("heading", name="审核").wait_for(timeout=30_000)
+    assert page.get_by_text("待审核").first.is_visible()
