@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     export.add_argument("--month", required=True)
     export.add_argument("--format", required=True, choices=("json", "ics", "xlsx", "csv", "html"))
     export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--jobs", type=int, default=1,
+                        help="with --all: processes to use (default 1; 0 = one per CPU core)")
     export.set_defaults(handler=_export)
 
 
@@ -96,12 +98,22 @@ def _export(args: argparse.Namespace) -> int:
             if done == total:
                 sys.stderr.write("\n")
 
+    import os
+
+    from studio.settings import get_settings
+
+    jobs = args.jobs or os.cpu_count() or 1
     drafts = written = 0
     with session_scope() as session:
-        for doc in planning.export_month(session, None if args.all else args.org, args.month, args.out,
-                                         (args.format,), progress=progress):
-            written += 1
-            drafts += doc.draft
+        if args.all and jobs > 1:
+            written, drafts = planning.export_all_parallel(session, get_settings().effective_database_url,
+                                                           args.month, args.out, (args.format,), jobs=jobs,
+                                                           progress=progress)
+        else:
+            for doc in planning.export_month(session, None if args.all else args.org, args.month, args.out,
+                                             (args.format,), progress=progress):
+                written += 1
+                drafts += doc.draft
     if drafts:
         sys.stderr.write(f"note: {drafts} of {written} calendars are not published; exported the proposal (草稿)\n")
     sys.stderr.write(f"wrote {written} {args.format} file(s) under {args.out}\n")

@@ -235,3 +235,53 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
     audit.append(session, None, "calendar.export", f"org:{org_code or '*'}",
                  {"month": month, "orgs": len(orgs), "formats": list(formats)})
     session.commit()
+
+
+# -- parallel export of every branch: one process per core, each with its own engine and candidate pool --
+
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(url: str, month: str) -> None:
+    from sqlmodel import Session as _Session
+
+    from studio.db.engine import make_engine
+
+    session = _Session(make_engine(url), expire_on_commit=False)
+    _WORKER.update(session=session, pool=CandidatePool(session), topics=tuple(hot_topics(session)), month=month)
+
+
+def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> tuple[int, int]:
+    session: Session = _WORKER["session"]  # type: ignore[assignment]
+    drafts = 0
+    for code in codes:
+        org = session.exec(select(Org).where(Org.code == code)).one()
+        doc = document(session, org, str(_WORKER["month"]), pool=_WORKER["pool"],  # type: ignore[arg-type]
+                       topics=_WORKER["topics"])  # type: ignore[arg-type]
+        export(doc, Path(out_dir), formats)
+        drafts += doc.draft
+    return len(codes), drafts
+
+
+def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, formats: tuple[str, ...], *,
+                        jobs: int, progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Export every branch with `jobs` processes; returns (written, drafts). Audited once, like the serial path."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    month = parse_month(month)
+    codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
+    chunk = max(1, len(codes) // (jobs * 8))
+    written = drafts = 0
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(url, month)) as pool:
+        futures = [pool.submit(_worker_export, codes[i:i + chunk], str(out_dir), formats)
+                   for i in range(0, len(codes), chunk)]
+        for future in as_completed(futures):
+            done, draft_count = future.result()
+            written += done
+            drafts += draft_count
+            if progress:
+                progress(written, len(codes))
+    audit.append(session, None, "calendar.export", "org:*",
+                 {"month": month, "orgs": written, "formats": list(formats), "jobs": jobs})
+    session.commit()
+    return written, drafts
