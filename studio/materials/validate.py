@@ -15,19 +15,10 @@ from studio.domain.enums import Channel, OccasionKind, ProductType, Verdict
 from studio.errors import StudioError, ValidationError
 from studio.localisation.slots import SlotSpec
 from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, load_library, template_files
+from studio.materials.loader import LoadProblem as Problem
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 SLOT_KEYS = set(SlotSpec.model_fields)
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -54,7 +45,7 @@ def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
                               f"{library_dir / 'templates'} 下没有模板文件（*.yaml）。")
     entries, load_problems = load_library(library_dir)
     report = CheckReport(entries=entries)
-    report.problems.extend(Problem(p.path, p.line, p.message) for p in load_problems)
+    report.problems.extend(load_problems)
     seen: dict[str, LibraryEntry] = {}
     for entry in entries:
         code = str(entry.data.get("code") or "")

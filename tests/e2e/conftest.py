@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,18 +26,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, deadline: float) -> None:  # type: ignore[type-arg]
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)  # polling a server that is starting, not a test waiting on the UI
-    raise RuntimeError("streamlit did not become healthy in time")
+def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # type: ignore[type-arg]
+    """Wait until Streamlit prints that it serves (a reader thread keeps the pipe drained), then check health."""
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "You can now view" in line:
+                ready.set()
+        ready.set()  # the process ended: stop waiting, the check below reports it
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout) or proc.poll() is not None:
+        raise RuntimeError(f"streamlit did not start (exit code {proc.poll()})")
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response:
+        assert response.read() == b"ok"
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +55,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, time.monotonic() + 60)
+        _wait_ready(url, proc, 60)
         yield url
     finally:
         proc.terminate()

@@ -13,10 +13,11 @@ pytestmark = pytest.mark.browser
 
 def _login(page, server, username):  # type: ignore[no-untyped-def]
     page.goto(server)
-    wait_idle(page)
+    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for(timeout=30_000)
     wait_idle(page)
 
 
@@ -24,7 +25,7 @@ def test_staff_logs_in_and_sees_todays_content(page, server):
     _login(page, server, "staff")
     page.get_by_role("heading", name="今日内容").wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.get_by_text("章贡支行").first.is_visible()
+    page.get_by_text("章贡支行").first.wait_for(timeout=30_000)
     # Seeded content is placed today; its text is in a copyable code block.
     assert page.locator("[data-testid='stCode']").count() >= 1
     page.screenshot(path=str(server_artifacts() / "staff-today.png"), full_page=True)
@@ -32,19 +33,18 @@ def test_staff_logs_in_and_sees_todays_content(page, server):
 
 def test_wrong_password_shows_the_same_chinese_message(page, server):
     page.goto(server)
-    wait_idle(page)
+    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
     page.get_by_label("用户名").fill("nobody")
     page.get_by_label("密码").fill("wrong")
     page.get_by_role("button", name="登录").click()
-    wait_idle(page)
-    assert page.get_by_text("用户名或密码错误").is_visible()
+    page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
 
 
 @pytest.mark.parametrize("url_path", [spec[3] for spec in _PAGES.values()])
 def test_unauthenticated_deep_link_shows_only_login(page, server, url_path):
     page.goto(f"{server}/{url_path}")
+    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.get_by_role("button", name="登录").is_visible()
     for _, title, _, _ in _PAGES.values():
         assert page.get_by_role("heading", name=title).count() == 0
 
@@ -59,15 +59,14 @@ def server_artifacts():  # type: ignore[no-untyped-def]
 
 def test_deep_link_opens_after_login_when_the_role_has_the_page(page, server):
     page.goto(f"{server}/calendar")
-    wait_idle(page)
+    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
     page.get_by_label("用户名").fill("localiser")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    wait_idle(page)
     page.get_by_role("heading", name="内容日历").wait_for(timeout=30_000)
 
 
 def test_reviewer_sees_highlighted_findings_escaped(page, server):
     _login(page, server, "reviewer")
     page.get_by_role("heading", name="审核").wait_for(timeout=30_000)
-    assert page.get_by_text("待审核").first.is_visible()
+    page.get_by_text("待审核").first.wait_for(timeout=30_000)
