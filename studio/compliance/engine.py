@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from operator import attrgetter, itemgetter
 
 from studio.compliance import pii
 from studio.compliance.errors import TextTooLong
@@ -13,7 +14,7 @@ from studio.compliance.rules.base import Hit
 from studio.compliance.ruleset import Ruleset, default_ruleset
 from studio.compliance.ruleset import ruleset_version as ruleset_version
 from studio.compliance.scan import scan
-from studio.compliance.types import CheckResult, Finding, trusted_finding, trusted_result, verdict_of
+from studio.compliance.types import CheckResult, Finding, finding_from, trusted_result, verdict_of
 from studio.domain.enums import Channel, ProductType, Severity
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def check_text(
     product_type = _PRODUCTS.get(product) or ProductType.parse(product)  # type: ignore[call-overload]
     channel_kind = _CHANNELS.get(channel) or Channel.parse(channel)  # type: ignore[call-overload]
     scope = rs.scope(product_type, channel_kind)  # type: ignore[arg-type]
-    found = scan(scope.automaton, text)
+    found = scan(scope, text)
     hits: list[Hit] = []
     if found.terms:
         terms.collect(rs, found, hits)
@@ -68,48 +69,63 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     """Merge overlapping hits of the same rule into one (保本 inside 保本保息, 确保本金 + 本金安全)."""
     if len(hits) < 2:
         return hits
-    located = sorted((h for h in hits if h.start is not None), key=lambda h: (h.rule, h.original, h.start))
+    located = sorted((h for h in hits if h[1] is not None), key=_DEDUPE_KEY)
     merged: list[Hit] = []
+    last: Hit | None = None
     for hit in located:
-        last = merged[-1] if merged else None
-        if (last is not None and last.rule == hit.rule and last.original == hit.original
-                and hit.start < last.end):  # type: ignore[operator]
-            end = max(last.end, hit.end)  # type: ignore[type-var]
-            severity = last.severity if _RANK[last.severity] >= _RANK[hit.severity] else hit.severity
-            why = last.why if hit.why in last.why else f"{last.why}；{hit.why}"
-            merged[-1] = Hit(last.rule, last.start, end, severity, why, last.original)
+        rule, start, end, severity, why, original = hit
+        if last is not None and last[0] == rule and last[5] == original and start < last[2]:  # type: ignore[operator]
+            last_end = last[2]
+            last_severity = last[3]
+            last_why = last[4]
+            end = last_end if last_end >= end else end  # type: ignore[operator]
+            if _RANK[last_severity] >= _RANK[severity]:
+                severity = last_severity
+            why = last_why if why in last_why else f"{last_why}；{why}"
+            last = merged[-1] = Hit(rule, last[1], end, severity, why, original)
         else:
             merged.append(hit)
+            last = hit
+    if len(merged) == len(hits):  # nothing merged, nothing missing
+        return merged
     missing: dict[int, Hit] = {}
     for hit in hits:
-        if hit.start is None:
-            missing.setdefault(hit.rule, hit)
+        if hit[1] is None:
+            missing.setdefault(hit[0], hit)
     return merged + list(missing.values())
 
 
+_DEDUPE_KEY = itemgetter(0, 5, 1)  # (rule, original, start)
 _RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
 
 
 def _to_findings(rs: Ruleset, norm: Normalised, hits: list[Hit]) -> list[Finding]:
     original = norm.original
+    mapped = bool(norm.run_positions)  # without dropped runs, normalised offsets are original offsets
     located: list[Finding] = []
     missing: list[Finding] = []
-    for hit in hits:
-        spec = rs.rules[hit.rule].spec
-        if hit.start is None or hit.end is None:
+    parts = rs.finding_parts
+    for rule, hit_start, hit_end, severity, why, in_original in hits:
+        code, slug, message, source, suggestion = parts[rule]
+        if hit_start is None or hit_end is None:
             start = end = None
             excerpt = ""
-        elif hit.original:
-            start, end = hit.start, hit.end
+        elif in_original or (not mapped and hit_end > hit_start):
+            start, end = hit_start, hit_end
             excerpt = original[start:end]
         else:
-            start, end = norm.span(hit.start, hit.end)
+            start, end = norm.span(hit_start, hit_end)
             excerpt = original[start:end]
-        finding = trusted_finding(
-            code=spec.code, slug=spec.slug, severity=hit.severity, start=start, end=end, text=excerpt,
-            message=spec.message, source=spec.source, suggestion=spec.suggestion, why=hit.why,
-        )
+        # the same fields, in the same order, as trusted_finding(code=..., ..., why=...)
+        finding = finding_from({
+            "code": code, "slug": slug, "severity": severity, "start": start, "end": end, "text": excerpt,
+            "message": message, "source": source, "suggestion": suggestion, "why": why,
+        })
         (missing if start is None else located).append(finding)
-    located.sort(key=lambda f: (f.start, f.end, f.code))  # type: ignore[arg-type, return-value]
-    missing.sort(key=lambda f: f.code)
+    located.sort(key=_FINDING_KEY)
+    missing.sort(key=_CODE_KEY)
     return located + missing
+
+
+_FINDING_KEY = attrgetter("start", "end", "code")
+_CODE_KEY = attrgetter("code")

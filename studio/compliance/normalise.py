@@ -29,6 +29,7 @@ _EMOJI_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in EMOJI_RANGES)
 # Runs of separator characters; whether a run is dropped depends on its neighbours (checked in Python:
 # a look-behind/alternation regex is several times slower on long texts).
 _SEPARATOR_RUN = re.compile(f"[{re.escape(SEPARATORS)}{ZERO_WIDTH}{_EMOJI_CLASS}]+")
+_ZERO_WIDTH_CHAR = re.compile(f"[{ZERO_WIDTH}]")
 # Clause and sentence boundaries used by context windows (full-width and ASCII forms).
 CLAUSE_BOUNDARIES = "。！？；，,!?;\n"
 SENTENCE_BOUNDARIES = "。！？；!?;\n"
@@ -102,18 +103,32 @@ def _fold_re() -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(sorted(fold_table()))) + "]")
 
 
+def _gate_singles() -> list[str]:
+    chars = [c for c in fold_table() if not c.isascii()]
+    chars += [c for c in ZERO_WIDTH + SEPARATORS if not c.isascii()]
+    return sorted(set(chars))
+
+
 @lru_cache(maxsize=1)
 def gate_re() -> re.Pattern[str]:
     """Any non-ASCII character that normalising could change or drop: folded characters (traditional,
     full-width, circled digits), zero-width characters, non-ASCII separators and emoji. ASCII separators
-    are reported by the automaton itself (see ruleset._gate_keys)."""
-    chars = [c for c in fold_table() if not c.isascii()]
-    chars += [c for c in ZERO_WIDTH + SEPARATORS if not c.isascii()]
-    return re.compile("[" + re.escape("".join(sorted(set(chars)))) + _EMOJI_CLASS + "]")
+    are found by `text_gates`."""
+    return re.compile("[" + re.escape("".join(_gate_singles())) + _EMOJI_CLASS + "]")
+
+
+@lru_cache(maxsize=1)
+def gate_chars() -> tuple[str, ...]:
+    """Every character `gate_re` matches, one by one (for an automaton that reports them in its pass)."""
+    emoji = (chr(code) for first, last in EMOJI_RANGES for code in range(first, last + 1))
+    return tuple(sorted(set(_gate_singles()).union(emoji)))
 
 
 # Seven Chinese digits in a row: a phone or ID number spelled out (一三八〇〇一三八〇〇〇).
-CHINESE_DIGIT_RUN = re.compile("[〇零一幺二两三四五六七八九][〇零一幺二两三四五六七八九]{6}")
+CHINESE_DIGIT_CHARS = "〇零一幺二两三四五六七八九"
+CHINESE_DIGIT_RUN = re.compile(f"[{CHINESE_DIGIT_CHARS}][{CHINESE_DIGIT_CHARS}]{{6}}")
+# Any two of them in a row: a text without one cannot hold such a run.
+CHINESE_DIGIT_PAIRS = tuple(a + b for a in CHINESE_DIGIT_CHARS for b in CHINESE_DIGIT_CHARS)
 
 
 def _byte_classes() -> bytes:
@@ -159,10 +174,53 @@ def byte_gates(text: str) -> tuple[bool, bool, bool]:
     return separator, digits, b"@" in classes
 
 
+_ASCII_SEPARATORS = re.escape("".join(ch for ch in SEPARATORS if ch.isascii()))
+# Written so each regex starts with a character class: `re` then skips to candidate positions in C.
+_SEPARATORS_THEN_WORD = re.compile(f"[{_ASCII_SEPARATORS}][{_ASCII_SEPARATORS}]*[\u3000-\u9fff]")
+_THREE_DIGITS = re.compile("[0-9][0-9][0-9]")
+_DIGIT_RUN = re.compile(f"[0-9](?:[{_ASCII_SEPARATORS}]?[0-9]){{5}}")
+
+
+def separator_gate(text: str) -> bool:
+    """`text_gates(text)[0]`: an ASCII separator run between a non-ASCII character and a CJK one."""
+    for match in _SEPARATORS_THEN_WORD.finditer(text):
+        start = match.start()
+        if start and text[start - 1] >= "\x80":
+            return True
+    return False
+
+
+def digits_gate(text: str) -> bool:
+    """`text_gates(text)[1]`: six ASCII digits, single ASCII separators allowed between them."""
+    three = _THREE_DIGITS.search(text)
+    if three is None:
+        return False
+    first = three.start()
+    return _DIGIT_RUN.search(text, first - 6 if first > 6 else 0) is not None
+
+
+def text_gates(text: str) -> tuple[bool, bool, bool]:
+    """`byte_gates(text)`, computed with three character-class regex searches on the string itself.
+
+    Same answers (tests compare the two on generated text): a UTF-8 continuation byte before an ASCII
+    separator is a non-ASCII character; a lead byte E3–E9 is a character U+3000–U+9FFF; the digit-run
+    search starts six characters before the first three digits in a row, as `byte_gates` starts six
+    bytes before them (a run that starts earlier and reaches them is all ASCII there, so bytes and
+    characters coincide).
+    """
+    return separator_gate(text), digits_gate(text), "@" in text
+
+
+_GATE: tuple[re.Pattern[str], dict[str, str]] | None = None
+
+
 def needs_normalising(text: str) -> bool:
     """Would `normalise` change `text` because of a non-ASCII character? (One regex pass, no copy.)"""
-    table = fold_table()
-    for match in gate_re().finditer(text):
+    global _GATE
+    if _GATE is None:
+        _GATE = (gate_re(), fold_table())
+    regex, table = _GATE
+    for match in regex.finditer(text):
         ch = match.group()
         if ch in table or ch in ZERO_WIDTH or separator_inside_word(text, match.start()):
             return True
@@ -235,12 +293,18 @@ def normalise(text: str) -> Normalised:
     positions: list[int] = []
     cumulative: list[int] = []
     last = removed = kept = 0
+    length = len(folded)
     for match in _SEPARATOR_RUN.finditer(folded):
         start, end = match.span()
-        inside = start > 0 and end < len(folded) and is_word_char(folded[start - 1]) and is_word_char(folded[end])
+        # inside = both neighbours are Chinese characters (is_word_char, inlined: this loop is hot)
+        inside = False
+        if start > 0 and end < length:
+            before, after = folded[start - 1], folded[end]
+            inside = (("\u4e00" <= before <= "\u9fff") or ("\u3400" <= before <= "\u4dbf")) and (
+                ("\u4e00" <= after <= "\u9fff") or ("\u3400" <= after <= "\u4dbf"))
         if not inside:
             run = match.group()
-            if not any(ch in ZERO_WIDTH for ch in run):
+            if _ZERO_WIDTH_CHAR.search(run) is None:
                 continue
             # outside a word only the zero-width characters go; drop them one by one
             for offset, ch in enumerate(run):

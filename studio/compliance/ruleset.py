@@ -13,18 +13,19 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
 from pydantic import ValidationError as PydanticValidationError
 
+from studio.compliance import matcher as _matcher
 from studio.compliance import normalise as norm
 from studio.compliance.errors import LexiconError
 from studio.compliance.lexicon import LIBRARY_ENV
+from studio.compliance.matcher import Matcher, build_matcher
 from studio.compliance.schema import ALL, Cue, LexiconData, Rule
 from studio.compliance.types import CheckResult
 from studio.domain.enums import Channel, ProductType, Severity, Verdict
@@ -45,11 +46,17 @@ class TermRef:
     near_any: tuple[str, ...] = ()
     near_none: tuple[str, ...] = ()
     near_window: int = 0
+    # Precomputed for the scanner's hot path (derived from the fields above and the rule):
+    key: tuple[int, str] = (0, "")  # (rule, term): what allow-phrases protect
+    hit_severity: Severity = Severity.INFO  # `severity` or the rule's
+    why: str = ""  # 命中词条“label”
+    cues: tuple[CueMatcher, ...] = ()  # the rule's cue lists
+    cue_any: CuePrefilter | None = None  # the rule's cue prefilter
 
 
-# Automaton value: (length, terms, allows, triggers). A tuple, not an object: the scanner reads it once
+# What a key stands for: (terms, allows, triggers). A tuple, not an object: the scanner reads it once
 # per hit on the hot path.
-Entry = tuple[int, tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[int, ...]]
+Entry = tuple[tuple[TermRef, ...], frozenset[tuple[int, str]], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,32 @@ class CueMatcher:
     longest: int
     side: str
     scope: str
+    words: tuple[str, ...] = ()
+    before: bool = True  # side == "before"
+    boundary: re.Pattern[str] | None = None  # any clause (or sentence) boundary character, per `scope`
 
     @classmethod
     def build(cls, name: str, cue: Cue) -> CueMatcher:
         words = sorted({norm.normalise_key(w) for w in cue.words if w.strip()}, key=len, reverse=True)
         regex = re.compile("|".join(re.escape(w) for w in words))
-        return cls(name, regex, cue.window, max(map(len, words)), cue.side, cue.scope)
+        boundaries = norm.CLAUSE_BOUNDARIES if cue.scope == "clause" else norm.SENTENCE_BOUNDARIES
+        return cls(name, regex, cue.window, max(map(len, words)), cue.side, cue.scope, tuple(words),
+                   cue.side == "before", re.compile(f"[{re.escape(boundaries)}]"))
+
+
+# (search, back, forward): every cue word of a rule in one regex, and how far before a hit's start / after
+# its end any of the rule's cue windows reaches. One search over that span finding nothing shows that no
+# cue applies, for the price of one regex call instead of one per cue list.
+CuePrefilter = tuple[Callable[[str, int, int], "re.Match[str] | None"], int, int]
+
+
+def cue_prefilter(cues: tuple[CueMatcher, ...]) -> CuePrefilter | None:
+    if not cues:
+        return None
+    words = sorted({w for cue in cues for w in cue.words}, key=len, reverse=True)
+    back = max(cue.window + cue.longest if cue.before else cue.longest for cue in cues)
+    forward = max(0 if cue.before else cue.window + cue.longest for cue in cues)
+    return re.compile("|".join(re.escape(w) for w in words)).search, back, forward
 
 
 @dataclass(frozen=True)
@@ -85,6 +112,7 @@ class CompiledRule:
     when_re: re.Pattern[str] | None
     require: tuple[tuple[str, ...], ...]
     context: tuple[str, ...]
+    cue_any: CuePrefilter | None = None  # cue_prefilter(cues)
 
     @property
     def code(self) -> str:
@@ -110,15 +138,22 @@ class _KeyRoles:
 class Scope:
     """The rules that apply to one product type and channel, and the automaton holding only their keys.
 
-    Fewer keys mean fewer hits to filter and fewer first characters at the automaton's root, which
-    pyahocorasick searches linearly for every character scanned.
+    Fewer keys mean fewer hits to filter (and, with the pyahocorasick fallback, fewer first characters
+    at the automaton's root, which it searches linearly for every character scanned).
     """
 
     active: frozenset[int]
-    automaton: ahocorasick.Automaton
+    matcher: Matcher  # key index → entries[key index]; upper-case spellings share their key's entry
+    entries: tuple[Entry, ...]
     required: tuple[int, ...]  # indices of active rules of each kind, in catalog order
     pii: tuple[int, ...]
     length: tuple[int, ...]
+    # With the Rust matcher the automaton also holds marker keys after the lexical ones: from index
+    # `len(entries)` every character `normalise.gate_re` matches, from `pairs_from` every pair of Chinese
+    # digits. Their reports replace the gate_re and CHINESE_DIGIT_RUN passes over clean text (the
+    # automaton scans hardly slower for holding them). `markers` False: no marker keys, scan uses the regexes.
+    markers: bool = False
+    pairs_from: int = 0
 
 
 class Ruleset:
@@ -132,6 +167,10 @@ class Ruleset:
             _compile_rule(i, r, self.cues) for i, r in enumerate(data.rules)
         )
         self.by_code: dict[str, CompiledRule] = {r.code: r for r in self.rules}
+        # Per rule, the Finding fields that come from the rule: (code, slug, message, source, suggestion)
+        self.finding_parts: tuple[tuple[str, str, str, str, str], ...] = tuple(
+            (r.spec.code, r.spec.slug, r.spec.message, r.spec.source, r.spec.suggestion) for r in self.rules
+        )
         self._roles = self._collect_roles()  # validates every term and allow phrase
         self._scopes: dict[tuple[ProductType, Channel], Scope] = {}
         self._scopes_by_signature: dict[object, Scope] = {}
@@ -183,22 +222,30 @@ class Ruleset:
             allows = frozenset(a for a in roles.allows if a[0] in active)
             triggers = tuple(sorted(i for i in roles.triggers if i in active))
             if terms or allows or triggers:
-                entries[key] = (len(key), terms, allows, triggers)
+                entries[key] = (terms, allows, triggers)
         signature = (active, frozenset(entries.items()))
         shared = self._scopes_by_signature.get(signature)
         if shared is not None:
             return shared
-        # Only lexical keys: digits, separators and traditional characters are detected outside the
-        # automaton (normalise.byte_gates / needs_normalising), to keep its root small.
-        automaton = ahocorasick.Automaton()
+        # Lexical keys, then (Rust matcher only) the marker keys; digits, ASCII separators and '@' are
+        # detected outside the automaton (normalise.separator_gate / digits_gate).
+        spellings: dict[str, Entry] = {}
         for key, entry in entries.items():
-            for variant in _case_variants(key):
-                automaton.add_word(variant, entry)
-        automaton.make_automaton()
+            for variant in sorted(_case_variants(key)):
+                spellings[variant] = entry
+        keys = list(spellings)
+        accelerated = _matcher.accelerated()
+        markers = accelerated and not spellings.keys() & {*norm.gate_chars(), *norm.CHINESE_DIGIT_PAIRS}
+        pairs_from = len(keys) + len(norm.gate_chars())
+        if markers:
+            keys += norm.gate_chars()
+            keys += norm.CHINESE_DIGIT_PAIRS
+
         def of_kind(kind: str) -> tuple[int, ...]:
             return tuple(r.index for r in self.rules if r.index in active and r.kind == kind)
 
-        scope = Scope(active, automaton, of_kind("required"), of_kind("pii"), of_kind("length"))
+        scope = Scope(active, build_matcher(keys, accelerated=accelerated), tuple(spellings.values()),
+                      of_kind("required"), of_kind("pii"), of_kind("length"), markers, pairs_from)
         self._scopes_by_signature[signature] = scope
         log.debug("ruleset %s: scope %s/%s with %d keys", self.version, product, channel, len(entries))
         return scope
@@ -221,6 +268,11 @@ def _term_refs(rule: CompiledRule) -> list[TermRef]:
             near_any=tuple(norm.normalise_key(w) for w in near.any) if near else (),
             near_none=tuple(norm.normalise_key(w) for w in near.none) if near else (),
             near_window=near.window if near else 0,
+            key=(rule.index, _key(term.term, rule.code)),
+            hit_severity=term.severity or rule.severity,
+            why=f"命中词条“{term.term}”",
+            cues=rule.cues,
+            cue_any=rule.cue_any,
         ))
     return refs
 
@@ -265,12 +317,13 @@ def _compile_rule(index: int, spec: Rule, cues: Mapping[str, CueMatcher]) -> Com
     products = set(ProductType) if ALL in spec.products else {ProductType(p) for p in spec.products}
     products -= {ProductType(p) for p in spec.exclude_products}
     channels = set(Channel) if ALL in spec.channels else {Channel(c) for c in spec.channels}
+    cues_of_rule = tuple(cues[name] for name in spec.cues)
     return CompiledRule(
         index=index,
         spec=spec,
         products=frozenset(products),
         channels=frozenset(channels),
-        cues=tuple(cues[name] for name in spec.cues),
+        cues=cues_of_rule,
         patterns=tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns),
         unless_sentence=tuple(norm.normalise_key(w) for w in spec.unless_sentence),
         unless_sentence_re=re.compile(spec.unless_sentence_pattern) if spec.unless_sentence_pattern else None,
@@ -279,6 +332,7 @@ def _compile_rule(index: int, spec: Rule, cues: Mapping[str, CueMatcher]) -> Com
         when_re=re.compile(spec.when_pattern) if spec.when_pattern else None,
         require=tuple(tuple(_key(w, spec.code) for w in group) for group in spec.require),
         context=tuple(norm.normalise_key(w) for w in spec.context),
+        cue_any=cue_prefilter(cues_of_rule),
     )
 
 

@@ -17,31 +17,44 @@ def collect(ruleset: Ruleset, found: Scan, active: frozenset[int], out: list[Hit
     text = found.norm.text
     windows: dict[int, list[tuple[int, int]]] = {}
     for start, end, rules in found.triggers:
+        window = (start - LOOK_BEHIND if start > LOOK_BEHIND else 0, end + LOOK_AHEAD)
         for index in rules:
             if index in active:
-                windows.setdefault(index, []).append((max(0, start - LOOK_BEHIND), end + LOOK_AHEAD))
+                spans = windows.get(index)
+                if spans is None:
+                    windows[index] = [window]
+                else:
+                    spans.append(window)
+    rules_by_index = ruleset.rules
     for index, spans in windows.items():
-        rule = ruleset.rules[index]
-        seen: set[tuple[int, int]] = set()
+        rule = rules_by_index[index]
+        seen: set[tuple[int, int]] | None = None  # created at the first match: most windows have none
         merged = _merge(spans) if len(spans) > 1 else spans
-        for pattern, (lo, hi) in ((p, w) for p in rule.patterns for w in merged):
-            for match in pattern.finditer(text, lo, hi):
-                start, end = match.span()
-                if start == end or (start, end) in seen:
-                    continue
-                seen.add((start, end))
-                if rule.unless_sentence or rule.unless_sentence_re is not None:
-                    left, right = sentence_bounds(text, start, end)
-                    sentence = text[left:right]
-                    if any(w in sentence for w in rule.unless_sentence):
+        for pattern in rule.patterns:
+            finditer = pattern.finditer
+            for lo, hi in merged:
+                for match in finditer(text, lo, hi):
+                    start, end = span = match.span()
+                    if start == end:
                         continue
-                    if rule.unless_sentence_re is not None and rule.unless_sentence_re.search(sentence):
+                    if seen is None:
+                        seen = {span}
+                    elif span in seen:
                         continue
-                if rule.unless_before and any(0 <= text.find(w, 0, start) for w in rule.unless_before):
-                    continue
-                if rule.cues and cued(text, start, end, rule.cues):
-                    continue
-                out.append(Hit(index, start, end, rule.severity, f"匹配规则模式：“{match.group()}”"))
+                    else:
+                        seen.add(span)
+                    if rule.unless_sentence or rule.unless_sentence_re is not None:
+                        left, right = sentence_bounds(text, start, end)
+                        sentence = text[left:right]
+                        if any(w in sentence for w in rule.unless_sentence):
+                            continue
+                        if rule.unless_sentence_re is not None and rule.unless_sentence_re.search(sentence):
+                            continue
+                    if rule.unless_before and any(0 <= text.find(w, 0, start) for w in rule.unless_before):
+                        continue
+                    if rule.cues and cued(text, start, end, rule.cues, rule.cue_any):
+                        continue
+                    out.append(Hit(index, start, end, rule.severity, f"匹配规则模式：“{match.group()}”"))
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -6,28 +6,46 @@ from studio.compliance.rules.base import Hit, cued
 from studio.compliance.ruleset import Ruleset
 from studio.compliance.scan import Scan
 
+_NORMALISED = "（原文经全半角/繁简/大小写/分隔符规范化后匹配）"
+
 
 def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
-    """Term hits of the scope's automaton (it holds only terms that apply to the product and channel)."""
-    text = found.norm.text
+    """Term hits of the scope's automaton (it holds only terms that apply to the product and channel).
+
+    Everything per term that does not depend on the text (its rule's cues, severity, the "why" lead) is
+    precomputed on its `TermRef`: this loop runs once per raw hit.
+    """
+    norm = found.norm
+    text = norm.text
     protected: dict[tuple[int, str], list[tuple[int, int]]] = {}
     for a, b, keys in found.allows:  # allow-phrases seen (最高气温, 第一季度): the terms they protect
         for key in keys:
             protected.setdefault(key, []).append((a, b))
-    rules = ruleset.rules
-    changed = found.norm.changed
+    changed = norm.changed
+    original = norm.original
+    append = out.append
     for start, end, refs in found.terms:
         for ref in refs:
             if protected:
-                spans = protected.get((ref.rule, ref.term))
-                if spans and any(a <= start and end <= b for a, b in spans):
+                spans = protected.get(ref.key)
+                if spans is not None:
+                    inside = False
+                    for a, b in spans:
+                        if a <= start and end <= b:
+                            inside = True
+                            break
+                    if inside:
+                        continue
+            if ref.cues:
+                search, back, forward = ref.cue_any  # type: ignore[misc]
+                # no cue word within reach (one regex call) is the common case: skip `cued` then
+                if search(text, start - back if start > back else 0, end + forward) is not None and cued(
+                        text, start, end, ref.cues):
                     continue
-            rule = rules[ref.rule]
-            if rule.cues and cued(text, start, end, rule.cues):
-                continue
-            why = f"命中词条“{ref.label}”"
-            if ref.near_window:
-                around = text[max(0, start - ref.near_window) : end + ref.near_window]
+            why = ref.why
+            window = ref.near_window
+            if window:
+                around = text[max(0, start - window) : end + window]
                 if ref.near_any:
                     near = next((w for w in ref.near_any if w in around), None)
                     if near is None:
@@ -35,6 +53,6 @@ def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
                     why += f"，附近出现“{near}”"
                 if ref.near_none and any(w in around for w in ref.near_none):
                     continue
-            if changed and found.norm.original[slice(*found.norm.span(start, end))] != ref.term:
-                why += "（原文经全半角/繁简/大小写/分隔符规范化后匹配）"
-            out.append(Hit(ref.rule, start, end, ref.severity or rule.severity, why))
+            if changed and original[slice(*norm.span(start, end))] != ref.term:
+                why += _NORMALISED
+            append(Hit(ref.rule, start, end, ref.hit_severity, why))
