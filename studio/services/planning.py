@@ -266,13 +266,17 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
 def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, formats: tuple[str, ...], *,
                         jobs: int, progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Export every branch with `jobs` processes; returns (written, drafts). Audited once, like the serial path."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     month = parse_month(month)
     codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
     chunk = max(1, len(codes) // (jobs * 8))
     written = drafts = 0
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(url, month)) as pool:
+    # Spawned, not forked: a forked child would inherit (and on exit close) the parent's DB connections.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                             initargs=(url, month)) as pool:
         futures = [pool.submit(_worker_export, codes[i:i + chunk], str(out_dir), formats)
                    for i in range(0, len(codes), chunk)]
         for future in as_completed(futures):
