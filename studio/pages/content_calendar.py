@@ -13,6 +13,7 @@ from studio.services import calendar, planning
 from studio.services.month_view import month_view
 from studio.services.orgs import visible_orgs
 from studio.settings import get_settings
+from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
 
@@ -45,7 +46,7 @@ with action(), db() as session:
     if view.occasion_gaps:
         st.warning("以下时机尚无排期内容：" + "、".join(view.occasion_gaps))
 
-    st.caption("月历：每格显示时机、朋友圈条数/上限和排期标题；⚠️ 表示当天还没有内容。")
+    st.caption("月历：每格显示时机、朋友圈条数/上限和排期标题；:orange[:material/warning:] 表示当天还没有内容。")
     first_weekday = view.days[0].day.weekday()
     cells = [None] * first_weekday + list(view.days)
     header = st.columns(7)
@@ -57,11 +58,11 @@ with action(), db() as session:
             if d is None:
                 continue
             with column.container(border=True):
-                mark = "⚠️ " if d.gap else ""
+                mark = ":orange[:material/warning:] " if d.gap else ""
                 st.markdown(f"**{mark}{d.day.day}日**" + (f" · {'、'.join(d.occasions)}" if d.occasions else ""))
                 st.caption(f"朋友圈 {d.moments}/{view.daily_cap} · 社群 {d.group}")
                 for title in d.titles[:3]:
-                    st.caption(f"· {title[:14]}")
+                    st.caption(f"· {md(title[:14])}")
     with st.expander("明细表"):
         st.dataframe(pd.DataFrame([{
             "日期": f"{d.day:%m-%d}", "星期": "一二三四五六日"[d.day.weekday()], "时机": "、".join(d.occasions),

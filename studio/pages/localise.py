@@ -14,7 +14,7 @@ from studio.services.variants import (
     render_variant,
     update_variant,
 )
-from studio.ui.components import findings_list, verdict_badge
+from studio.ui.components import findings_list, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
@@ -83,7 +83,7 @@ with mine_tab:
     if not mine:
         st.info("还没有本地化内容。")
     for v in mine:
-        with st.expander(f"#{v.id} {v.title} · {v.org_name} · {ReviewState(v.state).label}"):
+        with st.expander(f"#{v.id} {md(v.title)} · {v.org_name} · {ReviewState(v.state).label}"):
             st.code(v.text, language=None, wrap_lines=True)
             verdict_badge(v.verdict)
             findings_list(v.findings)
@@ -91,7 +91,7 @@ with mine_tab:
                 st.warning(f"审核意见：{v.last_comment}")
             with action(), db() as session:
                 for entry in reviews.thread(session, actor, "variant", v.id):
-                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{entry['text']}")
+                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
             if v.state in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT,
                            ReviewState.APPROVED) and v.org_id == actor.org_id:
                 with st.form(f"edit-variant-{v.id}"):

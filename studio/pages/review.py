@@ -8,7 +8,7 @@ from studio.domain.enums import Channel, Decision, ProductType, Severity, Verdic
 from studio.services import reviews
 from studio.services.orgs import visible_orgs
 from studio.settings import get_settings
-from studio.ui.components import diff_view, findings_list, highlighted, verdict_badge
+from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
@@ -54,7 +54,7 @@ with action(), db() as session:
         key = f"{item.subject_type}-{item.subject_id}"
         kind = "总行模板" if item.subject_type == "template_version" else "本地化内容"
         late = " · ⏰超时" if item.overdue else ""
-        label = (f"{kind} · {item.title} · {item.org_name} · {Channel(item.channel).label} · "
+        label = (f"{kind} · {md(item.title)} · {item.org_name} · {Channel(item.channel).label} · "
                  f"{ProductType(item.product_type).label} · 合规：{Verdict(item.verdict).label}"
                  f" · 等待 {item.age_hours:.0f} 小时{late}")
         with st.expander(label):
@@ -72,7 +72,7 @@ with action(), db() as session:
                 if item.parent_text is not None:
                     diff_view(item.parent_text, item.text)
                 for entry in reviews.thread(session, actor, item.subject_type, item.subject_id):
-                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{entry['text']}")
+                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
             comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
             b = st.columns(4)
             decision = None

@@ -8,7 +8,7 @@ import streamlit as st
 
 from studio.domain.enums import Channel, ProductType, Severity
 from studio.services import rules
-from studio.ui.components import findings_list, highlighted, verdict_badge
+from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
 
@@ -45,7 +45,7 @@ with action(), db() as session:
         code = st.selectbox("查看规则", list(by_code), format_func=lambda c: f"{c} {by_code[c].title}")
         doc = by_code[code]
         with st.container(border=True):
-            st.markdown(f"**{doc.code} · {doc.title}** （{doc.severity.label}）")
+            st.markdown(f"**{doc.code} · {md(doc.title)}** （{doc.severity.label}）")
             st.text(f"问题：{doc.message}\n原因：{doc.why}\n依据：{doc.source}\n建议：{doc.suggestion}")
             st.caption("适用渠道：" + "、".join(c.label for c in doc.channels))
             if doc.bad_examples:

@@ -9,6 +9,7 @@ import streamlit as st
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ContentType
 from studio.services import calendar
+from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
@@ -26,7 +27,7 @@ with action(), db() as session:
             with st.container(border=True):
                 when = post.time_of_day or "全天"
                 why = f" · 时机：{post.occasion}" if post.occasion else ""
-                st.markdown(f"**{post.title}**")
+                st.markdown(f"**{md(post.title)}**")
                 st.caption(f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}")
                 st.code(post.text, language=None, wrap_lines=True)
                 if post.posted:

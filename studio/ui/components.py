@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
 from studio.domain.enums import Severity, Verdict
 
-_SEVERITY_ICON = {"block": "⛔", "review": "⚠️", "info": "ℹ️"}
+_SEVERITY_ICON = {"block": ":red[:material/block:]", "review": ":orange[:material/warning:]",
+                  "info": ":blue[:material/info:]"}
 _HIGHLIGHT_CSS = (
     "<style>.studio-text{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
     "padding:.6rem .8rem}.studio-text mark.sev-block{background:#ffc9c9}.studio-text mark.sev-review"
     "{background:#ffec99}.studio-text mark.sev-info{background:#d0ebff}</style>"
 )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: str) -> str:
+    """User text made inert inside Streamlit markdown (no links, images, emphasis or icon codes)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def verdict_badge(verdict: str) -> None:
@@ -32,7 +42,7 @@ def findings_list(findings: list[dict[str, Any]]) -> None:
         return
     for f in findings:
         icon = _SEVERITY_ICON.get(f["severity"], "")
-        where = f"“{f['text']}”" if f.get("text") else "（缺少必要内容）"
+        where = f"“{md(f['text'])}”" if f.get("text") else "（缺少必要内容）"
         with st.container(border=True):
             st.markdown(f"{icon} **{f['code']}** {Severity(f['severity']).label} · {where}")
             st.text(f"{f['message']}\n依据：{f['source']}\n建议：{f['suggestion']}")
@@ -44,7 +54,8 @@ def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
     from studio.compliance.highlight import highlight_html
 
     markup = highlight_html(text, [Finding.model_validate(f) for f in findings])
-    st.markdown(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>', unsafe_allow_html=True)
+    # st.html, not st.markdown: escaped text must not be read as markdown (links, images) either.
+    st.html(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>')
 
 
 _DIFF_CSS = ("<style>.studio-diff{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
@@ -56,4 +67,4 @@ def diff_view(parent: str, text: str) -> None:
     """Changed spans against the approved parent: insertions green, deletions struck red (escaped)."""
     from studio.localisation.diff import diff_html
 
-    st.markdown(_DIFF_CSS + f'<div class="studio-diff">{diff_html(parent, text)}</div>', unsafe_allow_html=True)
+    st.html(_DIFF_CSS + f'<div class="studio-diff">{diff_html(parent, text)}</div>')

@@ -28,7 +28,7 @@ def test_review_queue_batch_approve_and_reject_with_reason(app_world):
     by_label(at.selectbox, "机构").select_index(0).run()
 
     # Open an item: the diff against the HQ text is shown with the branch's changes marked.
-    assert any("<ins>" in m.value for m in at.markdown if "studio-diff" in m.value)
+    assert any("<ins>" in m.proto.body for m in at.get("html") if "studio-diff" in m.proto.body)
 
     # Batch approve the two Jiangxi items.
     for cb in at.checkbox:
