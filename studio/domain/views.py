@@ -119,6 +119,7 @@ class SlotPlacement(_View):
     title: str
     text: str
     occasion: str | None
+    content_type: str
 
 
 class DailyPost(_View):

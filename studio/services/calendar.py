@@ -71,7 +71,7 @@ def _valid_time(value: str) -> bool:
 def _placement(slot: CalendarSlot, variant: Variant, version: TemplateVersion) -> SlotPlacement:
     return SlotPlacement(id=slot.id or 0, org_id=slot.org_id, day=slot.day, time_of_day=slot.time_of_day,
                          channel=slot.channel, variant_id=variant.id or 0, title=variant.title, text=variant.text,
-                         occasion=version.occasion)
+                         occasion=version.occasion, content_type=version.content_type)
 
 
 def remove(session: Session, actor: Actor, slot_id: int) -> None:
@@ -115,14 +115,9 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
     org = get_org(session, actor.org_id)
     placements = _slots(session, org, day, day)
     posted = {m.slot_id for m in session.exec(select(PostMark).where(PostMark.user_id == actor.user_id))}
-    result = []
-    for p in placements:
-        version = session.exec(select(TemplateVersion).join(Variant, Variant.template_version_id == TemplateVersion.id)
-                               .where(Variant.id == p.variant_id)).one()
-        result.append(DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel,
-                                title=p.title, text=p.text, occasion=p.occasion,
-                                content_type=version.content_type, posted=p.id in posted))
-    return result
+    return [DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel, title=p.title,
+                      text=p.text, occasion=p.occasion, content_type=p.content_type, posted=p.id in posted)
+            for p in placements]
 
 
 def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:

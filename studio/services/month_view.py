@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, select
 
-from studio.db.models import CalendarPublication, TemplateVersion, Variant
+from studio.db.models import CalendarPublication
 from studio.domain.enums import Channel, ContentType
 from studio.domain.views import Actor, SlotPlacement
 from studio.planning.model import PlanConfig
@@ -58,8 +58,7 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     by_day: dict[date, list[str]] = {}
     for o in occasions:
         by_day.setdefault(o.date, []).append(o.name)
-    types = _content_types(session, {s.variant_id for s in slots})
-    mix = Counter(types[s.variant_id] for s in slots)
+    mix = Counter(s.content_type for s in slots)
     rows = []
     for day in month_days(month):
         placed = [s for s in slots if s.day == day]
@@ -81,12 +80,3 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
                      moments_total=sum(r.moments for r in rows), moments_cap=config.monthly_cap[Channel.MOMENTS],
                      daily_cap=config.daily_cap[Channel.MOMENTS], published_version=latest.version if latest else None,
                      occasion_gaps=occasion_gaps)
-
-
-def _content_types(session: Session, variant_ids: set[int]) -> dict[int, str]:
-    if not variant_ids:
-        return {}
-    rows = session.exec(select(Variant.id, TemplateVersion.content_type)
-                        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-                        .where(Variant.id.in_(variant_ids))).all()  # type: ignore[union-attr]
-    return {vid: ctype for vid, ctype in rows}

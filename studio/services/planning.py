@@ -130,17 +130,10 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
 def _current_entries(session: Session, org: Org, month: str) -> list[PlanEntry]:
     from studio.services.calendar import month_slots_for_org
 
-    types = {}
-    entries = []
-    for p in month_slots_for_org(session, org, month):
-        if p.variant_id not in types:
-            version = session.exec(select(TemplateVersion).join(Variant, Variant.template_version_id ==
-                                                                 TemplateVersion.id).where(Variant.id == p.variant_id)).one()
-            types[p.variant_id] = ContentType(version.content_type)
-        entries.append(PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
-                                 variant_id=p.variant_id, title=p.title, text=p.text,
-                                 content_type=types[p.variant_id], occasion=p.occasion, reason="已排期"))
-    return entries
+    return [PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
+                      variant_id=p.variant_id, title=p.title, text=p.text, content_type=ContentType(p.content_type),
+                      occasion=p.occasion, reason="已排期")
+            for p in month_slots_for_org(session, org, month)]
 
 
 def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, out_dir: Path | None = None) -> int:

@@ -176,14 +176,6 @@ def latest_version(session: Session, template_id: int) -> TemplateVersion:
     return version
 
 
-def get_template(session: Session, actor: Actor, template_id: int) -> TemplateView:
-    require(actor, "template.read")
-    template = session.get(Template, template_id)
-    if template is None:
-        raise NotFound(f"template {template_id} not found")
-    return to_view(template, latest_version(session, template_id))
-
-
 def list_templates(session: Session, actor: Actor, *, approved_only: bool = False,
                    search: str | None = None) -> list[TemplateView]:
     """Latest version of each template (or the latest approved one, for localisers)."""

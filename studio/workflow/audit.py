@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from studio.db.models import AuditEvent, utcnow
@@ -84,13 +84,6 @@ def verify(session: Session) -> ChainReport:
         expected_seq += 1
     return ChainReport(True, checked)
 
-
-def count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(AuditEvent)).one())
-
-
-def at_iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
 
 
 def export_csv(session: Session, actor: Actor, *, action_filter: str = "") -> str:
