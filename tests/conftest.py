@@ -132,3 +132,11 @@ def build_world(session: Session) -> World:
 @pytest.fixture
 def world(session: Session) -> World:
     return build_world(session)
+
+
+def decide_now(session: Session, actor: Actor, subject_type: str, subject_id: int, decision, comment: str = ""):  # type: ignore[no-untyped-def]
+    """A reviewer who opens the item now and decides it (for tests that are not about stale versions)."""
+    from studio.services import reviews
+
+    seen = reviews.current_version(session, actor, subject_type, subject_id)
+    return reviews.decide(session, actor, subject_type, subject_id, decision, comment, seen=seen)

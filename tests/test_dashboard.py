@@ -9,18 +9,19 @@ import pytest
 from studio.domain.clock import today_cn
 from studio.domain.enums import Decision
 from studio.errors import PermissionDenied
-from studio.services import calendar, reviews, variants
+from studio.services import calendar, variants
 from studio.services.dashboard import dashboard
 from studio.services.templates import TemplateDraft, create_template
+from tests.conftest import decide_now
 
 
 def test_adoption_mix_backlog(world):
     t = create_template(world.session, world.actor("editor"),
                         TemplateDraft(title="问候", body="{{ branch_name }}祝您平安。", content_type="culture"))
-    reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     loc = world.actor("loc_a")
     v = variants.localise(world.session, loc, t.version_id, {"branch_name": "章贡"})
-    reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     today = today_cn()
     slot = calendar.place(world.session, loc, org_id=loc.org_id, day=today, variant_id=v.id)
     calendar.place(world.session, loc, org_id=loc.org_id, day=today + timedelta(days=1), variant_id=v.id)

@@ -11,6 +11,7 @@ from studio.domain.enums import Decision, ReviewState, Verdict
 from studio.errors import PermissionDenied, ValidationError
 from studio.services import calendar, reviews, variants
 from studio.services.templates import TemplateDraft, create_template
+from tests.conftest import decide_now
 
 GREETING = TemplateDraft(
     title="冬至问候", body="{{ city }}的朋友们，冬至到了，{{ branch_name }}祝您阖家团圆！天冷添衣，出行注意安全。",
@@ -21,7 +22,7 @@ GREETING = TemplateDraft(
 def _approved_template(world):
     editor, reviewer = world.actor("editor"), world.actor("reviewer")
     template = create_template(world.session, editor, GREETING)
-    reviews.decide(world.session, reviewer, "template_version", template.version_id, Decision.APPROVE)
+    decide_now(world.session, reviewer, "template_version", template.version_id, Decision.APPROVE)
     return template
 
 
@@ -29,7 +30,7 @@ def _approved_variant(world, localiser="loc_a"):
     template = _approved_template(world)
     loc = world.actor(localiser)
     variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
-    reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
     return variant
 
 
@@ -43,7 +44,7 @@ def test_template_to_staff_today(world):
     today = today_cn()
     assert calendar.todays_content(world.session, staff, today) == []
 
-    reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
     calendar.place(world.session, loc, org_id=loc.org_id, day=today, variant_id=variant.id, time_of_day="08:30")
     posts = calendar.todays_content(world.session, staff, today)
     assert [p.text for p in posts] == [variant.text]
@@ -72,8 +73,8 @@ def test_nobody_approves_their_own_submission(world):
     template = create_template(world.session, editor, GREETING)
     # A reviewer who made the template is still its maker.
     with pytest.raises(PermissionDenied):
-        reviews.decide(world.session, editor, "template_version", template.version_id, Decision.APPROVE)
-    reviews.decide(world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE)
+        decide_now(world.session, editor, "template_version", template.version_id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE)
 
 
 def test_reviewer_cannot_approve_own_variant(world):
@@ -87,7 +88,7 @@ def test_reviewer_cannot_approve_own_variant(world):
     row.submitted_by = world.actor("reviewer").user_id
     world.session.commit()
     with pytest.raises(PermissionDenied):
-        reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
+        decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
 
 
 def test_staff_never_see_unapproved_content(world):
@@ -119,9 +120,9 @@ def test_blocking_finding_cannot_be_approved(world):
     assert template.verdict == Verdict.BLOCK
     assert template.findings
     with pytest.raises(ValidationError):
-        reviews.decide(world.session, world.actor("reviewer"), "template_version", template.version_id,
+        decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id,
                        Decision.APPROVE)
-    reviews.decide(world.session, world.actor("reviewer"), "template_version", template.version_id,
+    decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id,
                    Decision.REJECT, "含保本承诺")
 
 
@@ -130,8 +131,8 @@ def test_rejection_needs_a_reason_and_branch_sees_it(world):
     loc = world.actor("loc_a")
     variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
     with pytest.raises(ValidationError):
-        reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "  ")
-    reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "网点名称不规范")
+        decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "  ")
+    decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "网点名称不规范")
     seen = variants.get_variant(world.session, loc, variant.id)
     assert seen.state == ReviewState.REJECTED and seen.last_comment == "网点名称不规范"
 
@@ -155,9 +156,9 @@ def test_daily_moments_cap(world):
         if variant is None:
             t = create_template(world.session, world.actor("editor"),
                                 GREETING.model_copy(update={"title": f"冬至问候{i}"}))
-            reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+            decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
             variant = variants.localise(world.session, loc, t.version_id, {"city": "赣州", "branch_name": "章贡"})
-            reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
+            decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
         if i < 3:
             placed.append(calendar.place(world.session, loc, org_id=loc.org_id, day=day, variant_id=variant.id))
         else:
@@ -176,7 +177,7 @@ def test_editing_approved_variant_keeps_it_live_until_replacement_approved(world
                                           expected_lock_version=current.lock_version)
     assert replacement.id != variant.id and replacement.state == ReviewState.SUBMITTED
     assert "章贡支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
-    reviews.decide(world.session, world.actor("reviewer"), "variant", replacement.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", replacement.id, Decision.APPROVE)
     assert "新支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
 
 

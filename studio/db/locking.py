@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from studio.errors import Conflict
 
-_CONFLICT_ZH = "该内容已被他人修改，请刷新后再编辑（您填写的内容已保留）。"
+CONFLICT_ZH = "该内容已被他人修改，请刷新后再编辑（您填写的内容已保留）。"
 
 
 def claim(session: Session, model: type, record_id: int, expected: int) -> int:
@@ -18,7 +18,7 @@ def claim(session: Session, model: type, record_id: int, expected: int) -> int:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise Conflict(f"{model.__name__.lower()} {record_id} was changed by someone else", _CONFLICT_ZH)
+        raise Conflict(f"{model.__name__.lower()} {record_id} was changed by someone else", CONFLICT_ZH)
     return expected + 1
 
 

@@ -80,6 +80,10 @@ class TemplateVersion(SQLModel, table=True):
     ruleset: str = Field(max_length=80)
     # sha256 of the library file entry it was imported from, so re-import changes nothing.
     source_digest: str | None = Field(default=None, max_length=64)
+    # What a review decision binds to (studio.domain.digest); versions are immutable, the lock moves when
+    # a decision ends a review round.
+    content_digest: str = Field(default="", max_length=64)
+    lock_version: int = 1
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
@@ -99,6 +103,9 @@ class Variant(SQLModel, table=True):
     parent_variant_id: int | None = Field(default=None, foreign_key="variant.id")
     # Editing approved content makes a new row that replaces this one once approved.
     replaces_id: int | None = Field(default=None, foreign_key="variant.id")
+    # A submitted variant is immutable: editing it supersedes it with a new row that points back here.
+    # (A plain id, no FOREIGN KEY: adding one would make SQLite rebuild a table other tables reference.)
+    resubmits_id: int | None = None
     title: str = Field(max_length=100)
     slot_values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -106,6 +113,7 @@ class Variant(SQLModel, table=True):
     verdict: str = Field(max_length=10)
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ruleset: str = Field(max_length=80)
+    content_digest: str = Field(default="", max_length=64)
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -116,8 +124,15 @@ class Variant(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
+    """One decision on one review round of an item: the round is the lock version the reviewer saw."""
+
     __tablename__ = "review"
-    __table_args__ = (Index("ix_review_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_review_subject", "subject_type", "subject_id"),
+        # A reviewer decides a round once: a double click or a race cannot record two approvals.
+        Index("uq_review_round_reviewer", "subject_type", "subject_id", "subject_lock", "reviewer_id",
+              unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     subject_type: str = Field(max_length=30)  # template_version | variant
@@ -129,6 +144,9 @@ class Review(SQLModel, table=True):
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
     findings_snapshot: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ruleset: str = Field(max_length=80)
+    # The version decided on: the subject's lock version (its review round) and content digest.
+    subject_lock: int = 0
+    content_digest: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

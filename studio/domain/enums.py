@@ -106,6 +106,8 @@ class ReviewState(_Labelled):
     REJECTED = "rejected"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    # A submission edited before anyone decided it: the edit is a new submission, this one is history.
+    SUPERSEDED = "superseded"
 
 
 class Decision(_Labelled):
@@ -177,6 +179,7 @@ _LABELS: dict[StrEnum, str] = {
     ReviewState.REJECTED: "已驳回",
     ReviewState.EXPIRED: "已过期",
     ReviewState.WITHDRAWN: "已撤回",
+    ReviewState.SUPERSEDED: "已被新提交取代",
     Decision.APPROVE: "通过",
     Decision.REJECT: "驳回",
     Decision.REQUEST_CHANGES: "退回修改",

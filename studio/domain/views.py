@@ -85,6 +85,13 @@ class VariantView(_View):
     last_comment: str | None = None
 
 
+class SeenVersion(_View):
+    """The version of a review item a reviewer was shown; a decision names it and applies only to it."""
+
+    lock_version: int
+    digest: str
+
+
 class ReviewItem(_View):
     subject_type: str  # template_version | variant
     subject_id: int
@@ -103,7 +110,7 @@ class ReviewItem(_View):
     submitted_at: datetime | None
     age_hours: float
     overdue: bool
-    lock_version: int
+    seen: SeenVersion
     approvals: int
     required_approvals: int
     approved_by: list[str]

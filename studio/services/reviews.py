@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio.db.locking import transition
@@ -18,9 +20,10 @@ from studio.db.models import (
     Variant,
     utcnow,
 )
+from studio.domain.digest import content_digest
 from studio.domain.enums import Decision, ReviewState, Role, Severity, Verdict
-from studio.domain.views import Actor, ReviewItem
-from studio.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from studio.domain.views import Actor, ReviewItem, SeenVersion
+from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
 from studio.services.checks import findings_json, run_check
@@ -61,11 +64,24 @@ def _parent_text(session: Session, variant: Variant, version: TemplateVersion) -
     return template_sample_text(version)
 
 
-def _approvals(session: Session, subject_type: str, subject_id: int, since: datetime | None) -> list[Review]:
-    query = select(Review).where(Review.subject_type == subject_type, Review.subject_id == subject_id,
-                                 Review.decision == Decision.APPROVE.value)
-    rows = session.exec(query).all()
-    return [r for r in rows if since is None or _aware(r.created_at) >= _aware(since)]
+def _approvals(session: Session, subject_type: str, subject_id: int, round_lock: int) -> list[Review]:
+    """Approvals of one review round (the lock version they were given on), oldest first."""
+    return list(session.exec(select(Review).where(
+        Review.subject_type == subject_type, Review.subject_id == subject_id, Review.subject_lock == round_lock,
+        Review.decision == Decision.APPROVE.value).order_by(Review.id)).all())  # type: ignore[arg-type]
+
+
+_MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {"template_version": TemplateVersion,
+                                                             "variant": Variant}
+
+
+def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> str:
+    """The digest of what the row holds now (compared with the stored one to catch edits behind our back)."""
+    if isinstance(subject, Variant):
+        return content_digest(title=subject.title, text=subject.text, channel=version.channel,
+                              product_type=version.product_type)
+    return content_digest(title=subject.title, text=subject.body, channel=subject.channel,
+                          product_type=subject.product_type, slots=subject.slots)
 
 
 def _aware(value: datetime) -> datetime:
@@ -81,7 +97,6 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
     if isinstance(subject, Variant):
         text, parent = subject.text, _parent_text(session, subject, version)
         org_name, org_id = (org.name if org else "—"), subject.org_id
-        lock = subject.lock_version
     else:
         text, parent = template_sample_text(subject), None
         previous = session.exec(select(TemplateVersion).where(
@@ -90,10 +105,10 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         ).order_by(TemplateVersion.version_no.desc())).first()  # type: ignore[attr-defined]
         if previous is not None:
             parent = template_sample_text(previous)
-        org_name, org_id, lock = "总行素材库", None, subject.version_no
+        org_name, org_id = "总行素材库", None
     submitted = subject.submitted_at
     age = (utcnow() - _aware(submitted)).total_seconds() / 3600 if submitted else 0.0
-    approvals = _approvals(session, subject_type, subject.id or 0, submitted)
+    approvals = _approvals(session, subject_type, subject.id or 0, subject.lock_version)
     return ReviewItem(
         subject_type=subject_type, subject_id=subject.id or 0, title=subject.title, org_name=org_name,
         org_id=org_id, text=text, parent_text=parent,
@@ -102,7 +117,8 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         findings=subject.findings, max_severity=max((f["severity"] for f in subject.findings),
                                                     key=lambda s: _SEVERITY_RANK.get(s, 0), default=""),
         submitted_by_name=_name(session, subject.submitted_by), submitted_at=submitted,
-        age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours, lock_version=lock,
+        age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours,
+        seen=SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest),
         approvals=len(approvals), required_approvals=required_approvals(version.product_type),
         approved_by=[_name(session, r.reviewer_id) for r in approvals],
     )
@@ -158,22 +174,82 @@ def _load(session: Session, actor: Actor, subject_type: str, subject_id: int
     raise ValidationError(f"unknown subject type {subject_type}", "未知的审核对象。")
 
 
+STALE_ZH = "内容已更新，请重新审阅。"
+_GONE_ZH = "该内容已不在待审核状态（可能已被他人处理），请刷新队列。"
+
+
+def current_version(session: Session, actor: Actor, subject_type: str, subject_id: int) -> SeenVersion:
+    """The version an item holds now: for callers (CLI, seed, tests) that show the reviewer this version."""
+    require(actor, "review.decide")
+    subject, _, _ = _load(session, actor, subject_type, subject_id)
+    return SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest)
+
+
+def _claim_round(session: Session, subject_type: str, subject_id: int, seen: SeenVersion) -> None:
+    """Lock the item if it still is the submitted version the reviewer saw, or explain why not.
+
+    A no-op UPDATE conditioned on state, lock version and digest is the transaction's first statement:
+    PostgreSQL locks the row, SQLite takes its write lock (a transaction that starts by writing waits for
+    the other writer and then reads fresh data). Every decider of this item queues here, so a second
+    approval sees the first, and an edit that lands first makes this claim fail.
+    """
+    model = _MODELS[subject_type]
+    claimed = session.execute(
+        update(model).where(model.id == subject_id,  # type: ignore[arg-type]
+                            model.state == ReviewState.SUBMITTED.value,  # type: ignore[arg-type]
+                            model.lock_version == seen.lock_version,  # type: ignore[arg-type]
+                            model.content_digest == seen.digest)  # type: ignore[arg-type]
+        .values(lock_version=model.lock_version).execution_options(synchronize_session=False))
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        session.expire_all()  # what the identity map holds may predate the lock
+        return
+    session.rollback()
+    row = session.get(model, subject_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"{subject_type} {subject_id} not found")
+    if row.state in (ReviewState.SUBMITTED.value, ReviewState.SUPERSEDED.value):
+        raise Conflict(f"{subject_type} {subject_id} changed since it was shown (stale version)", STALE_ZH)
+    raise Conflict(f"{subject_type} {subject_id} is {row.state}, not submitted", _GONE_ZH)
+
+
 def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, decision: Decision,
-           comment: str = "") -> str:
-    """Record a decision; returns the subject's state afterwards (still submitted after a first approval)."""
+           comment: str = "", *, seen: SeenVersion) -> str:
+    """Decide the version the reviewer saw; returns the state afterwards (submitted after a first approval).
+
+    Text, verdict under the current ruleset and state are re-checked while the item is locked, and the
+    decision is written in the same transaction; anything that changed since `seen` is a Conflict.
+    """
     require(actor, "review.decide")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationError("comment too long", f"审核意见最多 {MAX_COMMENT} 字。")
     if decision is not Decision.APPROVE and not comment:
         raise ValidationError("a reason is required", "驳回或退回修改时必须填写原因。")
+    if subject_type not in _MODELS:
+        raise ValidationError(f"unknown subject type {subject_type}", "未知的审核对象。")
+    _claim_round(session, subject_type, subject_id, seen)
+    try:
+        state = _decide_claimed(session, actor, subject_type, subject_id, decision, comment, seen)
+    except StudioError:
+        session.rollback()  # release the lock taken by the claim
+        raise
+    except IntegrityError:
+        # The unique index on (item, round, reviewer): this reviewer's other click got there first.
+        session.rollback()
+        raise Conflict("this reviewer already decided this version",
+                       "您已对该版本作出过审核决定，请刷新队列。") from None
+    return state
+
+
+def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_id: int, decision: Decision,
+                    comment: str, seen: SeenVersion) -> str:
     subject, version, text = _load(session, actor, subject_type, subject_id)
-    if subject.state != ReviewState.SUBMITTED.value:
-        raise Conflict(f"{subject_type} {subject_id} is {subject.state}, not submitted",
-                       "该内容已不在待审核状态（可能已被他人处理），请刷新队列。")
     if actor.user_id in {subject.submitted_by, subject.created_by}:
         raise PermissionDenied("maker-checker: you cannot review your own submission",
                                "不能审核自己提交或创建的内容（双人复核）。")
+    if digest_of(subject, version) != subject.content_digest:
+        # The row's text no longer matches its digest: changed behind the application's back.
+        raise Conflict(f"{subject_type} {subject_id} content does not match its digest", STALE_ZH)
     # Re-check with the current ruleset: a rule added since submission still counts.
     result = run_check(session, text, version.product_type, version.channel)
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
@@ -181,46 +257,49 @@ def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, d
                               "内容存在阻断级合规问题，不能通过；请驳回或退回修改。")
     outcome = _OUTCOME[decision]
     if decision is Decision.APPROVE:
-        earlier = _approvals(session, subject_type, subject_id, subject.submitted_at)
+        earlier = _approvals(session, subject_type, subject_id, seen.lock_version)
         if any(r.reviewer_id == actor.user_id for r in earlier):
             raise PermissionDenied("second approval must come from another reviewer",
-                                   "第二次审批必须由另一位审核员完成。")
+                                   "您已通过该版本，第二次审批必须由另一位审核员完成。")
         if len(earlier) + 1 < required_approvals(version.product_type):
             outcome = ReviewState.SUBMITTED  # first of two approvals: the item stays in the queue
     now = utcnow()
     if outcome is not ReviewState.SUBMITTED:
-        transition(session, type(subject), subject_id, ReviewState.SUBMITTED.value, outcome.value)
+        # The round ends: the state moves and the lock version with it, so no later click can reuse it.
         subject.state = outcome.value
         subject.decided_at = now
+        subject.lock_version = seen.lock_version + 1
     subject.findings = findings_json(result)
     subject.verdict = result.verdict.value
     subject.ruleset = result.ruleset
-    if isinstance(subject, Variant):
-        subject.lock_version += 1
-        if outcome is ReviewState.APPROVED and subject.replaces_id:
-            _supersede(session, actor, subject)
+    if outcome is ReviewState.APPROVED and isinstance(subject, Variant) and subject.replaces_id:
+        _supersede(session, actor, subject)
     session.add(subject)
     session.add(Review(subject_type=subject_type, subject_id=subject_id, reviewer_id=actor.user_id,
                        decision=decision.value, comment=comment, findings_snapshot=subject.findings,
-                       ruleset=result.ruleset, created_at=now))
+                       ruleset=result.ruleset, subject_lock=seen.lock_version, content_digest=seen.digest,
+                       created_at=now))
+    session.flush()
     action = "review.approve_first" if (decision is Decision.APPROVE and outcome is ReviewState.SUBMITTED) \
         else f"review.{decision.value}"
     audit.append(session, actor, action, f"{subject_type}:{subject_id}",
-                 {"state": subject.state, "verdict": subject.verdict, "ruleset": result.ruleset})
+                 {"state": subject.state, "verdict": subject.verdict, "ruleset": result.ruleset,
+                  "round": seen.lock_version, "digest": seen.digest})
     session.commit()
     return subject.state
 
 
-def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int]]) -> tuple[int, list[str]]:
-    """Approve several clean items; each is its own decision. Returns (approved count, problems)."""
+def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]
+                  ) -> tuple[int, list[str]]:
+    """Approve several clean items, each at the version the reviewer saw. Returns (approved, problems)."""
     done, problems = 0, []
-    for subject_type, subject_id in items:
+    for subject_type, subject_id, seen in items:
         subject, _, _ = _load(session, actor, subject_type, subject_id)
         if subject.verdict != Verdict.PASS.value:
             problems.append(f"“{subject.title}”有合规提示，需逐条审核")
             continue
         try:
-            decide(session, actor, subject_type, subject_id, Decision.APPROVE)
+            decide(session, actor, subject_type, subject_id, Decision.APPROVE, seen=seen)
             done += 1
         except (PermissionDenied, ValidationError, Conflict) as error:
             session.rollback()
@@ -247,7 +326,8 @@ def auto_approve_if_allowed(session: Session, variant: Variant, version: Templat
     session.add(Review(subject_type="variant", subject_id=variant.id or 0, reviewer_id=None,
                        policy_id=policy.id, decision=Decision.APPROVE.value,
                        comment=f"按模板自动通过策略 #{policy.id} 自动通过", findings_snapshot=variant.findings,
-                       ruleset=variant.ruleset, created_at=now))
+                       ruleset=variant.ruleset, subject_lock=variant.lock_version,
+                       content_digest=variant.content_digest, created_at=now))
     if variant.replaces_id:
         _supersede(session, None, variant)
     audit.append(session, None, "review.auto_approve", f"variant:{variant.id}", {"policy": policy.id})
@@ -361,17 +441,29 @@ def _check_thread_access(session: Session, actor: Actor, subject_type: str, subj
     _load(session, actor, subject_type, subject_id)
 
 
+def _lineage(session: Session, subject_type: str, subject_id: int) -> list[int]:
+    """The item and the submissions it superseded (newest first), so a thread survives an edit."""
+    ids = [subject_id]
+    while subject_type == "variant" and len(ids) < 100:
+        row = session.get(Variant, ids[-1])
+        if row is None or row.resubmits_id is None or row.resubmits_id in ids:
+            break
+        ids.append(row.resubmits_id)
+    return ids
+
+
 def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[dict[str, str]]:
-    """Decisions and comments on one item, oldest first."""
+    """Decisions and comments on one item and on the submissions it superseded, oldest first."""
     _check_thread_access(session, actor, subject_type, subject_id)
+    ids = _lineage(session, subject_type, subject_id)
     entries: list[tuple[datetime, dict[str, str]]] = []
     for r in session.exec(select(Review).where(Review.subject_type == subject_type,
-                                               Review.subject_id == subject_id)):
+                                               Review.subject_id.in_(ids))):  # type: ignore[attr-defined]
         who = _name(session, r.reviewer_id) if r.reviewer_id else f"自动通过策略 #{r.policy_id}"
         entries.append((_aware(r.created_at), {"who": who, "what": Decision(r.decision).label,
                                                "text": r.comment, "at": _local(r.created_at)}))
     for c in session.exec(select(Comment).where(Comment.subject_type == subject_type,
-                                                Comment.subject_id == subject_id)):
+                                                Comment.subject_id.in_(ids))):  # type: ignore[attr-defined]
         entries.append((_aware(c.created_at), {"who": _name(session, c.author_id), "what": "评论",
                                                "text": c.body, "at": _local(c.created_at)}))
     return [e for _, e in sorted(entries, key=lambda pair: pair[0])]

@@ -106,7 +106,9 @@ def seed_demo(session: Session) -> str:
 def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str, subject_id: int) -> None:
     """One approval, or two by different reviewers where the product type requires it."""
     for checker in checkers:
-        if reviews.decide(session, checker, subject_type, subject_id, Decision.APPROVE) == ReviewState.APPROVED:
+        seen = reviews.current_version(session, checker, subject_type, subject_id)
+        if reviews.decide(session, checker, subject_type, subject_id, Decision.APPROVE,
+                          seen=seen) == ReviewState.APPROVED:
             return
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from studio.db.locking import claim
@@ -24,6 +25,7 @@ from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, resolve_slots, sample_values
 from studio.services.checks import findings_json, run_check
+from studio.services.reviews import digest_of
 from studio.workflow import audit
 from studio.workflow.permissions import require
 
@@ -111,7 +113,7 @@ def _new_version(session: Session, template: Template, version_no: int, draft: T
                  sample: str, actor: Actor, submit: bool, digest: str | None = None) -> TemplateVersion:
     result = run_check(session, sample, draft.product_type, draft.channel)
     now = utcnow()
-    return TemplateVersion(
+    version = TemplateVersion(
         template_id=template.id or 0, version_no=version_no, title=draft.title, body=draft.body,
         slots=[s.model_dump(mode="json") for s in slots], occasion_kind=draft.occasion_kind,
         occasion=draft.occasion, content_type=draft.content_type, persona=draft.persona, channel=draft.channel,
@@ -122,6 +124,8 @@ def _new_version(session: Session, template: Template, version_no: int, draft: T
         source_digest=digest, created_by=actor.user_id, created_at=now,
         submitted_by=actor.user_id if submit else None, submitted_at=now if submit else None,
     )
+    version.content_digest = digest_of(version, version)
+    return version
 
 
 def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, submit: bool = True,
@@ -156,6 +160,13 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
     template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
     version = _new_version(session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
+    # Earlier versions still waiting for review are history now: nobody approves text the editor replaced.
+    # (Conditional on state, so a decision that already landed on one of them stands.)
+    session.execute(update(TemplateVersion).where(
+        TemplateVersion.template_id == template_id,  # type: ignore[arg-type]
+        TemplateVersion.state == ReviewState.SUBMITTED.value,  # type: ignore[arg-type]
+    ).values(state=ReviewState.SUPERSEDED.value, lock_version=TemplateVersion.lock_version + 1)
+        .execution_options(synchronize_session=False))
     session.add(template)
     session.add(version)
     session.flush()

@@ -6,23 +6,23 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from studio.db.locking import claim
+from studio.db.locking import CONFLICT_ZH, claim
 from studio.db.models import Org, Review, Template, TemplateVersion, Variant, utcnow
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.views import Actor, VariantView
-from studio.errors import NotFound, ValidationError
+from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
 from studio.services.checks import findings_json, run_check
 from studio.services.orgs import ancestors
-from studio.services.reviews import auto_approve_if_allowed
+from studio.services.reviews import auto_approve_if_allowed, digest_of
 from studio.services.templates import get_version
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
 
-# States in which the maker may still change a variant in place.
-_EDITABLE_IN_PLACE = {ReviewState.DRAFT, ReviewState.SUBMITTED, ReviewState.CHANGES_REQUESTED,
-                      ReviewState.REJECTED}
+# States in which the maker may still change a variant in place. A submitted variant is immutable (a
+# reviewer may have it open): editing it makes a new submission; editing approved content a replacement.
+_EDITABLE_IN_PLACE = {ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED}
 
 
 def slot_specs(version: TemplateVersion) -> list[SlotSpec]:
@@ -70,6 +70,7 @@ def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVer
     variant.verdict = result.verdict.value
     variant.findings = findings_json(result)
     variant.ruleset = result.ruleset
+    variant.content_digest = digest_of(variant, version)
     variant.state = (ReviewState.SUBMITTED if submit else ReviewState.DRAFT).value
     variant.updated_at = now
     variant.submitted_by = actor.user_id if submit else None
@@ -77,8 +78,8 @@ def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVer
     session.add(variant)
     session.flush()
     audit.append(session, actor, action, f"variant:{variant.id}",
-                 {"template_version": version.id, "replaces": variant.replaces_id, "state": variant.state,
-                  "verdict": variant.verdict})
+                 {"template_version": version.id, "replaces": variant.replaces_id,
+                  "resubmits": variant.resubmits_id, "state": variant.state, "verdict": variant.verdict})
     if submit:
         auto_approve_if_allowed(session, variant, version, only_plain_slots_changed(slot_specs(version), clean))
     session.commit()
@@ -178,16 +179,26 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     parent = session.get(Variant, variant.parent_variant_id) if variant.parent_variant_id else None
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
     state = ReviewState(variant.state)
-    if state not in _EDITABLE_IN_PLACE and state is not ReviewState.APPROVED:
+    if state is ReviewState.SUPERSEDED:
+        raise Conflict(f"variant {variant_id} was superseded by a newer submission", CONFLICT_ZH)
+    if state not in _EDITABLE_IN_PLACE | {ReviewState.SUBMITTED, ReviewState.APPROVED}:
         raise ValidationError(f"variant in state {state.value} cannot be edited",
                               f"{state.label}的内容不能再编辑。")
+    # Holds the row from here on: a decision on it either landed before (then the lock moved and this
+    # fails) or waits for this edit and finds the submission superseded.
     variant.lock_version = claim(session, Variant, variant_id, expected_lock_version)
     if state in _EDITABLE_IN_PLACE:
         target = variant
         target.text = text
     else:
+        if state is ReviewState.SUBMITTED:
+            variant.state = ReviewState.SUPERSEDED.value
+            session.add(variant)
+        # An edit of a submission keeps what it would replace; an edit of approved content replaces it.
+        replaces = variant.replaces_id if state is ReviewState.SUBMITTED else variant.id
         target = Variant(org_id=variant.org_id, template_version_id=variant.template_version_id,
-                         parent_variant_id=variant.parent_variant_id, replaces_id=variant.id,
+                         parent_variant_id=variant.parent_variant_id, replaces_id=replaces,
+                         resubmits_id=variant.id if state is ReviewState.SUBMITTED else None,
                          title=variant.title, text=text, state=ReviewState.DRAFT.value, verdict="pass",
                          ruleset="", created_by=actor.user_id)
     return _save(session, actor, target, version, clean, submit, "variant.update")

@@ -12,6 +12,7 @@ import pytest
 from studio.domain.enums import Channel, ContentType, Decision
 from studio.planning.exporters import CalendarDocument, export
 from studio.planning.model import PlanEntry
+from tests.conftest import decide_now
 
 GOLDEN = Path(__file__).parent / "golden"
 ENTRIES = [
@@ -78,28 +79,28 @@ def test_csv_formula_escaped(tmp_path):
 
 
 def _approved(world, title, body="{{ city }}的朋友们，{{ branch_name }}提醒您：{x}", ctype="knowledge", **extra):
-    from studio.services import reviews, variants
+    from studio.services import variants
     from studio.services.templates import TemplateDraft, create_template
 
     draft = TemplateDraft(title=title, body=body.replace("{x}", title), content_type=ctype, channel="moments",
                           **extra)
     t = create_template(world.session, world.actor("editor"), draft)
-    reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     v = variants.localise(world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"})
     return v
 
 
 def test_only_approved_and_live_content_reaches_exports(world, tmp_path):
-    from studio.services import planning, reviews
+    from studio.services import planning
 
     live = _approved(world, "天冷注意保暖")
-    reviews.decide(world.session, world.actor("reviewer"), "variant", live.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", live.id, Decision.APPROVE)
     waiting = _approved(world, "尚未审核的内容")
     rejected = _approved(world, "被驳回的内容")
-    reviews.decide(world.session, world.actor("reviewer"), "variant", rejected.id, Decision.REJECT, "不合适")
+    decide_now(world.session, world.actor("reviewer"), "variant", rejected.id, Decision.REJECT, "不合适")
     expired = _approved(world, "过期热点", occasion_kind="hot_topic", valid_from=date(2026, 1, 1),
                         valid_to=date(2026, 1, 5))
-    reviews.decide(world.session, world.actor("reviewer"), "variant", expired.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", expired.id, Decision.APPROVE)
 
     docs = list(planning.export_month(world.session, "JX-A", "2026-12", tmp_path, ("json",)))
     assert docs[0].draft
@@ -115,7 +116,7 @@ def test_publish_freezes_and_withdrawal_drops_future_days_recorded(world, tmp_pa
     v1 = _approved(world, "防诈骗提醒")
     v2 = _approved(world, "手机银行小技巧")
     for v in (v1, v2):
-        reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+        decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     loc = world.actor("loc_a")
     calendar.place(world.session, loc, org_id=loc.org_id, day=date(2099, 12, 1), variant_id=v1.id)
     calendar.place(world.session, loc, org_id=loc.org_id, day=date(2099, 12, 2), variant_id=v2.id)

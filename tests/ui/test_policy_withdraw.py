@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from studio.domain.enums import Decision, ReviewState
-from studio.services import reviews, variants
+from studio.services import variants
 from studio.services.templates import TemplateDraft, create_template
+from tests.conftest import decide_now
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
 
@@ -13,7 +14,7 @@ DRAFT = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ br
 
 def _approved_template(w):
     t = create_template(w.session, w.actor("editor"), DRAFT)
-    reviews.decide(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    decide_now(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     return t
 
 
@@ -33,7 +34,7 @@ def test_reviewer_withdraws_approved_content(app_world):
     w = app_world
     t = _approved_template(w)
     v = variants.localise(w.session, w.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"})
-    reviews.decide(w.session, w.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+    decide_now(w.session, w.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     at = login("reviewer")
     by_label(at.button, "撤回").click().run()
     assert "撤回时必须填写原因" in _texts(at)

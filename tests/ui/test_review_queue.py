@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from studio.domain.enums import Decision
-from studio.services import reviews, variants
+from studio.services import variants
 from studio.services.templates import TemplateDraft, create_template
+from tests.conftest import decide_now
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
 
@@ -14,7 +15,7 @@ DRAFT = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ br
 def test_review_queue_batch_approve_and_reject_with_reason(app_world):
     w = app_world
     t = create_template(w.session, w.actor("editor"), DRAFT)
-    reviews.decide(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    decide_now(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     ids = [variants.localise(w.session, w.actor(loc), t.version_id, {"city": city, "branch_name": name}).id
            for loc, city, name in (("loc_a", "赣州", "章贡支行"), ("loc_a", "赣州", "章贡支行营业部"),
                                    ("loc_gx", "桂林", "秀峰支行"))]

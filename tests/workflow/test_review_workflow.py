@@ -12,6 +12,7 @@ from studio.domain.enums import Decision, ReviewState
 from studio.errors import Conflict, PermissionDenied, ValidationError
 from studio.services import calendar, reviews, variants
 from studio.services.templates import TemplateDraft, create_template
+from tests.conftest import decide_now
 
 GENERAL = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group")
 WEALTH = TemplateDraft(
@@ -31,8 +32,8 @@ VALUES = {"city": "赣州", "branch_name": "章贡支行"}
 def _approve_template(world, draft=GENERAL):
     t = create_template(world.session, world.actor("editor"), draft)
     for reviewer in ("reviewer", "reviewer2"):  # wealth needs two approvals
-        state = reviews.decide(world.session, world.actor(reviewer), "template_version", t.version_id,
-                               Decision.APPROVE)
+        state = decide_now(world.session, world.actor(reviewer), "template_version", t.version_id,
+                           Decision.APPROVE)
         if state == ReviewState.APPROVED:
             break
     return t
@@ -46,46 +47,46 @@ def _variant(world, draft=GENERAL, localiser="loc_a", values=VALUES):
 def test_request_changes_then_resubmit_then_approve(world):
     _, v = _variant(world)
     reviewer, loc = world.actor("reviewer"), world.actor("loc_a")
-    assert reviews.decide(world.session, reviewer, "variant", v.id, Decision.REQUEST_CHANGES, "请写全称") == \
+    assert decide_now(world.session, reviewer, "variant", v.id, Decision.REQUEST_CHANGES, "请写全称") == \
         ReviewState.CHANGES_REQUESTED
     current = variants.get_variant(world.session, loc, v.id)
     again = variants.update_variant(world.session, loc, v.id, {"city": "赣州市", "branch_name": "章贡支行"},
                                     expected_lock_version=current.lock_version)
     assert again.id == v.id and again.state == ReviewState.SUBMITTED
-    assert reviews.decide(world.session, reviewer, "variant", v.id, Decision.APPROVE) == ReviewState.APPROVED
+    assert decide_now(world.session, reviewer, "variant", v.id, Decision.APPROVE) == ReviewState.APPROVED
 
 
 def test_deciding_twice_is_a_conflict(world):
     _, v = _variant(world)
-    reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     with pytest.raises(Conflict):
-        reviews.decide(world.session, world.actor("reviewer2"), "variant", v.id, Decision.REJECT, "迟到的驳回")
+        decide_now(world.session, world.actor("reviewer2"), "variant", v.id, Decision.REJECT, "迟到的驳回")
 
 
 def test_wrong_org_reviewer_cannot_decide(world):
     _, v = _variant(world, localiser="loc_gx", values={"city": "桂林", "branch_name": "秀峰支行"})
     with pytest.raises(PermissionDenied):
-        reviews.decide(world.session, world.actor("jx_reviewer"), "variant", v.id, Decision.APPROVE)
+        decide_now(world.session, world.actor("jx_reviewer"), "variant", v.id, Decision.APPROVE)
     assert all(i.subject_id != v.id for i in reviews.queue(world.session, world.actor("jx_reviewer")))
 
 
 def test_bank_reviewer_cannot_review_hq_templates(world):
     t = create_template(world.session, world.actor("editor"), GENERAL)
     with pytest.raises(PermissionDenied):
-        reviews.decide(world.session, world.actor("jx_reviewer"), "template_version", t.version_id, Decision.APPROVE)
+        decide_now(world.session, world.actor("jx_reviewer"), "template_version", t.version_id, Decision.APPROVE)
 
 
 def test_dual_approval_needs_two_different_reviewers(world):
     t = create_template(world.session, world.actor("editor"), WEALTH)
     assert t.verdict == "pass", t.findings
-    first = reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id,
+    first = decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id,
                            Decision.APPROVE)
     assert first == ReviewState.SUBMITTED
     item = next(i for i in reviews.queue(world.session, world.actor("reviewer2")) if i.subject_id == t.version_id)
     assert (item.approvals, item.required_approvals) == (1, 2)
     with pytest.raises(PermissionDenied, match="another reviewer"):
-        reviews.decide(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-    assert reviews.decide(world.session, world.actor("reviewer2"), "template_version", t.version_id,
+        decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
+    assert decide_now(world.session, world.actor("reviewer2"), "template_version", t.version_id,
                           Decision.APPROVE) == ReviewState.APPROVED
 
 
@@ -135,7 +136,7 @@ def test_branch_inherits_bank_variant_and_bank_slots_are_locked(world, session):
     t = _approve_template(world, REGION)
     bank_variant = variants.localise(world.session, world.actor("loc_bank"), t.version_id,
                                      {"bank_name": "赣州农商银行", "branch_name": "全辖网点"})
-    reviews.decide(world.session, world.actor("reviewer"), "variant", bank_variant.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", bank_variant.id, Decision.APPROVE)
     loc = world.actor("loc_a")
     form = variants.localisation_form(world.session, loc, t.version_id)
     assert form["inherited"]["bank_name"] == "赣州农商银行" and form["locked"] == {"bank_name"}
@@ -151,7 +152,7 @@ def test_branch_inherits_bank_variant_and_bank_slots_are_locked(world, session):
 
 def test_withdraw_removes_content_from_calendars(world):
     _, v = _variant(world)
-    reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     loc = world.actor("loc_a")
     calendar.place(world.session, loc, org_id=loc.org_id, day=today_cn(), variant_id=v.id)
     with pytest.raises(ValidationError):
@@ -167,12 +168,12 @@ def test_expiry_by_validity_and_reapproval_period(world):
     hot = GENERAL.model_copy(update={"title": "寒潮提醒", "occasion_kind": "hot_topic",
                                      "valid_from": date(2026, 1, 1), "valid_to": date(2026, 1, 10)})
     _, short = _variant(world, hot)
-    reviews.decide(world.session, world.actor("reviewer"), "variant", short.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", short.id, Decision.APPROVE)
     _, product = _variant(world, WEALTH, values={"branch_name": "章贡支行"})
     for r in ("reviewer", "reviewer2"):
-        reviews.decide(world.session, world.actor(r), "variant", product.id, Decision.APPROVE)
+        decide_now(world.session, world.actor(r), "variant", product.id, Decision.APPROVE)
     _, forever = _variant(world)
-    reviews.decide(world.session, world.actor("reviewer"), "variant", forever.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", forever.id, Decision.APPROVE)
 
     assert reviews.expire_due(world.session, date(2026, 1, 10)) == 0
     assert reviews.expire_due(world.session, date(2026, 1, 11)) >= 1
@@ -195,7 +196,9 @@ def test_batch_approve_only_clean_items_and_queue_filters(world):
     assert {i.subject_id for i in own_org} == set(ids)
     assert reviews.queue(world.session, reviewer, product_type="loan") == []
     assert reviews.queue(world.session, reviewer, min_age_hours=1) == []
-    done, problems = reviews.batch_approve(world.session, reviewer, [("variant", ids[0]), ("variant", ids[1])])
+    seen = {i.subject_id: i.seen for i in own_org}
+    done, problems = reviews.batch_approve(world.session, reviewer, [("variant", ids[0], seen[ids[0]]),
+                                                                     ("variant", ids[1], seen[ids[1]])])
     assert (done, problems) == (2, [])
     assert [i.subject_id for i in reviews.queue(world.session, reviewer, org_id=loc.org_id)] == [ids[2]]
 
