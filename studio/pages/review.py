@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.domain.enums import Channel, Decision, ProductType, Severity, Verdict
+from studio.domain.views import SeenVersion
 from studio.services import reviews
 from studio.services.orgs import visible_orgs
 from studio.settings import get_settings
@@ -13,6 +14,35 @@ from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
 st.title("审核")
+
+
+# Decisions are taken in button callbacks, which run before the rerun reloads the queue: they carry the
+# version that was on screen when the button was drawn, so an item edited meanwhile is never approved.
+def _request_decision(subject_type: str, subject_id: int, seen: dict, decision: str, title: str) -> None:
+    st.session_state["review_pending"] = {
+        "subject_type": subject_type, "subject_id": subject_id, "seen": seen, "decision": decision,
+        "title": title, "comment": st.session_state.get(f"comment-{subject_type}-{subject_id}", "")}
+
+
+def _request_batch(shown: list[tuple[str, int, dict, str]]) -> None:
+    st.session_state["review_batch"] = [entry for entry in shown
+                                        if st.session_state.get(f"pick-{entry[0]}-{entry[1]}")]
+
+
+if pending := st.session_state.pop("review_pending", None):
+    decision = Decision(pending["decision"])
+    with action(), db() as session:
+        state = reviews.decide(session, actor, pending["subject_type"], pending["subject_id"], decision,
+                               pending["comment"], seen=SeenVersion.model_validate(pending["seen"]))
+        note = "（第一位审批人，等待第二位审核员）" if state == "submitted" else ""
+        st.session_state["review_flash"] = f"已{decision.label}：{md(pending['title'])}{note}"
+if (batch := st.session_state.pop("review_batch", None)) is not None:
+    with action(), db() as session:
+        done, problems = reviews.batch_approve(
+            session, actor, [(t, i, SeenVersion.model_validate(seen)) for t, i, seen, _ in batch])
+        for problem in problems:
+            st.warning(md(problem))
+        st.session_state["review_flash"] = f"已批量处理 {done} 条。"
 if flash := st.session_state.pop("review_flash", None):
     st.success(flash)
 
@@ -40,15 +70,10 @@ with action(), db() as session:
     if clean:
         with st.form("batch"):
             st.markdown("**批量通过无合规提示的内容**")
-            picked = [(i.subject_type, i.subject_id) for i in clean
-                      if st.checkbox(f"{i.title} · {i.org_name}", key=f"pick-{i.subject_type}-{i.subject_id}")]
-            if st.form_submit_button("批量通过所选"):
-                done, problems = reviews.batch_approve(session, actor, picked)
-                for problem in problems:
-                    st.warning(problem)
-                st.session_state["review_flash"] = f"已批量处理 {done} 条。"
-                if not problems:
-                    st.rerun()
+            for i in clean:
+                st.checkbox(f"{md(i.title)} · {md(i.org_name)}", key=f"pick-{i.subject_type}-{i.subject_id}")
+            st.form_submit_button("批量通过所选", on_click=_request_batch, args=(
+                [(i.subject_type, i.subject_id, i.seen.model_dump(), i.title) for i in clean],))
 
     for item in queue:
         key = f"{item.subject_type}-{item.subject_id}"
@@ -75,23 +100,16 @@ with action(), db() as session:
                     st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
             comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
             b = st.columns(4)
-            decision = None
-            if b[0].button("通过", key=f"approve-{key}", type="primary"):
-                decision = Decision.APPROVE
-            if b[1].button("退回修改", key=f"changes-{key}"):
-                decision = Decision.REQUEST_CHANGES
-            if b[2].button("驳回", key=f"reject-{key}"):
-                decision = Decision.REJECT
+            buttons = ((Decision.APPROVE, "通过"), (Decision.REQUEST_CHANGES, "退回修改"), (Decision.REJECT, "驳回"))
+            for column, (decision, label) in zip(b, buttons, strict=False):
+                column.button(label, key=f"{decision.value}-{key}",
+                              type="primary" if decision is Decision.APPROVE else "secondary",
+                              on_click=_request_decision, args=(item.subject_type, item.subject_id,
+                                                                item.seen.model_dump(), decision.value, item.title))
             if b[3].button("仅评论", key=f"note-{key}"):
                 with action():
                     reviews.add_comment(session, actor, item.subject_type, item.subject_id, comment)
                     st.session_state["review_flash"] = "评论已添加。"
-                    st.rerun()
-            if decision is not None:
-                with action():
-                    state = reviews.decide(session, actor, item.subject_type, item.subject_id, decision, comment)
-                    note = "（第一位审批人，等待第二位审核员）" if state == "submitted" else ""
-                    st.session_state["review_flash"] = f"已{decision.label}：{item.title}{note}"
                     st.rerun()
 
 with st.expander("撤回已通过的内容"):

@@ -216,5 +216,7 @@ def list_variants(session: Session, actor: Actor, *, state: ReviewState | None =
     )
     if state is not None:
         query = query.where(Variant.state == state.value)
+    else:  # a superseded submission lives on in the thread of the one that replaced it
+        query = query.where(Variant.state != ReviewState.SUPERSEDED.value)
     rows = session.exec(query.order_by(Variant.updated_at.desc())).all()  # type: ignore[attr-defined]
     return [to_view(session, v) for v in rows]
