@@ -221,16 +221,19 @@ def _hammer(engine, username: str, n: int, policy: ThrottlePolicy, client_of=lam
     return outcomes
 
 
-def test_concurrent_failures_are_all_counted(world, engine):
+@pytest.mark.parametrize("with_client", [True, False], ids=["per-client", "account-only"])
+def test_concurrent_failures_are_all_counted(world, engine, with_client):
     n = 12
     roomy = ThrottlePolicy(window=timedelta(minutes=15), max_user_failures=100, max_client_failures=100,
                            lockout=timedelta(minutes=15), max_lockout=timedelta(hours=24))
-    outcomes = _hammer(engine, "editor", n, roomy, client_of=lambda i: f"10.0.1.{i % 3}")
+    clients = (lambda i: f"10.0.1.{i % 3}") if with_client else (lambda i: None)
+    outcomes = _hammer(engine, "editor", n, roomy, client_of=clients)
     assert all(isinstance(o, AuthenticationFailed) for o in outcomes), outcomes
     world.session.expire_all()
     rows = {r.scope: r for r in world.session.exec(select(LoginThrottle))}
     assert rows["user:editor"].failures == n
-    assert sum(rows[f"client:10.0.1.{k}"].failures for k in range(3)) == n
+    if with_client:
+        assert sum(rows[f"client:10.0.1.{k}"].failures for k in range(3)) == n
     events = login_events(world.session)
     assert [e.action for e in events] == ["login.failed"]
     assert events[0].details["failures"] + rows["user:editor"].unreported == n
