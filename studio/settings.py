@@ -27,6 +27,16 @@ class Settings(BaseSettings):
         "deposit": 180, "wealth": 180, "fund": 180, "insurance": 180, "loan": 180, "credit_card": 180,
     }
 
+    # Failed-login throttle (studio/services/login_throttle.py): this many failures within the window lock
+    # the account, or every login from the client, for the lockout; each repeated lockout doubles, up to
+    # the maximum. A client limit of 0 turns the per-client throttle off (e.g. behind a proxy that hides
+    # the users' addresses, where every user would share one client id).
+    login_window_minutes: int = 15
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_client: int = 20
+    login_lockout_minutes: int = 15
+    login_lockout_max_minutes: int = 24 * 60
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:

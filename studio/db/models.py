@@ -262,3 +262,21 @@ class CalendarPublication(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     published_by: int = Field(foreign_key="app_user.id")
     published_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted for one scope, "user:<name>" or "client:<id>" (services/login_throttle.py).
+
+    Rows are only ever changed by single atomic statements (upsert, conditional update, delete ... returning),
+    so concurrent attempts in any number of processes are each counted once.
+    """
+
+    __tablename__ = "login_throttle"
+
+    scope: str = Field(primary_key=True, max_length=120)
+    failures: int = 0  # within the window that started at window_start
+    window_start: datetime
+    locked_until: datetime | None = None
+    lockouts: int = 0  # lockouts so far, for the doubling; cleared by a successful login
+    unreported: int = 0  # failures not yet counted in any audit event
+    updated_at: datetime = Field(index=True)

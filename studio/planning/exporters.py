@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from studio.domain.clock import BEIJING
-from studio.exports.spreadsheet import escape_cell, to_csv
+from studio.exports.spreadsheet import to_csv, xlsx_cell
 from studio.planning.model import PlanEntry
 
 SCHEMA_VERSION = 1
@@ -101,7 +101,8 @@ def write_csv(doc: CalendarDocument, path: Path) -> None:
     rows = _rows(doc)
     if doc.draft:
         rows.insert(0, ("草稿", "", "", "", "", "未发布的建议排期", ""))
-    path.write_text(to_csv(_HEADER, rows), encoding="utf-8")
+    # Bytes, so the CRLF record ends and LF in-cell breaks reach the file exactly as written.
+    path.write_bytes(to_csv(_HEADER, rows).encode("utf-8"))
 
 
 def write_xlsx(doc: CalendarDocument, path: Path) -> None:
@@ -114,14 +115,14 @@ def write_xlsx(doc: CalendarDocument, path: Path) -> None:
     ws = wb.create_sheet(doc.month)
     for col, width in zip("ABCDEFG", (12, 8, 8, 12, 12, 24, 80), strict=True):
         ws.column_dimensions[col].width = width
-    title = WriteOnlyCell(ws, value=escape_cell(
+    title = WriteOnlyCell(ws, value=xlsx_cell(
         f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")))
     title.font = Font(bold=True, size=14)
     ws.append([title])
     ws.append(list(_HEADER))
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in _rows(doc):
-        cells = [escape_cell(v) for v in row]
+        cells = [xlsx_cell(v) for v in row]
         text = WriteOnlyCell(ws, value=cells[-1])
         text.alignment = wrap
         ws.append([*cells[:-1], text])

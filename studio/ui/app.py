@@ -48,9 +48,15 @@ def _login() -> None:
         from studio.services.auth import authenticate
 
         with action(), db() as session:
-            actor = authenticate(session, username, password)
+            actor = authenticate(session, username, password, client=_client_id())
             st.session_state[ACTOR_KEY] = actor.model_dump(mode="json")
             st.rerun()
+
+
+def _client_id() -> str:
+    """Who is knocking, for the per-client login throttle: the connection's IP address. Streamlit reports
+    None for localhost (and in tests), which then counts as one client, "local"."""
+    return getattr(st.context, "ip_address", None) or "local"
 
 
 def _gate(url: str):  # type: ignore[no-untyped-def]
