@@ -1,7 +1,7 @@
 """Failed-login throttle counters, per account and per client
 
 Revision ID: 0005_login_throttle
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 10:30:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0005_login_throttle"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
