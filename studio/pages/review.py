@@ -41,11 +41,11 @@ with action(), db() as session:
         with st.form("batch"):
             st.markdown("**批量通过无合规提示的内容**")
             picked = [(i.subject_type, i.subject_id) for i in clean
-                      if st.checkbox(f"{i.title} · {i.org_name}", key=f"pick-{i.subject_type}-{i.subject_id}")]
+                      if st.checkbox(f"{md(i.title)} · {md(i.org_name)}", key=f"pick-{i.subject_type}-{i.subject_id}")]
             if st.form_submit_button("批量通过所选"):
                 done, problems = reviews.batch_approve(session, actor, picked)
                 for problem in problems:
-                    st.warning(problem)
+                    st.warning(md(problem))
                 st.session_state["review_flash"] = f"已批量处理 {done} 条。"
                 if not problems:
                     st.rerun()
@@ -54,13 +54,13 @@ with action(), db() as session:
         key = f"{item.subject_type}-{item.subject_id}"
         kind = "总行模板" if item.subject_type == "template_version" else "本地化内容"
         late = " · ⏰超时" if item.overdue else ""
-        label = (f"{kind} · {md(item.title)} · {item.org_name} · {Channel(item.channel).label} · "
+        label = (f"{kind} · {md(item.title)} · {md(item.org_name)} · {Channel(item.channel).label} · "
                  f"{ProductType(item.product_type).label} · 合规：{Verdict(item.verdict).label}"
                  f" · 等待 {item.age_hours:.0f} 小时{late}")
         with st.expander(label):
-            st.caption(f"提交人：{item.submitted_by_name}"
+            st.caption(f"提交人：{md(item.submitted_by_name)}"
                        + (f" · 需双人审批（已 {item.approvals}/{item.required_approvals}："
-                          f"{'、'.join(item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
+                          f"{'、'.join(md(n) for n in item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
             left, right = st.columns(2)
             with left:
                 st.markdown("**内容（标出合规命中）**")
@@ -72,7 +72,7 @@ with action(), db() as session:
                 if item.parent_text is not None:
                     diff_view(item.parent_text, item.text)
                 for entry in reviews.thread(session, actor, item.subject_type, item.subject_id):
-                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
+                    st.caption(f"{entry['at']} {md(entry['who'])} {entry['what']}：{md(entry['text'])}")
             comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
             b = st.columns(4)
             decision = None
@@ -91,7 +91,7 @@ with action(), db() as session:
                 with action():
                     state = reviews.decide(session, actor, item.subject_type, item.subject_id, decision, comment)
                     note = "（第一位审批人，等待第二位审核员）" if state == "submitted" else ""
-                    st.session_state["review_flash"] = f"已{decision.label}：{item.title}{note}"
+                    st.session_state["review_flash"] = f"已{decision.label}：{md(item.title)}{note}"
                     st.rerun()
 
 with st.expander("撤回已通过的内容"):
@@ -110,5 +110,5 @@ with st.expander("撤回已通过的内容"):
             if st.button("撤回", key="withdraw-go"):
                 with action():
                     reviews.withdraw(session, actor, variant_id, reason)
-                    st.session_state["review_flash"] = f"已撤回：{labels[variant_id]}"
+                    st.session_state["review_flash"] = f"已撤回：{md(labels[variant_id])}"
                     st.rerun()
