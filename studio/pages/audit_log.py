@@ -7,6 +7,7 @@ import streamlit as st
 from sqlmodel import select
 
 from studio.db.models import AuditEvent
+from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.workflow import audit
 from studio.workflow.permissions import require
@@ -20,7 +21,7 @@ with action(), db() as session:
     if report.ok:
         st.success(f"哈希链完整：共 {report.checked} 条事件。")
     else:
-        st.error(f"哈希链在第 {report.broken_seq} 条事件处断裂：{report.reason}")
+        st.error(f"哈希链在第 {report.broken_seq} 条事件处断裂：{md(report.reason)}")
     c = st.columns(2)
     action_filter = c[0].text_input("按动作筛选（如 review、login、calendar）")
     actor_filter = c[1].text_input("按操作人筛选")

@@ -44,7 +44,7 @@ with action(), db() as session:
     m[2].metric("空白天数", sum(1 for d in view.days if d.gap))
     m[3].metric("发布状态", status)
     if view.occasion_gaps:
-        st.warning("以下时机尚无排期内容：" + "、".join(view.occasion_gaps))
+        st.warning("以下时机尚无排期内容：" + "、".join(md(o) for o in view.occasion_gaps))
 
     st.caption("月历：每格显示时机、朋友圈条数/上限和排期标题；:orange[:material/warning:] 表示当天还没有内容。")
     first_weekday = view.days[0].day.weekday()
@@ -59,7 +59,7 @@ with action(), db() as session:
                 continue
             with column.container(border=True):
                 mark = ":orange[:material/warning:] " if d.gap else ""
-                st.markdown(f"**{mark}{d.day.day}日**" + (f" · {'、'.join(d.occasions)}" if d.occasions else ""))
+                st.markdown(f"**{mark}{d.day.day}日**" + (f" · {'、'.join(md(o) for o in d.occasions)}" if d.occasions else ""))
                 st.caption(f"朋友圈 {d.moments}/{view.daily_cap} · 社群 {d.group}")
                 for title in d.titles[:3]:
                     st.caption(f"· {md(title[:14])}")
@@ -79,7 +79,7 @@ with action(), db() as session:
             with action():
                 plan = planning.build_month(session, actor, org_id, month)
                 st.session_state["calendar_flash"] = (f"已生成 {len(plan.entries)} 条排期，缺口 {len(plan.gaps)} 处。"
-                                                      + " ".join(plan.warnings))
+                                                      + " ".join(md(w) for w in plan.warnings))
                 st.rerun()
         if b[1].button("发布本月日历", type="primary"):
             with action():
@@ -103,7 +103,7 @@ with action(), db() as session:
                 with action():
                     p = calendar.place(session, actor, org_id=org_id, day=day, variant_id=variant_id,
                                        time_of_day=time_of_day or None)
-                    st.success(f"已排入 {p.day:%m月%d日} {Channel(p.channel).label}：{p.title}")
+                    st.success(f"已排入 {p.day:%m月%d日} {Channel(p.channel).label}：{md(p.title)}")
         removable = [s for s in view.slots if s.org_id == org_id]
         if removable:
             with st.expander("移除排期"):

@@ -19,7 +19,7 @@ from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
 st.title("本地化")
-st.caption(f"为 {actor.org_name} 改编总行模板：只能填写插槽和可编辑段落，其余文字由总行锁定。")
+st.caption(f"为 {md(actor.org_name)} 改编总行模板：只能填写插槽和可编辑段落，其余文字由总行锁定。")
 
 with db() as session:
     templates = list_templates(session, actor, approved_only=True)
@@ -30,7 +30,8 @@ def _slot_inputs(slots: list[dict], values: dict, locked: set[str], prefix: str)
     out: dict[str, str] = {}
     for slot in slots:
         name = slot["name"]
-        label = slot["label"] + ("" if slot.get("required", True) else "（选填）")
+        # Slot labels and help come from the template (HQ-written); widget labels render markdown.
+        label = md(slot["label"]) + ("" if slot.get("required", True) else "（选填）")
         value = str(values.get(name, slot.get("default", "")) or "")
         key = f"{prefix}-{name}"
         if name in locked:
@@ -58,7 +59,7 @@ with new_tab:
         with action(), db() as session:
             form = localisation_form(session, actor, version_id)
         if form["parent_org"]:
-            st.info(f"已继承 {form['parent_org']} 的本地化内容，可在其基础上继续修改。")
+            st.info(f"已继承 {md(form['parent_org'])} 的本地化内容，可在其基础上继续修改。")
         st.caption("模板正文（【】内为需要填写的插槽）：")
         st.text(form["outline"])
         with st.form(f"localise-{version_id}"):
@@ -83,15 +84,15 @@ with mine_tab:
     if not mine:
         st.info("还没有本地化内容。")
     for v in mine:
-        with st.expander(f"#{v.id} {md(v.title)} · {v.org_name} · {ReviewState(v.state).label}"):
+        with st.expander(f"#{v.id} {md(v.title)} · {md(v.org_name)} · {ReviewState(v.state).label}"):
             st.code(v.text, language=None, wrap_lines=True)
             verdict_badge(v.verdict)
             findings_list(v.findings)
             if v.last_comment:
-                st.warning(f"审核意见：{v.last_comment}")
+                st.warning(f"审核意见：{md(v.last_comment)}")
             with action(), db() as session:
                 for entry in reviews.thread(session, actor, "variant", v.id):
-                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
+                    st.caption(f"{entry['at']} {md(entry['who'])} {entry['what']}：{md(entry['text'])}")
             if v.state in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT,
                            ReviewState.APPROVED) and v.org_id == actor.org_id:
                 with st.form(f"edit-variant-{v.id}"):

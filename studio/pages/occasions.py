@@ -14,6 +14,7 @@ from studio.occasions import PROVINCES
 from studio.occasions.notes import note_zh
 from studio.services.occasion_calendar import add_hot_topic, list_hot_topics, overview, remove_hot_topic
 from studio.services.orgs import get_org
+from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
 
@@ -37,7 +38,7 @@ with action(), db() as session:
     if data.notes:
         with st.expander(f"说明（{len(data.notes)} 条）：部分日期需每年公布或由总行录入"):
             for note in data.notes:
-                st.caption(note_zh(note))
+                st.caption(md(note_zh(note)))
     gaps = [r.gap for r in data.rows if r.gap]
     m = st.columns(3)
     m[0].metric("时机", len(data.rows))
@@ -65,10 +66,10 @@ with action(), db() as session:
                 with action():
                     add_hot_topic(session, actor, name=name, start=first, end=last,
                                   region=None if region == "全国" else region)
-                    st.success(f"已添加热点：{name}")
+                    st.success(f"已添加热点：{md(name.strip())}")
         for topic_id, topic_name, first, last, region in list_hot_topics(session):
             row = st.columns([4, 1])
-            row[0].write(f"{topic_name} · {first:%m-%d} 至 {last:%m-%d} · {region or '全国'}")
+            row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {region or '全国'}")
             if row[1].button("删除", key=f"del-topic-{topic_id}"):
                 with action():
                     remove_hot_topic(session, actor, topic_id)

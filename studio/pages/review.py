@@ -79,13 +79,13 @@ with action(), db() as session:
         key = f"{item.subject_type}-{item.subject_id}"
         kind = "总行模板" if item.subject_type == "template_version" else "本地化内容"
         late = " · ⏰超时" if item.overdue else ""
-        label = (f"{kind} · {md(item.title)} · {item.org_name} · {Channel(item.channel).label} · "
+        label = (f"{kind} · {md(item.title)} · {md(item.org_name)} · {Channel(item.channel).label} · "
                  f"{ProductType(item.product_type).label} · 合规：{Verdict(item.verdict).label}"
                  f" · 等待 {item.age_hours:.0f} 小时{late}")
         with st.expander(label):
-            st.caption(f"提交人：{item.submitted_by_name}"
+            st.caption(f"提交人：{md(item.submitted_by_name)}"
                        + (f" · 需双人审批（已 {item.approvals}/{item.required_approvals}："
-                          f"{'、'.join(item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
+                          f"{'、'.join(md(n) for n in item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
             left, right = st.columns(2)
             with left:
                 st.markdown("**内容（标出合规命中）**")
@@ -97,7 +97,7 @@ with action(), db() as session:
                 if item.parent_text is not None:
                     diff_view(item.parent_text, item.text)
                 for entry in reviews.thread(session, actor, item.subject_type, item.subject_id):
-                    st.caption(f"{entry['at']} {entry['who']} {entry['what']}：{md(entry['text'])}")
+                    st.caption(f"{entry['at']} {md(entry['who'])} {entry['what']}：{md(entry['text'])}")
             comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
             b = st.columns(4)
             buttons = ((Decision.APPROVE, "通过"), (Decision.REQUEST_CHANGES, "退回修改"), (Decision.REJECT, "驳回"))
@@ -128,5 +128,5 @@ with st.expander("撤回已通过的内容"):
             if st.button("撤回", key="withdraw-go"):
                 with action():
                     reviews.withdraw(session, actor, variant_id, reason)
-                    st.session_state["review_flash"] = f"已撤回：{labels[variant_id]}"
+                    st.session_state["review_flash"] = f"已撤回：{md(labels[variant_id])}"
                     st.rerun()

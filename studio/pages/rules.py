@@ -69,7 +69,7 @@ with action(), db() as session:
                             st.session_state["rules_flash"] = f"已保存，规则集版本 {new}。"
                             st.rerun()
             elif doc.terms:
-                st.caption("词条：" + "、".join(doc.terms[:60]) + ("……" if len(doc.terms) > 60 else ""))
+                st.caption("词条：" + "、".join(md(t) for t in doc.terms[:60]) + ("……" if len(doc.terms) > 60 else ""))
 
     with history_tab:
         entries = rules.history(session)
@@ -91,11 +91,11 @@ with action(), db() as session:
             by_id = {t.id: t for t in approved}
             enabled = [t for t in approved if current.get(t.id)]
             if enabled:
-                st.markdown("**已开启：** " + "、".join(t.title for t in enabled))
+                st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
             template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
             on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
             if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
                 with action():
                     set_policy(session, actor, template_id, on)
-                    st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{by_id[template_id].title}"
+                    st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
                     st.rerun()

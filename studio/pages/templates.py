@@ -9,7 +9,7 @@ import streamlit as st
 from studio.domain.enums import Channel, ContentType, OccasionKind, Persona, ProductType, ReviewState, Verdict
 from studio.materials.search import SEASONS, search, season_of
 from studio.services.templates import TemplateDraft, create_template, list_templates, update_template
-from studio.ui.components import findings_list, highlighted, verdict_badge
+from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
 
@@ -123,7 +123,7 @@ if can(actor, "template.edit"):
         if result:
             with action(), db() as session:
                 view = create_template(session, actor, result[0], submit=result[1])
-                st.success(f"已保存模板 {view.code}（第 {view.version_no} 版，{ReviewState(view.state).label}）。")
+                st.success(f"已保存模板 {md(view.code)}（第 {view.version_no} 版，{ReviewState(view.state).label}）。")
                 verdict_badge(view.verdict)
                 findings_list(view.findings)
     with edit_tab:

@@ -14,7 +14,7 @@ from studio.ui.context import action, db, require_actor
 
 actor = require_actor()
 st.title("今日内容")
-st.caption(f"{actor.org_name} · 点击文字框右上角图标即可复制")
+st.caption(f"{md(actor.org_name)} · 点击文字框右上角图标即可复制")
 
 today = today_cn()
 with action(), db() as session:
@@ -26,7 +26,7 @@ with action(), db() as session:
         for post in posts:
             with st.container(border=True):
                 when = post.time_of_day or "全天"
-                why = f" · 时机：{post.occasion}" if post.occasion else ""
+                why = f" · 时机：{md(post.occasion)}" if post.occasion else ""
                 st.markdown(f"**{md(post.title)}**")
                 st.caption(f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}")
                 st.code(post.text, language=None, wrap_lines=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from studio.domain.enums import Role
+from studio.ui.components import md
 from studio.ui.context import ACTOR_KEY, action, current_actor, db
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
@@ -93,8 +94,8 @@ def run() -> None:
         file, title, icon, url = _PAGES[key]
         pages.append(st.Page(str(PAGES_DIR / file), title=title, icon=icon, url_path=url, default=index == 0))
     with st.sidebar:
-        st.markdown(f"**{actor.display_name}**")
-        st.caption(f"{actor.role.label} · {actor.org_name}")
+        st.markdown(f"**{md(actor.display_name)}**")
+        st.caption(f"{actor.role.label} · {md(actor.org_name)}")
         if st.button("退出登录", key="logout"):
             _logout()
     st.navigation(pages).run()

@@ -18,12 +18,27 @@ _HIGHLIGHT_CSS = (
 )
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of them stops
+# every syntax-level construct (links, images, HTML, emphasis, code, math, `:color[...]` directives).
+# Streamlit also rewrites *text nodes*, after escapes are resolved: GFM literal autolinks (`https://`,
+# `www.`, e-mail), `:material_icon:`/`:streamlit:` and emoji shortcodes. An invisible WORD JOINER
+# after `:` and `@`, and before a `www.`, breaks those patterns without changing what people read.
+_WORD_JOINER = "\u2060"
+_MARKDOWN_ACTIVE = re.compile(r"www(?=\.)|[!-/:-@\[-`{-~]", re.IGNORECASE)
 
 
-def md(text: str) -> str:
-    """User text made inert inside Streamlit markdown (no links, images, emphasis or icon codes)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def _inert(match: re.Match[str]) -> str:
+    char = match.group()
+    if len(char) > 1:  # `www.`: a literal autolink needs a start, space or punctuation right before it
+        return _WORD_JOINER + char
+    return "\\" + char + (_WORD_JOINER if char in ":@" else "")
+
+
+def md(text: object) -> str:
+    """User text made inert inside Streamlit markdown: shown as typed, never as links, images, HTML,
+    emphasis, math, colours or icons. Use it for every user-writable value that reaches a markdown
+    sink (st.markdown/caption/write, alerts, toasts, and the labels of widgets, expanders and tabs)."""
+    return _MARKDOWN_ACTIVE.sub(_inert, str(text))
 
 
 def verdict_badge(verdict: str) -> None:

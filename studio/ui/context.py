@@ -11,6 +11,7 @@ from sqlmodel import Session
 from studio.db.engine import session_scope
 from studio.domain.views import Actor
 from studio.errors import StudioError
+from studio.ui.components import md
 
 ACTOR_KEY = "actor"
 
@@ -41,4 +42,5 @@ def action() -> Iterator[None]:
     try:
         yield
     except StudioError as error:
-        st.error(error.message_zh)
+        # Messages quote user input (titles, names, template errors): shown as text.
+        st.error(md(error.message_zh))
