@@ -25,7 +25,7 @@ from studio.services.occasion_calendar import add_hot_topic
 from studio.services.orgs import create_user
 from studio.services.templates import TemplateDraft, create_template
 from studio.ui.components import md
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, decide_now
 from tests.ui.conftest import by_label, login
 
 # One fragment per way markdown text can stop being text in Streamlit.
@@ -155,15 +155,15 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     body = "{{ city }}的朋友们，{{ greeting }}——{{ branch_name }}"
     live = create_template(s, editor, TemplateDraft(title=plant(100, "甲"), body=body, occasion=topic,
                                                       slots=slots))
-    reviews.decide(s, reviewer, "template_version", live.version_id, Decision.APPROVE)
+    decide_now(s, reviewer, "template_version", live.version_id, Decision.APPROVE)
     # An e-mail address in posted text is blocked as personal data, so the slot value goes without it.
     greeting = "您好 " + plant(160).replace(" a@evil.example", "")
     values = {"city": "赣州", "branch_name": "章贡支行", "greeting": greeting}
     placed = variants.localise(s, loc_a, live.version_id, values)
-    reviews.decide(s, reviewer, "variant", placed.id, Decision.REQUEST_CHANGES, plant(400, "请修改"))
+    decide_now(s, reviewer, "variant", placed.id, Decision.REQUEST_CHANGES, plant(400, "请修改"))
     variants.update_variant(s, loc_a, placed.id, values, expected_lock_version=placed.lock_version + 1)
     reviews.add_comment(s, reviewer, "variant", placed.id, plant(400, "评论"))
-    reviews.decide(s, reviewer, "variant", placed.id, Decision.APPROVE, plant(400, "通过意见"))
+    decide_now(s, reviewer, "variant", placed.id, Decision.APPROVE, plant(400, "通过意见"))
     calendar.place(s, loc_a, org_id=loc_a.org_id, day=today, variant_id=placed.id, time_of_day="08:30",
                    note=plant(200, "备注"))
     # A bank-level variant its branches inherit from (the localise page names the bank).
@@ -171,7 +171,7 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
                 role=Role.BRANCH_LOCALISER, org_code="JX")
     s.commit()
     bank = variants.localise(s, w.actor("loc_jx"), live.version_id, values)
-    reviews.decide(s, reviewer, "variant", bank.id, Decision.APPROVE)
+    decide_now(s, reviewer, "variant", bank.id, Decision.APPROVE)
     reviews.set_policy(s, w.actor("admin"), live.id, True)
     # Waiting for review: a clean variant (batch list), a template, a dual-approval item half approved.
     waiting = variants.localise(s, w.actor("loc_b"), live.version_id, values)
@@ -179,7 +179,7 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     create_template(s, editor, TemplateDraft(title=plant(100, "乙"), body="{{ city }}您好"))
     wealth = create_template(s, editor, TemplateDraft(title=plant(100, "丙"), body="{{ city }}理财知识分享。理财非存款，产品有风险，投资须谨慎。",
                                                       product_type="wealth"))
-    reviews.decide(s, w.actor("reviewer2"), "template_version", wealth.version_id, Decision.APPROVE)
+    decide_now(s, w.actor("reviewer2"), "template_version", wealth.version_id, Decision.APPROVE)
     code = next(d.code for d in rules.rule_docs(s) if d.terms)
     terms = [f[:30] for f in FRAGMENTS]
     rules.update_rule(s, w.actor("admin"), code, terms=rules.rule_terms(s, code) + terms)
