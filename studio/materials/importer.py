@@ -8,12 +8,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio.db.models import Org, Template, User
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor
-from studio.errors import ValidationError
+from studio.errors import Conflict, ValidationError
 from studio.materials.loader import LibraryEntry
 from studio.materials.validate import LibraryProblems, check_library
 from studio.services import orgs
@@ -79,6 +80,10 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
         for entry in checked.entries:
             _import_entry(session, actor, entry, report)
         session.commit()
+    except IntegrityError:  # another import (or editor) wrote the same codes first: ours is rolled back whole
+        session.rollback()
+        raise Conflict("the library was imported concurrently by someone else; nothing imported, run it again",
+                       "素材库正被他人同时导入，本次未导入任何内容，请重试。") from None
     except BaseException:
         session.rollback()
         raise

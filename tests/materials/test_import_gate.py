@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ from sqlmodel import Session, select
 
 from studio.cli import main
 from studio.db.models import AuditEvent, Org, Template, TemplateVersion, User
-from studio.errors import ValidationError
-from studio.materials.importer import import_library
+from studio.errors import Conflict, ValidationError
+from studio.materials.importer import ImportReport, import_library
 from studio.materials.validate import check_library
 
 from .conftest import LIBRARY_DIR
@@ -186,3 +187,41 @@ def test_shipped_library_imports_cleanly_with_every_check(tmp_path, migrated_url
     assert main(["library", "check", "--library", str(LIBRARY_DIR)]) == 0
     assert main(["library", "import", "--library", str(LIBRARY_DIR), "--url", migrated_url]) == 0
     assert re.search(r"created \d{3}, updated 0, unchanged 0", capsys.readouterr().out)
+
+
+def test_concurrent_imports_leave_one_consistent_library(tmp_path, migrated_engine, monkeypatch):
+    """Two imports that both passed the gate race to write: one wins, the other writes nothing and says
+    so as a Conflict (never a raw IntegrityError, never half a library)."""
+    from studio.materials import importer
+
+    library = _library(tmp_path, {"a.yaml": GOOD + _entry(code="t-second")})
+    barrier = threading.Barrier(2)
+    real_check = importer.check_library
+
+    def check_then_wait(*args, **kwargs):  # both threads are past the gate before either writes
+        report = real_check(*args, **kwargs)
+        barrier.wait(timeout=60)
+        return report
+
+    monkeypatch.setattr(importer, "check_library", check_then_wait)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        try:
+            with Session(migrated_engine) as session:
+                outcomes.append(import_library(session, library))
+        except Exception as error:  # collected and asserted below
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 2 and all(isinstance(o, ImportReport | Conflict) for o in outcomes), outcomes
+    reports = [o for o in outcomes if isinstance(o, ImportReport)]
+    assert sum(len(r.created) for r in reports) == 2
+    for conflict in (o for o in outcomes if isinstance(o, Conflict)):
+        assert "\n" not in conflict.message_en and "nothing imported" in conflict.message_en
+    rows = _rows(migrated_engine)
+    assert (rows["Org"], rows["User"], rows["Template"], rows["TemplateVersion"]) == (1, 1, 2, 2)
