@@ -54,14 +54,18 @@ def _engine(url: str | None):  # type: ignore[no-untyped-def]
     return make_engine(url) if url else default_engine()
 
 
+def _print_problems(problems) -> None:  # type: ignore[no-untyped-def]
+    from studio.materials.loader import display_path
+
+    for problem in problems:
+        print(problem.render(display_path(problem.path)))
+
+
 def _check(args: argparse.Namespace) -> int:
     from studio.materials.validate import check_library
 
     report = check_library(_library_dir(args), compliance=not args.no_compliance)
-    cwd = Path.cwd()
-    for problem in report.problems:
-        path = problem.path.relative_to(cwd) if problem.path.is_relative_to(cwd) else problem.path
-        print(f"{path}:{problem.line}: {problem.message}")
+    _print_problems(report.problems)
     sys.stderr.write(f"{len(report.entries)} templates in {report.files} files: "
                      f"{len(report.problems)} problem(s)\n")
     return 0 if report.ok else 1
@@ -69,23 +73,16 @@ def _check(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from studio.db.engine import session_scope
-    from studio.materials.importer import import_library, validate_entries
-    from studio.materials.loader import load_library
+    from studio.materials.importer import import_library
+    from studio.materials.validate import LibraryProblems
 
-    library_dir = _library_dir(args)
-    if not (library_dir / "templates").is_dir():
-        from studio.errors import ValidationError
-
-        raise ValidationError(f"no templates directory in {library_dir}")
-    entries, load_problems = load_library(library_dir)
-    problems = [str(p) for p in load_problems] + validate_entries(entries)
-    if problems:  # same gate as import_library, reported as file:line lines instead of one error
-        for problem in problems:
-            print(problem)
-        sys.stderr.write(f"library has {len(problems)} problem(s); nothing imported\n")
+    try:  # the importer runs the whole of `library check` itself, on the entries it then writes
+        with session_scope(_engine(args.url)) as session:
+            report = import_library(session, _library_dir(args))
+    except LibraryProblems as error:
+        _print_problems(error.problems)
+        sys.stderr.write(f"library has {len(error.problems)} problem(s); nothing imported\n")
         return 1
-    with session_scope(_engine(args.url)) as session:
-        report = import_library(session, library_dir)
     print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
     return 0
 

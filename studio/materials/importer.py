@@ -1,4 +1,5 @@
-"""`studio library import`: upsert library files into the database in one transaction, idempotently."""
+"""`studio library import`: upsert library files into the database in one transaction, idempotently,
+and only what passes every check of `studio library check` (see `studio.materials.validate`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio.db.models import Org, Template, User
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor
-from studio.errors import StudioError, ValidationError
-from studio.materials.loader import LibraryEntry, load_library
+from studio.errors import Conflict, ValidationError
+from studio.materials.loader import LibraryEntry
+from studio.materials.validate import LibraryProblems, check_library
 from studio.services import orgs
 from studio.services.auth import actor_for
 from studio.services.templates import (
@@ -54,23 +57,6 @@ def library_actor(session: Session) -> Actor:
     return actor_for(session, user)
 
 
-def validate_entries(entries: list[LibraryEntry]) -> list[str]:
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    for entry in entries:
-        code = str(entry.data.get("code") or "")
-        if code in seen:
-            problems.append(f"{entry.where}: duplicate code {code!r} (first at {seen[code]})")
-        seen[code] = entry.where
-        try:
-            validate_draft(entry.draft())
-        except StudioError as error:
-            problems.append(f"{entry.where}: {error.message_en}")
-        except Exception as error:  # pydantic's own message names the bad field
-            problems.append(f"{entry.where}: {error}".splitlines()[0])
-    return problems
-
-
 def content_digest(draft: TemplateDraft) -> str:
     """Hash of what the entry means, not how the file spells it: export → import is then a no-op."""
     clean, slots, _ = validate_draft(draft)
@@ -79,29 +65,44 @@ def content_digest(draft: TemplateDraft) -> str:
 
 
 def import_library(session: Session, library_dir: Path) -> ImportReport:
-    entries, load_problems = load_library(library_dir)
-    problems = [str(p) for p in load_problems] + validate_entries(entries)
-    if problems:
-        raise ValidationError("library has errors, nothing imported:\n" + "\n".join(problems),
-                              "素材库文件有错误，未导入任何内容：\n" + "\n".join(problems))
+    """Write the library into the database in one transaction, or nothing at all.
+
+    The entries written are exactly those `check_library` checked (one read of the files, every check
+    `studio library check` runs, compliance included); any problem raises `LibraryProblems` before the
+    first write, and a refusal by the template service mid-way rolls the whole import back.
+    """
+    checked = check_library(library_dir, compliance=True)
+    if not checked.ok:
+        raise LibraryProblems(checked.problems)
     report = ImportReport()
     try:
         actor = library_actor(session)
-        for entry in entries:
-            draft = entry.draft()
-            digest = content_digest(draft)
-            template = session.exec(select(Template).where(Template.code == draft.code)).first()
-            if template is None:
-                create_template(session, actor, draft, digest=digest, commit=False)
-                report.created.append(draft.code or "")
-            elif latest_version(session, template.id or 0).source_digest == digest:
-                report.unchanged.append(draft.code or "")
-            else:
-                update_template(session, actor, template.id or 0, draft, expected_lock_version=template.lock_version,
-                                digest=digest, commit=False)
-                report.updated.append(draft.code or "")
+        for entry in checked.entries:
+            _import_entry(session, actor, entry, report)
         session.commit()
+    except IntegrityError:  # another import (or editor) wrote the same codes first: ours is rolled back whole
+        session.rollback()
+        raise Conflict("the library was imported concurrently by someone else; nothing imported, run it again",
+                       "素材库正被他人同时导入，本次未导入任何内容，请重试。") from None
     except BaseException:
         session.rollback()
         raise
     return report
+
+
+def _import_entry(session: Session, actor: Actor, entry: LibraryEntry, report: ImportReport) -> None:
+    draft = entry.draft()
+    digest = content_digest(draft)
+    template = session.exec(select(Template).where(Template.code == draft.code)).first()
+    try:
+        if template is None:
+            create_template(session, actor, draft, digest=digest, commit=False)
+            report.created.append(draft.code or "")
+        elif latest_version(session, template.id or 0).source_digest == digest:
+            report.unchanged.append(draft.code or "")
+        else:
+            update_template(session, actor, template.id or 0, draft, expected_lock_version=template.lock_version,
+                            digest=digest, commit=False)
+            report.updated.append(draft.code or "")
+    except ValidationError as error:  # the service's own checks: reported where the entry is, like the gate's
+        raise LibraryProblems([entry.problem(None, error.message_en)]) from None

@@ -1,8 +1,8 @@
-"""Read library/templates/*.yaml into drafts, remembering where each entry starts (file:line)."""
+"""Read library/templates/*.yaml into entries that remember the line of every key (file:line field)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,46 +15,148 @@ ENTRY_KEYS = {"code", "title", "occasion_kind", "occasion", "content_type", "per
 REQUIRED_KEYS = {"code", "title", "occasion_kind", "content_type", "persona", "channel", "product_type", "body"}
 
 
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it (what a terminal user typed)."""
+    cwd = Path.cwd()
+    return str(path.relative_to(cwd)) if path.is_absolute() and path.is_relative_to(cwd) else str(path)
+
+
+def one_line(text: str) -> str:
+    """Whitespace (newlines included) collapsed, so no message can span or forge report lines."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """One problem: `file:line field: message`, the field being a key path such as `slots[0].name`."""
+
+    path: Path
+    line: int
+    message: str
+    field: str | None = None
+
+    def render(self, path: str | None = None) -> str:
+        where = f"{path if path is not None else self.path}:{self.line}" + (f" {self.field}" if self.field else "")
+        return one_line(f"{where}: {self.message}")
+
+    def __str__(self) -> str:
+        return self.render()
+
+
 @dataclass(frozen=True)
 class LibraryEntry:
     path: Path
     line: int
     data: dict[str, Any]
+    # Line of each key path: "title", "slots", "slots[0]", "slots[0].name".
+    lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{display_path(self.path)}:{self.line}"
+
+    def line_of(self, key: str | None) -> int:
+        """The line of `key`, else of its nearest parent (`slots[0].x` → `slots[0]` → `slots`), else the entry."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key.rpartition(".")[0] if "." in key else key.partition("[")[0] if "[" in key else ""
+        return self.line
+
+    def problem(self, key: str | None, message: str) -> LoadProblem:
+        return LoadProblem(self.path, self.line_of(key), message, key)
 
     def draft(self) -> TemplateDraft:
         fields = {k: v for k, v in self.data.items() if k in ENTRY_KEYS}
         return TemplateDraft.model_validate(fields)
 
 
-@dataclass(frozen=True)
-class LoadProblem:
-    path: Path
-    line: int
-    message: str
+class _Map(dict[str, Any]):
+    """A mapping that knows its own line and the line of each of its keys."""
 
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+    line: int = 1
+    key_lines: dict[str, int]
+
+
+class _Seq(list[Any]):
+    """A sequence that knows the line of each of its items."""
+
+    item_lines: list[int]
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key: str, first_line: int, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key (first on line {first_line}); the last would silently win",
+                         mark)
+        self.key = key
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records the line of every mapping as `__line__`."""
+    """SafeLoader that records lines and refuses what a reviewer of the file could misread:
+    duplicate keys (the last one silently wins) and aliases (text defined elsewhere, or expanded many
+    times over)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in library files",
+                                              event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    key_lines: dict[str, int] = {}
+    for key_node, _value in node.value:
+        key = str(loader.construct_object(key_node, deep=True))
+        if key in key_lines:
+            raise _DuplicateKey(key, key_lines[key], key_node.start_mark)
+        key_lines[key] = key_node.start_mark.line + 1
+    mapping = _Map(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = key_lines
     return mapping
 
 
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    sequence = _Seq(loader.construct_sequence(node, deep=True))
+    sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return sequence
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _entry(path: Path, item: _Map) -> LibraryEntry:
+    lines = {str(k): line for k, line in item.key_lines.items()}
+    slots = item.get("slots")
+    if isinstance(slots, _Seq):
+        for index, (slot, line) in enumerate(zip(slots, slots.item_lines, strict=True)):
+            lines[f"slots[{index}]"] = line
+            if isinstance(slot, _Map):
+                lines.update({f"slots[{index}].{k}": n for k, n in slot.key_lines.items()})
+    return LibraryEntry(path, item.line, _plain(item), lines)
+
+
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> LoadProblem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    detail = f"{problem} ({context})" if problem and context else problem or context or type(error).__name__
+    key = error.key if isinstance(error, _DuplicateKey) else None
+    return LoadProblem(path, (mark.line + 1) if mark else 1, f"invalid YAML: {detail}", key)
 
 
 def template_files(library_dir: Path) -> list[Path]:
-    return sorted((library_dir / "templates").glob("**/*.yaml"))
+    return sorted(p for p in (library_dir / "templates").glob("**/*.yaml") if p.is_file())
 
 
 def load_file(path: Path) -> tuple[list[LibraryEntry], list[LoadProblem]]:
@@ -62,22 +164,22 @@ def load_file(path: Path) -> tuple[list[LibraryEntry], list[LoadProblem]]:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (SafeLoader)
     except UnicodeDecodeError:
         return [], [LoadProblem(path, 1, "file is not UTF-8")]
+    except OSError as error:
+        return [], [LoadProblem(path, 1, f"cannot read file: {error.strerror or error}")]
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return [], [LoadProblem(path, (mark.line + 1) if mark else 1, f"invalid YAML: {error}")]
-    if not isinstance(document, dict) or not isinstance(document.get("templates"), list):
-        return [], [LoadProblem(path, 1, "expected a mapping with a 'templates' list")]
+        return [], [_yaml_problem(path, error)]
+    except RecursionError:
+        return [], [LoadProblem(path, 1, "invalid YAML: nested too deeply")]
+    if not isinstance(document, dict) or not isinstance(document.get("templates"), _Seq):
+        return [], [LoadProblem(path, 1, "expected a mapping with a 'templates' list", "templates")]
+    items: _Seq = document["templates"]
     entries: list[LibraryEntry] = []
     problems: list[LoadProblem] = []
-    for item in document["templates"]:
-        if not isinstance(item, dict):
-            problems.append(LoadProblem(path, 1, "each template must be a mapping"))
+    for index, (item, line) in enumerate(zip(items, items.item_lines, strict=True)):
+        if not isinstance(item, _Map):
+            problems.append(LoadProblem(path, line, "each template must be a mapping", f"templates[{index}]"))
             continue
-        line = int(item.pop("__line__", 1))
-        for slot in item.get("slots") or []:
-            if isinstance(slot, dict):
-                slot.pop("__line__", None)
-        entries.append(LibraryEntry(path, line, item))
+        entries.append(_entry(path, item))
     return entries, problems
 
 

@@ -1,8 +1,12 @@
-"""`studio library check`: every problem of the library files as `file:line: message`.
+"""The library gate: every problem of the library files as one `file:line field: message` line.
 
-Built on the loader (YAML, line numbers) and the same `validate_draft` the importer uses, plus the checks
-an import cannot make on its own: unknown keys, code format, region names, declared slots the body never
-uses, and the compliance verdict of the text rendered with the slots' sample values.
+`check_library` is the only place that decides whether library files are acceptable. `studio library
+check` prints its report; `studio library import` (and the demo seed, which calls the importer) writes
+the entries of that same report and only when it has no problem, so check and import cannot drift apart.
+
+Built on the loader (YAML, line of each key) and the same `validate_draft` the template service uses,
+plus what the service cannot know: unknown keys, code format, region names, declared slots the body never
+uses, duplicate codes across files, and the compliance verdict of the text rendered with sample values.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pydantic
 
 from studio.domain.enums import Channel, OccasionKind, ProductType, Verdict
 from studio.errors import StudioError, ValidationError
@@ -19,6 +25,8 @@ from studio.materials.loader import LoadProblem as Problem
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 SLOT_KEYS = set(SlotSpec.model_fields)
+TEXT_KEYS = ("code", "title", "body", "occasion", "region", "occasion_kind", "content_type", "persona",
+             "channel", "product_type")
 
 
 @dataclass
@@ -35,6 +43,16 @@ class CheckReport:
         return len({e.path for e in self.entries} | {p.path for p in self.problems})
 
 
+class LibraryProblems(ValidationError):
+    """The library files have problems; nothing was written. `problems` holds each one (file:line field)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else "?"
+        super().__init__(f"library has {len(problems)} problem(s), nothing imported; first: {first}",
+                         f"素材库文件有 {len(problems)} 处问题，未导入任何内容；第一处：{first}")
+
+
 def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
     """Load and check every template file under `library_dir/templates`; never raises on bad content."""
     if not (library_dir / "templates").is_dir():
@@ -48,79 +66,122 @@ def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
     report.problems.extend(load_problems)
     seen: dict[str, LibraryEntry] = {}
     for entry in entries:
-        code = str(entry.data.get("code") or "")
-        if code and code in seen:
-            report.problems.append(Problem(entry.path, entry.line,
-                                           f"duplicate code {code!r} (first at {seen[code].where})"))
-        elif code:
+        code = entry.data.get("code")
+        if isinstance(code, str) and code in seen:
+            report.problems.append(entry.problem("code", f"duplicate code {code!r} (first at {seen[code].where})"))
+        elif isinstance(code, str) and code:
             seen[code] = entry
         report.problems.extend(check_entry(entry, compliance=compliance))
-    report.problems.sort(key=lambda p: (str(p.path), p.line))
+    report.problems.sort(key=lambda p: (str(p.path), p.line, p.field or ""))
     return report
 
 
 def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem]:
     """Problems of one entry (not counting duplicates, which need the whole library)."""
+    # Unknown keys are reported but do not stop the other checks: the importer never reads them.
+    problems = _unknown_keys(entry)
+    structural = _structural_problems(entry)
+    if structural:  # validating or rendering a malformed entry would only repeat these less clearly
+        return problems + structural
+    problems += _region_problems(entry)
+    try:
+        draft = entry.draft()
+    except pydantic.ValidationError as error:
+        return problems + _pydantic_problems(entry, error)
+
     from studio.localisation.render import variables_of
     from studio.services.templates import validate_draft
 
+    try:
+        draft, _slots, sample = validate_draft(draft)
+    except StudioError as error:
+        return [*problems, entry.problem(_field_of(error.message_en), error.message_en)]
+    declared = [str(s.get("name")) for s in entry.data.get("slots") or []]
+    used = variables_of(draft.body)
+    problems += [entry.problem(f"slots[{i}]", f"declared slot {name!r} not used in body")
+                 for i, name in enumerate(declared) if name not in used]
+    if compliance:
+        problems += [entry.problem("body", p) for p in _compliance_problems(sample, draft.product_type,
+                                                                            draft.channel)]
+    return problems
+
+
+def _unknown_keys(entry: LibraryEntry) -> list[Problem]:
+    problems = [entry.problem(str(key), "unknown field") for key in entry.data if key not in ENTRY_KEYS]
+    slots = entry.data.get("slots")
+    for index, slot in enumerate(slots if isinstance(slots, list) else []):
+        if isinstance(slot, dict):
+            problems += [entry.problem(f"slots[{index}].{k}", "unknown field") for k in slot if k not in SLOT_KEYS]
+    return problems
+
+
+def _structural_problems(entry: LibraryEntry) -> list[Problem]:
+    """Unknown or missing keys, wrong types, bad code: what must hold before the entry means anything."""
     data = entry.data
-    unknown = sorted(set(data) - ENTRY_KEYS)
-    notes = [f"unknown key(s): {', '.join(unknown)}"] if unknown else []  # reported, but the rest still checked
-    problems: list[str] = []
-    missing = sorted(k for k in REQUIRED_KEYS if data.get(k) in (None, ""))
-    if missing:
-        problems.append(f"missing key(s): {', '.join(missing)}")
-    code = data.get("code")
-    if code is not None and not (isinstance(code, str) and CODE_PATTERN.match(code)):
-        problems.append(f"code {code!r} must be 2-80 characters of a-z, 0-9 and '-'")
-    for key in ("title", "body", "occasion", "region"):
+    problems = [entry.problem(key, "field required") for key in sorted(REQUIRED_KEYS)
+                 if data.get(key) in (None, "")]
+    for key in TEXT_KEYS:
         if data.get(key) is not None and not isinstance(data[key], str):
-            problems.append(f"{key} must be text, not {type(data[key]).__name__}")
+            problems.append(entry.problem(key, f"must be text, not {_type_name(data[key])}"))
+    code = data.get("code")
+    if isinstance(code, str) and code and not CODE_PATTERN.match(code):
+        problems.append(entry.problem("code", f"{code!r} must be 2-80 characters of a-z, 0-9 and '-' "
+                                              "(no path characters)"))
     slots = data.get("slots")
     if slots is not None and not isinstance(slots, list):
-        problems.append("slots must be a list")
-        slots = []
-    for slot in slots or []:
+        return [*problems, entry.problem("slots", f"must be a list, not {_type_name(slots)}")]
+    for index, slot in enumerate(slots or []):
+        key = f"slots[{index}]"
         if not isinstance(slot, dict):
-            problems.append("each slot must be a mapping")
+            problems.append(entry.problem(key, "each slot must be a mapping"))
             continue
-        extra = sorted(set(slot) - SLOT_KEYS)
-        if extra:
-            problems.append(f"slot {slot.get('name')!r}: unknown key(s): {', '.join(extra)}")
-    if problems:  # structural problems: rendering would only repeat them less clearly
-        return [Problem(entry.path, entry.line, p) for p in notes + problems]
-    problems = notes + _region_problems(data)
-
-    try:
-        draft, _slots, sample = validate_draft(entry.draft())
-    except StudioError as error:
-        problems.append(error.message_en)
-        return [Problem(entry.path, entry.line, p) for p in problems]
-    except Exception as error:  # pydantic names the bad field in the first line
-        problems.append(str(error).splitlines()[0])
-        return [Problem(entry.path, entry.line, p) for p in problems]
-
-    declared = {str(s.get("name")) for s in slots or [] if isinstance(s, dict)}
-    unused = sorted(declared - variables_of(draft.body))
-    if unused:
-        problems.append(f"declared slot(s) not used in body: {', '.join(unused)}")
-    if compliance:
-        problems.extend(_compliance_problems(sample, draft.product_type, draft.channel))
-    return [Problem(entry.path, entry.line, p) for p in problems]
+        try:
+            SlotSpec.model_validate(slot)
+        except pydantic.ValidationError as error:
+            problems += _pydantic_problems(entry, error, prefix=key)
+    return problems
 
 
-def _region_problems(data: dict[str, object]) -> list[str]:
+def _pydantic_problems(entry: LibraryEntry, error: pydantic.ValidationError, prefix: str = "") -> list[Problem]:
+    """One problem per failing field, named by its key path, instead of pydantic's multi-line dump."""
+    problems = []
+    for item in error.errors(include_url=False):
+        key = prefix
+        for part in item["loc"]:
+            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        message = item["msg"]
+        problems.append(entry.problem(key or None, message[:1].lower() + message[1:]))
+    return problems
+
+
+def _field_of(message: str) -> str:
+    """The key a `validate_draft` message is about: its first word when that is a key (`title longer than
+    80`, `unknown channel 'x'`, `valid_to before valid_from`), else the body, which every other check of
+    the service (slots used, rendering, length for the channel) is about."""
+    words = message.split()
+    for word in words[:2]:
+        if word in ENTRY_KEYS:
+            return word
+    return "slots" if message.startswith("invalid slot") else "body"
+
+
+def _type_name(value: object) -> str:
+    return {"list": "a list", "dict": "a mapping", "int": "a number", "float": "a number",
+            "bool": "true/false", "date": "a date", "datetime": "a date"}.get(type(value).__name__,
+                                                                               type(value).__name__)
+
+
+def _region_problems(entry: LibraryEntry) -> list[Problem]:
     from studio.occasions.provinces import PROVINCES
 
-    region = data.get("region")
-    kind = data.get("occasion_kind")
+    region = entry.data.get("region")
     if region in (None, ""):
-        if kind == OccasionKind.REGIONAL.value:
-            return ["regional template needs a region (province short name, e.g. 广西)"]
+        if entry.data.get("occasion_kind") == OccasionKind.REGIONAL.value:
+            return [entry.problem("region", "regional template needs a region (province short name, e.g. 广西)")]
         return []
     if region not in PROVINCES:
-        return [f"unknown region {region!r}: use a province short name such as 广西, 云南, 内蒙古"]
+        return [entry.problem("region", f"unknown region {region!r}: use a province short name such as 广西, "
+                                        "云南, 内蒙古")]
     return []
 
 

@@ -146,16 +146,16 @@ def test_check_reports_file_and_line_for_each_problem(tmp_path):
     lines = [str(p) for p in report.problems]
     path = library / "templates" / "broken.yaml"
 
-    def at(line: int, fragment: str) -> None:
-        assert any(s.startswith(f"{path}:{line}: ") and fragment in s for s in lines), (line, fragment, lines)
+    def at(line: int, field: str, fragment: str) -> None:
+        assert any(s.startswith(f"{path}:{line} {field}: ") and fragment in s for s in lines), (line, fragment, lines)
 
-    at(10, "duplicate code 't-ok'")
-    at(18, "unknown key(s): colour")
-    at(18, "unknown occasion_kind 'birthday'")
-    at(27, "undeclared slots: rate")
-    at(35, "declared slot(s) not used in body: product_name")
-    at(45, "longer than 300")
-    at(53, "compliance verdict block")
+    at(10, "code", "duplicate code 't-ok'")
+    at(25, "colour", "unknown field")
+    at(20, "occasion_kind", "unknown occasion_kind 'birthday'")
+    at(34, "body", "undeclared slots: rate")
+    at(43, "slots[0]", "declared slot 'product_name' not used in body")
+    at(52, "body", "longer than 300")
+    at(60, "body", "compliance verdict block")
     assert any(s.startswith(f"{library / 'templates' / 'bad-yaml.yaml'}:") and "invalid YAML" in s for s in lines)
     risky = next(s for s in lines if "compliance verdict" in s)
     assert "INV" in risky or "ADV" in risky  # the findings' rule codes are named
@@ -167,7 +167,7 @@ def test_check_command_exit_codes(tmp_path, capsys):
     broken = _library(tmp_path / "broken", {"b.yaml": BROKEN})
     assert main(["library", "check", "--library", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "b.yaml:10: duplicate code" in out
+    assert "b.yaml:10 code: duplicate code" in out
     assert main(["library", "check", "--library", str(tmp_path / "missing")]) == 2
 
 
@@ -240,7 +240,7 @@ def test_import_command_prints_counts(tmp_path, migrated_url, capsys):
 def test_import_command_refuses_a_broken_library(tmp_path, migrated_url, capsys):
     library = _library(tmp_path / "lib", {"a.yaml": GOOD, "b.yaml": BROKEN})
     assert main(["library", "import", "--library", str(library), "--url", migrated_url]) == 1
-    assert "b.yaml:10: duplicate code" in capsys.readouterr().out
+    assert "b.yaml:10 code: duplicate code" in capsys.readouterr().out
     assert main(["library", "import", "--library", str(tmp_path / "nowhere"), "--url", migrated_url]) == 2
 
 
