@@ -11,7 +11,6 @@ uses, duplicate codes across files, and the compliance verdict of the text rende
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from studio.errors import StudioError, ValidationError
 from studio.localisation.slots import SlotSpec
 from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, load_library, template_files
 from studio.materials.loader import LoadProblem as Problem
+from studio.services.templates import CODE_PATTERN
 
-CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 SLOT_KEYS = set(SlotSpec.model_fields)
 TEXT_KEYS = ("code", "title", "body", "occasion", "region", "occasion_kind", "content_type", "persona",
              "channel", "product_type")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -31,6 +32,8 @@ from studio.workflow.permissions import require
 
 MAX_TITLE = 100
 MAX_BODY = 20_000
+# Template codes name files on export and appear in URLs: lowercase letters, digits and '-' only.
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
 
 class TemplateDraft(BaseModel):
@@ -74,6 +77,9 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
                 f"unknown {field} {getattr(draft, field)!r}",
                 f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
             ) from None
+    if draft.code is not None and not CODE_PATTERN.match(draft.code):
+        raise ValidationError(f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
+                              "模板编号只能由 2-80 位小写字母、数字和“-”组成。")
     if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
         raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
     try:

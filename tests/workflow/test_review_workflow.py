@@ -213,3 +213,9 @@ def test_comment_thread_is_scoped(world):
         reviews.thread(world.session, world.actor("loc_b"), "variant", v.id)
     with pytest.raises(ValidationError):
         reviews.add_comment(world.session, world.actor("reviewer"), "variant", v.id, "   ")
+
+
+def test_template_service_refuses_codes_with_path_characters(world):
+    for bad in ("../x", "a/b", "A", "x"):
+        with pytest.raises(ValidationError, match="template code"):
+            create_template(world.session, world.actor("editor"), GENERAL.model_copy(update={"code": bad}))
