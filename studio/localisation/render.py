@@ -54,6 +54,7 @@ from studio.errors import ValidationError
 
 MAX_BODY = 20_000  # characters of template source
 MAX_OUTPUT = 20_000  # characters of rendered text, and of any buffered block (macro, set, filter)
+MAX_EMITTED = 200_000  # characters all `{{ }}` in one render may print, kept or buffered and dropped
 MAX_VALUE = 20_000  # "weight" of any value a template builds: characters plus items, nested
 MAX_INT_BITS = 256  # marketing copy needs rates and dates, not 10**100
 MAX_ARG = 10_000  # largest integer a filter or method may be given (widths, precisions, counts)
@@ -103,6 +104,7 @@ class _Budget:
         self.deadline = time.monotonic() + MAX_SECONDS
         self.steps = 0
         self.call_depth = 0
+        self.emitted = 0
 
     def tick(self) -> None:
         self.steps += 1
@@ -220,6 +222,19 @@ def _guard_filter(func: Any) -> Any:
     return guarded
 
 
+def _bounded_join(join: Any) -> Any:
+    """`join` is the one offered filter whose result multiplies its inputs: items x separator."""
+
+    @wraps(join)
+    def bounded(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+        items = list(value)
+        if len(items) * len(str(d)) + _weight(items) > MAX_VALUE:
+            raise _too_complex(f"a value larger than {MAX_VALUE} characters", f"中间结果超过 {MAX_VALUE} 字")
+        return join(eval_ctx, items, d, attribute)
+
+    return bounded
+
+
 def _loop_budget(iterable: Any) -> Iterator[Any]:
     """Every `{% for %}` iterates through this: one step per item, so nested loops share one budget."""
     return _ticking(iterable, _budget())  # not a generator itself: outside a render it raises at once
@@ -244,9 +259,14 @@ def _concat(eval_ctx: Any, parts: list[Any]) -> str:
 
 @pass_context
 def _finalize(_context: Any, value: Any) -> Any:
-    """Every `{{ }}` value passes here before it is turned into text."""
-    _budget().tick()
-    return _check_value(value)
+    """Every `{{ }}` value passes here before it is turned into text, also inside macros and set blocks,
+    whose buffers Jinja only joins at their end: counting here bounds them while they grow."""
+    budget = _budget()
+    budget.tick()
+    budget.emitted += _weight(_check_value(value))
+    if budget.emitted > MAX_EMITTED:
+        raise _too_complex(f"more than {MAX_EMITTED} characters printed", f"输出累计超过 {MAX_EMITTED} 字")
+    return value
 
 
 def _bounded_concat(parts: Iterable[str]) -> str:
@@ -385,7 +405,9 @@ class _WireHooks(NodeTransformer):
 def environment() -> ImmutableSandboxedEnvironment:
     env = _BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
                               finalize=_finalize)
-    env.filters = {name: _guard_filter(f) for name, f in env.filters.items() if name in _SAFE_FILTERS}
+    offered = {name: f for name, f in env.filters.items() if name in _SAFE_FILTERS}
+    offered["join"] = _bounded_join(offered["join"])
+    env.filters = {name: _guard_filter(f) for name, f in offered.items()}
     env.filters["_studio_loop_budget"] = _loop_budget
     env.filters["_studio_concat"] = _concat
     # lipsum, cycler and joiner are not for marketing copy; lipsum(n) alone can run for minutes.

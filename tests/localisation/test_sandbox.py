@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import random
 import time
+import tracemalloc
 
 import pytest
 
+from studio.db.models import TemplateVersion
 from studio.errors import ValidationError
 from studio.localisation.render import render, variables_of
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec, SlotType, resolve_slots, validate_values
 from studio.services.templates import TemplateDraft, create_template
+from studio.services.variants import render_variant
 
 PAYLOADS = [
     "{{ ''.__class__.__mro__ }}",
@@ -119,6 +122,8 @@ EXHAUSTING_BODIES = {
     "integer doubling": "{% set ns = namespace(n=2) %}{% for i in range(40) %}{% set ns.n = ns.n ** 2 %}"
                         "{% endfor %}{{ ns.n > 0 }}",
     "list of big strings joined": "{% set s = 'a' * 10000 %}{{ ([s] * 10000)|join|length }}",
+    "join with a long separator": "{{ (range(200)|list * 40)|join('长' * 10000) }}",
+    "join of a mapped list": "{{ (range(200)|list * 40)|map('string')|join('长' * 10000) }}",
     "list literal of big strings printed": "{% set s = 'a' * 10000 %}{{ [" + "s," * 3000 + "] }}",
     "macro recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
     "recursive loop": "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}",
@@ -146,6 +151,21 @@ def _refused(call) -> ValidationError:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("body", EXHAUSTING_BODIES.values(), ids=EXHAUSTING_BODIES.keys())
 def test_exhausting_bodies_are_refused_quickly_by_render(body):
     _refused(lambda: render(body, {}))
+
+
+_SHORT_BODIES = {name: body for name, body in EXHAUSTING_BODIES.items() if len(body) < 2000}
+
+
+@pytest.mark.parametrize("body", _SHORT_BODIES.values(), ids=_SHORT_BODIES.keys())
+def test_exhausting_bodies_are_refused_before_building_a_large_value(body):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError):
+            render(body, {})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
 
 
 @pytest.mark.parametrize("body", EXHAUSTING_BODIES.values(), ids=EXHAUSTING_BODIES.keys())
@@ -195,6 +215,20 @@ def test_slot_values_shaped_like_attacks_stay_text(attack):
     started = time.monotonic()
     assert render("网点：{{ branch_name }}", {"branch_name": attack}) == f"网点：{attack}".strip()
     assert time.monotonic() - started < BUDGET_SECONDS
+
+
+@pytest.mark.parametrize("value", ["9**(9**9)", "lipsum(100000)", "'a' * 10**9", "range(10**6)|list"])
+def test_localiser_slot_values_are_data_even_when_they_spell_an_attack(value):
+    version = TemplateVersion(template_id=1, version_no=1, title="t", body="{{ branch_name }}：{{ city }}",
+                              slots=[spec.model_dump(mode="json") for spec in SPECS], occasion_kind="everyday", content_type="knowledge", persona="expert",
+                              channel="moments", product_type="general", state="approved", verdict="pass",
+                              ruleset="r", created_by=1)
+    started = time.monotonic()
+    _clean, text = render_variant(version, {"branch_name": value[:30], "city": "赣州"})
+    assert text == f"{value[:30]}：赣州"
+    assert time.monotonic() - started < BUDGET_SECONDS
+    with pytest.raises(ValidationError, match="template syntax"):  # braces in a value are refused outright
+        render_variant(version, {"branch_name": "{{ " + value[:20] + " }}", "city": "赣州"})
 
 
 @pytest.mark.parametrize("body, expected", [
