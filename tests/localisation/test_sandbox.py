@@ -10,6 +10,7 @@ import pytest
 
 from studio.db.models import TemplateVersion
 from studio.errors import ValidationError
+from studio.localisation import render as sandbox_render
 from studio.localisation.render import render, variables_of
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec, SlotType, resolve_slots, validate_values
 from studio.services.templates import TemplateDraft, create_template
@@ -196,6 +197,21 @@ def test_too_complex_message_says_so(body):
 def test_filters_that_build_large_values_are_not_offered(body):
     error = _refused(lambda: variables_of(body))
     assert "不支持的过滤器" in error.message_zh and "not offered" in error.message_en
+
+
+_SLOW_STEPS = ("{% set l = range(200)|list * 50 %}{% for i in range(200) %}{% for j in range(200) %}"
+               "{% if l|sort|first %}{% endif %}{% endfor %}{% endfor %}")
+
+
+def test_slow_steps_are_stopped_by_the_clock_or_the_step_budget():
+    error = _refused(lambda: render(_SLOW_STEPS, {}))
+    assert "过于复杂或计算量过大" in error.message_zh
+
+
+def test_the_wall_clock_is_checked_inside_the_render(monkeypatch):
+    monkeypatch.setattr(sandbox_render, "MAX_SECONDS", 0.05)
+    error = _refused(lambda: render(_SLOW_STEPS, {}))
+    assert "秒" in error.message_zh and "longer than 0.05s" in error.message_en
 
 
 def test_nesting_refusal_names_the_limit():
