@@ -31,7 +31,7 @@ from studio.workflow import audit
 from studio.workflow.permissions import require
 
 MAX_TITLE = 100
-MAX_BODY = 20_000
+MAX_BODY = jinja.MAX_BODY  # the renderer's own limit, checked here first for a friendlier message
 # Template codes name files on export and appear in URLs: lowercase letters, digits and '-' only.
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
