@@ -362,7 +362,7 @@ def test_eight_logins_at_once(world, engine, monkeypatch):
     for _ in range(20):
         barrier = threading.Barrier(len(users))
 
-        def login(username: str) -> None:
+        def login(username: str, barrier: threading.Barrier = barrier) -> None:
             with Session(engine, expire_on_commit=False) as session:
                 barrier.wait()
                 try:
