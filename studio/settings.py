@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_lockout_max_minutes: int = 24 * 60
 
+    # Audit log key (HMAC-SHA256), hex or base64, at least 16 bytes; or a file holding it. Neither set:
+    # <data_dir>/audit.key is generated once (mode 0600) so a demo runs out of the box. Production keeps
+    # the key outside the database host's reach (secret store, mounted file), never in the database.
+    audit_key: SecretStr | None = None
+    audit_key_file: Path | None = None
+    # Signed checkpoints of the audit head, append-only files; point this at WORM storage in production.
+    audit_anchor_dir: Path | None = None
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -49,6 +57,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'studio.db'}"
+
+    @property
+    def effective_audit_anchor_dir(self) -> Path:
+        return self.audit_anchor_dir or self.data_dir / "audit-anchors"
 
 
 @lru_cache(maxsize=1)

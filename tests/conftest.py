@@ -26,6 +26,23 @@ PASSWORD = "Test@2026"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path, monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Each test keeps its audit key and audit anchors in its own data directory, never the repo's.
+
+    A fixture that already chose a data directory (the UI's module-scoped demo database) keeps it.
+    """
+    from studio.settings import get_settings
+
+    if "STUDIO_DATA_DIR" not in os.environ:
+        monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path))
+    for name in ("STUDIO_AUDIT_KEY", "STUDIO_AUDIT_KEY_FILE", "STUDIO_AUDIT_ANCHOR_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def password_hash() -> str:
     return hash_password(PASSWORD)

@@ -19,7 +19,9 @@ with action(), db() as session:
     require(actor, "audit.read")
     report = audit.verify(session)
     if report.ok:
-        st.success(f"哈希链完整：共 {report.checked} 条事件。")
+        st.success(f"哈希链完整：共 {report.checked} 条事件，{report.checkpoints} 个签名检查点一致。")
+    elif report.broken_seq is None:
+        st.error(f"审计检查点文件校验失败：{report.reason}")
     else:
         st.error(f"哈希链在第 {report.broken_seq} 条事件处断裂：{md(report.reason)}")
     c = st.columns(2)
