@@ -381,4 +381,8 @@ def test_eight_logins_at_once(world, engine, monkeypatch):
     assert failures == []
     world.session.expire_all()
     report = audit.verify(world.session)
-    assert report.ok and report.checked == report.checkpoints == 160, report
+    # 7 real users x 20 rounds log in; the unknown user's failures are recorded as bursts (login throttle),
+    # so it adds a few events, not 20.
+    assert report.ok and report.checked == report.checkpoints, report
+    logins = world.session.exec(select(AuditEvent).where(AuditEvent.action == "login")).all()
+    assert len(logins) == 140 and 140 < report.checked <= 160, report
