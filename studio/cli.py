@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from studio.errors import StudioError
 
 # Command modules, imported lazily so `studio check` does not pay for SQLAlchemy or Streamlit.
-_COMMAND_MODULES = ("db", "seed", "check", "rules", "occasions", "library", "calendar", "review", "audit", "ui")
+_COMMAND_MODULES = ("db", "seed", "check", "rules", "occasions", "library", "calendar", "review", "audit", "user", "ui")
 
 
 class _Parser(argparse.ArgumentParser):

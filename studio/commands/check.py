@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from studio.errors import ValidationError
@@ -23,7 +23,8 @@ exit codes:
   1  review or block findings (with --jsonl: on any line)
   2  usage or input error: unreadable file, empty input, invalid UTF-8, binary data, input over the
      size limit, unknown product type or channel; with --jsonl, any malformed line (the other lines
-     are still checked and written, errors go to stderr as "line N: ...")
+     are still checked and written, errors go to stderr as "line N: ..."); a --jsonl line longer than
+     the line limit stops the batch there
 
 --jsonl input: one JSON object per line, {"id": ..., "text": "...", "product"?: "...", "channel"?: "..."}.
 Output: one JSON line per valid input line, in input order: {"id", "verdict", "findings"}. Blank lines
@@ -77,12 +78,27 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.verdict.value == "pass" else 1
 
 
+def max_input_bytes() -> int:
+    """The most bytes one text may take: even 4-byte UTF-8 characters would exceed the engine's limit."""
+    from studio.compliance import MAX_TEXT_CHARS
+
+    return MAX_TEXT_CHARS * 4
+
+
+def max_line_bytes() -> int:
+    """The most bytes one --jsonl line may take: a text at the engine's limit written as JSON escapes
+    (up to 12 bytes a character, a surrogate pair), plus 64 KiB for the id and the other fields."""
+    from studio.compliance import MAX_TEXT_CHARS
+
+    return MAX_TEXT_CHARS * 12 + 65536
+
+
 def decode_input(data: bytes, *, what: str) -> str:
     """Bytes → text, or a `ValidationError` that says exactly what is wrong with the input."""
     from studio.compliance import MAX_TEXT_CHARS
 
-    if len(data) > MAX_TEXT_CHARS * 4:  # even 4-byte characters would exceed the limit
-        raise ValidationError(f"{what} is {len(data)} bytes; the maximum is {MAX_TEXT_CHARS} characters")
+    if len(data) > max_input_bytes():
+        raise ValidationError(f"{what} is over {max_input_bytes()} bytes; the maximum is {MAX_TEXT_CHARS} characters")
     if b"\x00" in data:
         raise ValidationError(f"{what} looks binary (contains NUL bytes); expected UTF-8 text")
     try:
@@ -130,10 +146,13 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _read_bytes(source: str) -> bytes:
+    """At most one byte over the limit, so /dev/zero or a huge file is refused without reading it all."""
+    limit = max_input_bytes() + 1
     if source == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(limit)
     try:
-        return Path(source).read_bytes()
+        with open(source, "rb") as stream:
+            return stream.read(limit)
     except OSError as error:
         raise ValidationError(f"cannot read {source}: {error.strerror or error}") from None
 
@@ -171,8 +190,14 @@ def _run_batch(source: str, product: ProductType, channel: Channel) -> int:
     progress = sys.stderr.isatty()
     out = sys.stdout
     malformed = problems = checked = 0
+    limit = max_line_bytes()
     try:
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(_lines(stream, limit), start=1):
+            if len(raw) > limit:
+                # Not JSON lines at all (or one absurd line): stop rather than skip through it.
+                sys.stderr.write(f"line {number}: longer than {limit} bytes (the maximum for one line); stopped\n")
+                malformed += 1
+                break
             if not raw.strip():
                 continue
             try:
@@ -198,6 +223,15 @@ def _run_batch(source: str, product: ProductType, channel: Channel) -> int:
     if malformed:
         return 2
     return 1 if problems else 0
+
+
+def _lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
+    """Lines of at most `limit` bytes; a longer one is yielded cut at `limit + 1` bytes for the caller to refuse."""
+    try:
+        while line := stream.readline(limit + 1):
+            yield line
+    except OSError as error:
+        raise ValidationError(f"cannot read input: {error.strerror or error}") from None
 
 
 def _parse_line(raw: bytes, product: ProductType, channel: Channel) -> tuple[Any, str, ProductType, Channel]:

@@ -104,12 +104,17 @@ with action(), db() as session:
                     p = calendar.place(session, actor, org_id=org_id, day=day, variant_id=variant_id,
                                        time_of_day=time_of_day or None)
                     st.success(f"已排入 {p.day:%m月%d日} {Channel(p.channel).label}：{md(p.title)}")
-        removable = [s for s in view.slots if s.org_id == org_id]
-        if removable:
+        own = [s for s in view.slots if s.org_id == org_id]
+        posted = calendar.posted_slot_ids(session, actor, org_id, [s.id for s in own])
+        removable = [s for s in own if s.id not in posted]
+        if own:
             with st.expander("移除排期"):
-                slot_labels = {s.id: f"{s.day:%m-%d} {s.time_of_day or ''} {s.title}" for s in removable}
-                slot_id = st.selectbox("排期", list(slot_labels), format_func=lambda i: slot_labels[i])
-                if st.button("移除"):
-                    with action():
-                        calendar.remove(session, actor, slot_id)
-                        st.rerun()
+                if posted:
+                    st.caption(f"{len(posted)} 条排期已有员工标记为已发布，属于历史记录，不能移除。")
+                if removable:
+                    slot_labels = {s.id: f"{s.day:%m-%d} {s.time_of_day or ''} {s.title}" for s in removable}
+                    slot_id = st.selectbox("排期", list(slot_labels), format_func=lambda i: slot_labels[i])
+                    if st.button("移除"):
+                        with action():
+                            calendar.remove(session, actor, slot_id)
+                            st.rerun()

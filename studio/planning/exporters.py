@@ -5,7 +5,13 @@ The JSON is the staff feed: static files any web server or CDN can serve (schema
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from studio.domain.clock import BEIJING
+from studio.errors import ValidationError
 from studio.exports.spreadsheet import to_csv, xlsx_cell
 from studio.planning.model import PlanEntry
 
@@ -163,12 +170,75 @@ WRITERS = {"json": write_json, "ics": write_ics, "xlsx": write_xlsx, "csv": writ
 
 def export(doc: CalendarDocument, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write `out_dir/<org-code>/<yyyy-mm>.<fmt>` for each format; returns the paths."""
-    folder = out_dir / doc.org_code
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in formats:
-        path = folder / f"{doc.month}.{fmt}"
-        WRITERS[fmt](doc, path)
-        paths.append(path)
-    return paths
+    with staged(doc, out_dir, formats) as paths:
+        return paths
 
+
+@contextmanager
+def staged(doc: CalendarDocument, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> Iterator[list[Path]]:
+    """Write every format to a temporary file beside its target, and move them all into place only when
+    the body succeeds (publishing commits there): a failure leaves no partial or half-written file behind.
+    An unwritable or invalid `out_dir` is a `ValidationError` (one line on the CLI, Chinese in the app)."""
+    folder = out_dir / doc.org_code
+    created: list[Path] = []
+    temps: list[tuple[Path, Path]] = []
+    try:
+        try:
+            created = _make_dirs(folder)
+            for fmt in formats:
+                target = folder / f"{doc.month}.{fmt}"
+                if target.is_dir():
+                    raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+                # A fresh hidden name the writer creates itself, so the file gets the usual umask permissions.
+                temp = folder / f".{doc.month}.{fmt}.{uuid.uuid4().hex[:12]}.tmp"
+                temps.append((temp, target))
+                WRITERS[fmt](doc, temp)
+        except OSError as error:
+            raise unwritable(out_dir, error) from None
+        yield [target for _, target in temps]
+        try:
+            for temp, target in temps:
+                os.replace(temp, target)
+        except OSError as error:
+            raise unwritable(out_dir, error) from None
+    except BaseException:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+        for folder_made in created:  # deepest first; only the ones this call made, and only if empty
+            with suppress(OSError):
+                folder_made.rmdir()
+        raise
+
+
+def ensure_writable(out_dir: Path) -> None:
+    """Refuse an output directory nobody can write (a file, under a file, /proc, read-only) before any work."""
+    try:
+        created = _make_dirs(out_dir)
+    except OSError as error:
+        raise unwritable(out_dir, error) from None
+    try:
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as error:
+        for folder in created:
+            with suppress(OSError):
+                folder.rmdir()
+        raise unwritable(out_dir, error) from None
+
+
+def unwritable(out_dir: Path, error: OSError) -> ValidationError:
+    reason = "exists and is not a directory" if isinstance(error, FileExistsError) else error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename and str(error.filename) != str(out_dir) else ""
+    return ValidationError(f"cannot write calendar files under {out_dir}: {reason}{where}",
+                           f"无法写入日历文件（{out_dir}）：{reason}。")
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """mkdir -p that returns the directories it created, deepest first, so a failure can remove them."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing

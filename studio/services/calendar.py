@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar as _monthcal
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
@@ -74,17 +75,45 @@ def _placement(slot: CalendarSlot, variant: Variant, version: TemplateVersion) -
                          occasion=version.occasion, content_type=version.content_type)
 
 
+_POSTED_EN = "slot {id} was already marked posted by staff; a posted slot is history and cannot be removed"
+_POSTED_ZH = "该档期已有员工标记为已发布，不能删除：已发布的内容是历史记录，需保留。"
+
+
 def remove(session: Session, actor: Actor, slot_id: int) -> None:
+    """Take a slot off the calendar, unless staff already marked it posted (then it is history)."""
     require(actor, "calendar.edit")
     slot = session.get(CalendarSlot, slot_id)
     if slot is None:
         raise NotFound(f"slot {slot_id} not found")
     require_scope(actor, get_org(session, slot.org_id).path)
-    for mark in session.exec(select(PostMark).where(PostMark.slot_id == slot_id)):
-        session.delete(mark)
+    if _has_post_marks(session, slot_id):
+        raise ValidationError(_POSTED_EN.format(id=slot_id), _POSTED_ZH)
+    day = slot.day
     session.delete(slot)
-    audit.append(session, actor, "calendar.remove", f"slot:{slot_id}", {"day": slot.day.isoformat()})
+    try:
+        session.flush()
+    except IntegrityError:
+        # Staff marked it posted after the check above: the foreign key refuses the delete.
+        session.rollback()
+        raise ValidationError(_POSTED_EN.format(id=slot_id), _POSTED_ZH) from None
+    audit.append(session, actor, "calendar.remove", f"slot:{slot_id}", {"day": day.isoformat()})
     session.commit()
+
+
+def _has_post_marks(session: Session, slot_id: int) -> bool:
+    return session.exec(select(PostMark.id).where(PostMark.slot_id == slot_id).limit(1)).first() is not None
+
+
+def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[int]) -> set[int]:
+    """Which of the org's slots some staff member marked posted (those are history: not removable)."""
+    require(actor, "calendar.read")
+    require_scope(actor, get_org(session, org_id).path)
+    if not slot_ids:
+        return set()
+    rows = session.exec(select(PostMark.slot_id).join(CalendarSlot, CalendarSlot.id == PostMark.slot_id)
+                        .where(CalendarSlot.org_id == org_id, PostMark.slot_id.in_(slot_ids))  # type: ignore[attr-defined]
+                        .distinct())
+    return set(rows)
 
 
 def month_slots(session: Session, actor: Actor, org_id: int, year: int, month: int) -> list[SlotPlacement]:
@@ -133,6 +162,14 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
     if session.exec(select(PostMark).where(PostMark.slot_id == slot_id, PostMark.user_id == actor.user_id)).first():
         return
     session.add(PostMark(slot_id=slot_id, user_id=actor.user_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent remove took the slot away (or a double click already marked it): nothing half-written.
+        session.rollback()
+        if session.get(CalendarSlot, slot_id) is None:
+            raise NotFound(f"slot {slot_id} not found") from None
+        return
     audit.append(session, actor, "post.mark", f"slot:{slot_id}", {})
     session.commit()
 

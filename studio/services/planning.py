@@ -25,7 +25,7 @@ from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
 from studio.occasions import HotTopic as HotTopicValue
 from studio.occasions import Occasion, occasions_between
-from studio.planning.exporters import FORMATS, CalendarDocument, export
+from studio.planning.exporters import FORMATS, CalendarDocument, ensure_writable, export, staged
 from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
 from studio.planning.planner import month_days, propose
 from studio.services.orgs import ancestors, get_org
@@ -150,9 +150,19 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
                                     entries=[e.model_dump(mode="json") for e in entries], published_by=actor.user_id))
     audit.append(session, actor, "calendar.publish", f"org:{org.code}", {"month": month, "version": version,
                                                                           "entries": len(entries)})
-    session.commit()
-    if out_dir is not None:
-        export(document(session, org, month), out_dir)
+    if out_dir is None:
+        session.commit()
+        return version
+    # Files are written first and moved into place only once the version is committed: an unwritable
+    # out_dir publishes nothing, and a failed commit leaves no files of a version that does not exist.
+    doc = CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="published", version=version,
+                           generated_at=utcnow(), entries=entries)
+    try:
+        with staged(doc, out_dir):
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return version
 
 
@@ -217,6 +227,7 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
         orgs = [org]
     else:
         orgs = list(session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code)))
+    ensure_writable(out_dir)
     pool = CandidatePool(session)
     topics = tuple(hot_topics(session))
     for index, org in enumerate(orgs, 1):
@@ -263,6 +274,7 @@ def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, f
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     month = parse_month(month)
+    ensure_writable(out_dir)
     codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
     chunk = max(1, len(codes) // (jobs * 8))
     written = drafts = 0

@@ -27,15 +27,20 @@ _PAGES = {
     "dashboard": ("dashboard.py", "看板", ":material/monitoring:", "dashboard"),
     "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
     "rules": ("rules.py", "合规规则", ":material/gavel:", "rules"),
+    "password": ("password.py", "修改密码", ":material/key:", "password"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
-    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "rules", "dashboard"),
-    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today"),
-    Role.REVIEWER: ("review", "templates", "rules", "occasions", "calendar", "dashboard", "audit"),
-    Role.STAFF: ("today",),
-    Role.ADMIN: ("rules", "audit", "dashboard", "templates"),
+    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "rules", "dashboard", "password"),
+    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "password"),
+    Role.REVIEWER: ("review", "templates", "rules", "occasions", "calendar", "dashboard", "audit", "password"),
+    Role.STAFF: ("today", "password"),
+    Role.ADMIN: ("rules", "audit", "dashboard", "templates", "password"),
 }
+
+# Session flag: the logged-in admin still uses the public demo password (checked once per session).
+DEMO_PASSWORD_FLAG = "demo_password_in_use"
+DEMO_PASSWORD_BANNER = "管理员仍在使用公开的演示密码，请立即修改。"
 
 
 def _login() -> None:
@@ -93,6 +98,13 @@ def run() -> None:
     for index, key in enumerate(ROLE_PAGES[actor.role]):
         file, title, icon, url = _PAGES[key]
         pages.append(st.Page(str(PAGES_DIR / file), title=title, icon=icon, url_path=url, default=index == 0))
+    if DEMO_PASSWORD_FLAG not in st.session_state:
+        from studio.services.users import has_demo_password
+
+        with db() as session:
+            st.session_state[DEMO_PASSWORD_FLAG] = has_demo_password(session, actor)
+    if st.session_state[DEMO_PASSWORD_FLAG]:
+        st.warning(DEMO_PASSWORD_BANNER + "（侧边栏 → 修改密码）", icon=":material/lock_open:")
     with st.sidebar:
         st.markdown(f"**{md(actor.display_name)}**")
         st.caption(f"{actor.role.label} · {md(actor.org_name)}")

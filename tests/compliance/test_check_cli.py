@@ -149,3 +149,76 @@ def test_rules_list_and_docs_check(capsys: pytest.CaptureFixture[str], tmp_path:
     assert main(["rules", "docs", "--check", "--output", str(stale)]) == 1
     assert main(["rules", "docs", "--output", str(stale)]) == 0
     assert main(["rules", "docs", "--check", "--output", str(stale)]) == 0
+
+
+# -- bounded input: endless or huge input is refused after reading one byte past the limit --------------
+
+def _bounded_cli(args: list[str], stdin=None) -> subprocess.CompletedProcess[bytes]:  # type: ignore[no-untyped-def]
+    """The CLI with its address space capped at 2 GiB: reading /dev/zero to the end fails fast, not the host."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "studio.cli", *args], stdin=stdin, capture_output=True,
+                          cwd=REPO, timeout=120, preexec_fn=cap)
+
+
+def _one_line_refusal(result: subprocess.CompletedProcess[bytes], message: bytes) -> None:
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr and b"Traceback" not in result.stderr and b"MemoryError" not in result.stderr
+    assert result.stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_dev_zero_is_refused_without_reading_it_all(how: str) -> None:
+    from studio.commands.check import max_input_bytes
+
+    if how == "file":
+        result = _bounded_cli(["check", "/dev/zero"])
+    else:
+        with open("/dev/zero", "rb") as zero:
+            result = _bounded_cli(["check", "-"], stdin=zero)
+    _one_line_refusal(result, f"input is over {max_input_bytes()} bytes".encode())
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_jsonl_dev_zero_stops_at_the_line_limit(how: str) -> None:
+    if how == "file":
+        result = _bounded_cli(["check", "--jsonl", "/dev/zero"])
+    else:
+        with open("/dev/zero", "rb") as zero:
+            result = _bounded_cli(["check", "--jsonl", "-"], stdin=zero)
+    _one_line_refusal(result, b"line 1: longer than")
+    assert result.stdout == b""
+
+
+def test_file_at_and_just_over_the_limits(tmp_path: Path) -> None:
+    from studio.commands.check import max_input_bytes
+
+    # One byte over the byte limit: refused before decoding.
+    over_bytes = run_cli(["check", write(tmp_path, "over.txt", b"a" * (max_input_bytes() + 1))])
+    _one_line_refusal(over_bytes, b"is over")
+    # One character over the character limit (well under the byte limit): refused with the count.
+    over_chars = run_cli(["check", write(tmp_path, "chars.txt", "a" * (MAX_TEXT_CHARS + 1))])
+    _one_line_refusal(over_chars, f"is {MAX_TEXT_CHARS + 1} characters; the maximum is {MAX_TEXT_CHARS}".encode())
+    # Exactly at both limits (4-byte characters): checked, not refused.
+    at_limit = run_cli(["check", write(tmp_path, "at.txt", "😀" * MAX_TEXT_CHARS), "--format", "json"])
+    assert at_limit.returncode in (0, 1), at_limit.stderr
+    assert json.loads(at_limit.stdout)["verdict"]
+
+
+def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
+    result = run_cli(["check", write(tmp_path, "gbk.txt", "保本理财".encode("gbk"))])
+    _one_line_refusal(result, b"is not valid UTF-8")
+
+
+def test_jsonl_line_over_the_limit_stops_after_earlier_lines(tmp_path: Path) -> None:
+    from studio.commands.check import max_line_bytes
+
+    good = json.dumps({"id": 1, "text": "中秋快乐"}).encode() + b"\n"
+    huge = b'{"id": 2, "text": "' + b"a" * max_line_bytes() + b'"}\n'
+    result = run_cli(["check", "--jsonl", write(tmp_path, "b.jsonl", good + huge + good)])
+    assert result.returncode == 2
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1]
+    assert result.stderr.decode().startswith("line 2: longer than") and result.stderr.count(b"\n") == 1

@@ -61,3 +61,40 @@ def test_build_then_publish_then_export_published(demo_env, tmp_path):
 def test_bad_input_exits_2(demo_env, tmp_path, args, message):
     result = _studio(demo_env, "calendar", "export", *args, "--format", "json", "--out", str(tmp_path))
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def _unwritable_outs(tmp_path):  # type: ignore[no-untyped-def]
+    """Paths nobody can write, root included (CI runs as root, so chmod would not do)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    return [(blocker, "exists and is not a directory"), (blocker / "sub", "Not a directory"),
+            (Path("/proc/studio-x"), "No such file or directory")]
+
+
+@pytest.mark.parametrize("extra", [["--org", "JX01-01"], ["--all", "--jobs", "2"]])
+def test_export_to_unwritable_out_exits_2_in_one_line(demo_env, tmp_path, extra):
+    for out, reason in _unwritable_outs(tmp_path):
+        result = _studio(demo_env, "calendar", "export", *extra, "--month", "2026-12", "--format", "xlsx",
+                         "--out", str(out))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == f"error: cannot write calendar files under {out}: {reason}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing written anywhere
+
+
+def test_publish_to_unwritable_out_exits_2_and_publishes_nothing(demo_env, tmp_path):
+    calendars = Path(demo_env["STUDIO_CALENDARS_DIR"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = {**demo_env, "STUDIO_CALENDARS_DIR": str(blocker / "calendars")}
+    assert _studio(demo_env, "calendar", "build", "--org", "JX01-01", "--month", "2026-12").returncode == 0
+    runs = [_studio(demo_env, "calendar", "publish", "--org", "JX01-01", "--month", "2026-12", "--out", str(out))
+            for out, _ in _unwritable_outs(tmp_path)]
+    runs.append(_studio(env, "calendar", "publish", "--org", "JX01-01", "--month", "2026-12"))
+    for result in runs:
+        assert result.returncode == 2 and result.stderr.startswith("error: cannot write calendar files under ")
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (calendars / "JX01-01").exists()
+    # No version was recorded: the month still exports as a draft.
+    exported = _studio(demo_env, "calendar", "export", "--org", "JX01-01", "--month", "2026-12", "--format", "json",
+                       "--out", str(tmp_path / "ok"))
+    assert exported.returncode == 0 and "not published" in exported.stderr

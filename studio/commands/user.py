@@ -1,0 +1,61 @@
+"""`studio user passwd USERNAME`: set a user's password (the operator's reset; audited)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from studio.errors import ValidationError
+
+# A password line longer than this is not a password: read no further.
+_MAX_STDIN = 4096
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("user", help="user accounts")
+    actions = parser.add_subparsers(dest="user_command", required=True)
+    passwd = actions.add_parser(
+        "passwd", help="set a user's password",
+        description="Set a user's password: at least 10 characters from at least 3 of lower case, upper case, "
+                    "digits and symbols. Prompts twice without echo, or reads one line from stdin with --stdin.")
+    passwd.add_argument("username")
+    passwd.add_argument("--stdin", action="store_true", help="read the new password from the first line of stdin")
+    passwd.set_defaults(handler=_passwd)
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services.users import set_password
+
+    password = _from_stdin() if args.stdin else _prompt()
+    with session_scope() as session:
+        set_password(session, args.username, password)
+    sys.stderr.write(f"password changed for user '{args.username}'\n")
+    return 0
+
+
+def _from_stdin() -> str:
+    raw = sys.stdin.buffer.readline(_MAX_STDIN + 1)
+    if len(raw) > _MAX_STDIN:
+        raise ValidationError("the password line on stdin is too long")
+    try:
+        password = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValidationError("the password on stdin is not valid UTF-8") from None
+    if not password:
+        raise ValidationError("no password on stdin")
+    return password
+
+
+def _prompt() -> str:
+    if not sys.stdin.isatty():
+        raise ValidationError("no terminal to prompt for the password; pipe it with --stdin")
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("Repeat new password: ")
+    except EOFError:
+        raise ValidationError("no password given") from None
+    if again != first:
+        raise ValidationError("the two passwords differ")
+    return first
