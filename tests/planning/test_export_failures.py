@@ -15,13 +15,14 @@ from studio.db.models import AuditEvent, CalendarPublication
 from studio.domain.enums import Decision
 from studio.errors import ValidationError
 from studio.planning import exporters
-from studio.services import calendar, planning, reviews
+from studio.services import calendar, planning
+from tests.conftest import decide_now
 from tests.planning.test_exports import DOC, _approved
 
 
 def _placed(world) -> None:  # type: ignore[no-untyped-def]
     variant = _approved(world, "防诈骗提醒")
-    reviews.decide(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
+    decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
     loc = world.actor("loc_a")
     calendar.place(world.session, loc, org_id=loc.org_id, day=date(2099, 12, 1), variant_id=variant.id)
 
