@@ -134,7 +134,8 @@ _QUEUE_ORDER = ("submitted_at", "subject_type", "subject_id")  # oldest first, s
 
 
 def _age_hours(submitted: datetime | None, now: datetime) -> float:
-    return (now - _aware(submitted)).total_seconds() / 3600 if submitted else 0.0
+    # Never negative: pages pass a clock truncated to the minute (a cache key) that may precede a submission.
+    return max(0.0, (now - _aware(submitted)).total_seconds() / 3600) if submitted else 0.0
 
 
 def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_type: str | None,
