@@ -567,7 +567,7 @@ def _lineage(session: Session, subject_type: str, subject_id: int) -> list[int]:
     return ids
 
 
-THREAD_LIMIT = 100
+THREAD_LIMIT = PAGE_SIZE  # newest decisions and newest comments shown, each
 
 
 def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[dict[str, str]]:
