@@ -4,6 +4,7 @@ controls, filters back to page 1, and a rerun that changes nothing reads nothing
 from __future__ import annotations
 
 from studio.db import engine as engine_module
+from studio.db.models import Variant
 from studio.services import reviews
 from tests.bounded import rows_per_query
 from tests.test_review_queue_scale import GENERAL, _approved, _bulk
@@ -41,3 +42,14 @@ def test_review_page_shows_one_page_and_rereads_nothing_unchanged(app_world):
     by_label(at.selectbox, "最低风险级别").select_index(2).run()  # "review" and above
     assert "待审核 9 条" in _texts(at) and "第 1/1 页" in _texts(at)
     assert len(by_label(at.radio, "打开").options) == 9 and len(at.checkbox) == 0
+
+    # The approve button binds to the item opened, not to the first row.
+    opener = by_label(at.radio, "打开")
+    target = opener.options[2].split(" · ")[1]  # bulk titles are 待审<index>
+    chosen = ids[int(target.removeprefix("待审"))]
+    opener.set_value(f"variant-{chosen}").run()
+    by_label(at.button, "通过").click().run()
+    assert not at.exception, at.exception
+    assert f"已通过：{target}" in _texts(at) and "待审核 8 条" in _texts(at)
+    w.session.expire_all()
+    assert [i for i in ids if w.session.get(Variant, i).state == "approved"] == [chosen]
