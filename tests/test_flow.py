@@ -144,7 +144,7 @@ def test_staff_cannot_edit_and_localiser_cannot_review(world):
     with pytest.raises(PermissionDenied):
         create_template(world.session, world.actor("loc_a"), GREETING)
     with pytest.raises(PermissionDenied):
-        reviews.queue(world.session, world.actor("loc_a"))
+        reviews.queue_page(world.session, world.actor("loc_a"))
 
 
 def test_daily_moments_cap(world):

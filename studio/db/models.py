@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
+
+from studio.domain.severity import max_severity_of
 
 
 def utcnow() -> datetime:
@@ -57,7 +59,9 @@ class Template(SQLModel, table=True):
 
 class TemplateVersion(SQLModel, table=True):
     __tablename__ = "template_version"
-    __table_args__ = (UniqueConstraint("template_id", "version_no"),)
+    __table_args__ = (UniqueConstraint("template_id", "version_no"),
+                      # The review queue: submitted versions, oldest first, optionally older than an age.
+                      Index("ix_template_version_state_submitted", "state", "submitted_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     template_id: int = Field(foreign_key="template.id", index=True)
@@ -77,6 +81,9 @@ class TemplateVersion(SQLModel, table=True):
     state: str = Field(max_length=30, index=True)
     verdict: str = Field(max_length=10)
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Highest finding severity ("" for none), kept in step with findings by a flush hook below: the review
+    # queue filters on it in SQL.
+    max_severity: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
     ruleset: str = Field(max_length=80)
     # sha256 of the library file entry it was imported from, so re-import changes nothing.
     source_digest: str | None = Field(default=None, max_length=64)
@@ -95,6 +102,7 @@ class Variant(SQLModel, table=True):
     """One org's localisation of one template version: slot values and the text they render to."""
 
     __tablename__ = "variant"
+    __table_args__ = (Index("ix_variant_state_submitted", "state", "submitted_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id", index=True)
@@ -112,6 +120,7 @@ class Variant(SQLModel, table=True):
     state: str = Field(max_length=30, index=True)
     verdict: str = Field(max_length=10)
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    max_severity: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
     ruleset: str = Field(max_length=80)
     content_digest: str = Field(default="", max_length=64)
     created_by: int = Field(foreign_key="app_user.id")
@@ -280,3 +289,13 @@ class LoginThrottle(SQLModel, table=True):
     lockouts: int = 0  # lockouts so far, for the doubling; cleared by a successful login
     unreported: int = 0  # failures not yet counted in any audit event
     updated_at: datetime = Field(index=True)
+
+
+def _sync_max_severity(_mapper: Any, _connection: Any, target: TemplateVersion | Variant) -> None:
+    """Every insert or update through the ORM stores the findings' highest severity with them."""
+    target.max_severity = max_severity_of(target.findings)
+
+
+for _model in (TemplateVersion, Variant):
+    event.listen(_model, "before_insert", _sync_max_severity)
+    event.listen(_model, "before_update", _sync_max_severity)

@@ -116,6 +116,49 @@ class ReviewItem(_View):
     approved_by: list[str]
 
 
+class ReviewRow(_View):
+    """One line of the review queue: what the list shows and batch approval binds to; no text, no diff."""
+
+    subject_type: str  # template_version | variant
+    subject_id: int
+    title: str
+    org_name: str
+    org_id: int | None
+    channel: str
+    product_type: str
+    verdict: str
+    max_severity: str
+    submitted_by_name: str
+    submitted_at: datetime | None
+    age_hours: float
+    overdue: bool
+    seen: SeenVersion
+    approvals: int
+    required_approvals: int
+
+
+class QueuePage(_View):
+    """One page of the review queue with the database's counts for the whole filtered queue."""
+
+    rows: list[ReviewRow]
+    total: int
+    overdue: int
+    page: int  # 0-based, clamped to the last page
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+class PickRow(_View):
+    """An entry of a searchable, paged picker (id and what to show)."""
+
+    id: int
+    title: str
+    org_name: str
+
+
 class SlotPlacement(_View):
     id: int
     org_id: int

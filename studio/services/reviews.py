@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Integer, String, case, cast, func, literal_column, null, or_, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Subquery
 from sqlmodel import Session, select
 
 from studio.db.locking import transition
@@ -20,9 +22,12 @@ from studio.db.models import (
     Variant,
     utcnow,
 )
+from studio.db.prefix import starts_with
 from studio.domain.digest import content_digest
-from studio.domain.enums import Decision, ReviewState, Role, Severity, Verdict
-from studio.domain.views import Actor, ReviewItem, SeenVersion
+from studio.domain.enums import Decision, ReviewState, Role, Verdict
+from studio.domain.severity import RANK as _SEVERITY_RANK
+from studio.domain.severity import at_least, max_severity_of
+from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
@@ -34,7 +39,6 @@ from studio.workflow.permissions import require, require_scope
 MAX_COMMENT = 2000
 _OUTCOME = {Decision.APPROVE: ReviewState.APPROVED, Decision.REJECT: ReviewState.REJECTED,
             Decision.REQUEST_CHANGES: ReviewState.CHANGES_REQUESTED}
-_SEVERITY_RANK = {Severity.INFO.value: 1, Severity.REVIEW.value: 2, Severity.BLOCK.value: 3}
 
 
 def required_approvals(product_type: str) -> int:
@@ -102,20 +106,19 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         previous = session.exec(select(TemplateVersion).where(
             TemplateVersion.template_id == subject.template_id, TemplateVersion.version_no < subject.version_no,
             TemplateVersion.state == ReviewState.APPROVED.value,
-        ).order_by(TemplateVersion.version_no.desc())).first()  # type: ignore[attr-defined]
+        ).order_by(TemplateVersion.version_no.desc()).limit(1)).first()  # type: ignore[attr-defined]
         if previous is not None:
             parent = template_sample_text(previous)
-        org_name, org_id = "总行素材库", None
+        org_name, org_id = HQ_LIBRARY_ZH, None
     submitted = subject.submitted_at
-    age = (utcnow() - _aware(submitted)).total_seconds() / 3600 if submitted else 0.0
+    age = _age_hours(submitted, utcnow())
     approvals = _approvals(session, subject_type, subject.id or 0, subject.lock_version)
     return ReviewItem(
         subject_type=subject_type, subject_id=subject.id or 0, title=subject.title, org_name=org_name,
         org_id=org_id, text=text, parent_text=parent,
         diff=diff_segments(parent, text) if parent is not None else [],
         channel=version.channel, product_type=version.product_type, verdict=subject.verdict,
-        findings=subject.findings, max_severity=max((f["severity"] for f in subject.findings),
-                                                    key=lambda s: _SEVERITY_RANK.get(s, 0), default=""),
+        findings=subject.findings, max_severity=max_severity_of(subject.findings),
         submitted_by_name=_name(session, subject.submitted_by), submitted_at=submitted,
         age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours,
         seen=SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest),
@@ -124,31 +127,141 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
     )
 
 
-def queue(session: Session, actor: Actor, *, org_id: int | None = None, product_type: str | None = None,
-          min_severity: str | None = None, min_age_hours: float | None = None) -> list[ReviewItem]:
-    """Submitted items within the reviewer's scope, oldest first, filtered."""
-    require(actor, "review.decide")
-    items: list[ReviewItem] = []
-    if _is_hq(actor) and org_id is None:
-        for v in session.exec(select(TemplateVersion).where(TemplateVersion.state == ReviewState.SUBMITTED.value)):
-            items.append(_item(session, "template_version", v, None, v))
-    query = (select(Variant, Org).join(Org, Org.id == Variant.org_id)
-             .where(Variant.state == ReviewState.SUBMITTED.value)
-             .where(Org.path.startswith(actor.org_path)))  # type: ignore[attr-defined]
+HQ_LIBRARY_ZH = "总行素材库"
+PAGE_SIZE = 20
+MAX_BATCH = 50  # batch approval takes at most a couple of pages' clean rows
+_QUEUE_ORDER = ("submitted_at", "subject_type", "subject_id")  # oldest first, stable tiebreak
+
+
+def _age_hours(submitted: datetime | None, now: datetime) -> float:
+    # Never negative: pages pass a clock truncated to the minute (a cache key) that may precede a submission.
+    return max(0.0, (now - _aware(submitted)).total_seconds() / 3600) if submitted else 0.0
+
+
+def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_type: str | None,
+                 min_severity: str | None, min_age_hours: float | None, now: datetime) -> Subquery:
+    """Submitted variants in the actor's subtree and (HQ reviewers, no org filter) submitted template
+    versions, filtered in SQL, as one subquery with the same light columns for both."""
+    dialect = session.get_bind().dialect.name
+    submitted = ReviewState.SUBMITTED.value
+    floor = at_least(min_severity) if min_severity else None
+    cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
+
+    v, tv = Variant, TemplateVersion
+    variants = (select(literal_column("'variant'", String).label("subject_type"), v.id.label("subject_id"),
+                       v.title, Org.name.label("org_name"), v.org_id, tv.channel, tv.product_type, v.verdict,
+                       v.max_severity, v.submitted_by, v.submitted_at, v.lock_version, v.content_digest)
+                .select_from(v).join(Org, Org.id == v.org_id).join(tv, tv.id == v.template_version_id)
+                .where(v.state == submitted, starts_with(Org.path, actor.org_path, dialect)))
     if org_id is not None:
-        query = query.where(Variant.org_id == org_id)
-    for variant, org in session.exec(query).all():
-        version = session.get(TemplateVersion, variant.template_version_id)
-        assert version is not None
-        items.append(_item(session, "variant", variant, org, version))
-    if product_type:
-        items = [i for i in items if i.product_type == product_type]
-    if min_severity:
-        floor = _SEVERITY_RANK[min_severity]
-        items = [i for i in items if _SEVERITY_RANK.get(i.max_severity, 0) >= floor]
-    if min_age_hours is not None:
-        items = [i for i in items if i.age_hours >= min_age_hours]
-    return sorted(items, key=lambda i: (i.submitted_at is None, i.submitted_at))
+        variants = variants.where(v.org_id == org_id)
+    parts = [variants]
+    if _is_hq(actor) and org_id is None:
+        parts.append(select(literal_column("'template_version'", String), tv.id, tv.title,
+                            cast(null(), String), cast(null(), Integer), tv.channel, tv.product_type, tv.verdict,
+                            tv.max_severity, tv.submitted_by, tv.submitted_at, tv.lock_version,
+                            tv.content_digest).where(tv.state == submitted))
+    for i, (part, model) in enumerate(zip(parts, (v, tv), strict=False)):
+        if product_type:
+            part = part.where(tv.product_type == product_type)
+        if floor is not None:
+            part = part.where(model.max_severity.in_(floor))  # type: ignore[attr-defined]
+        if cutoff is not None:
+            part = part.where(model.submitted_at <= cutoff)  # type: ignore[operator]
+        parts[i] = part
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("queue")
+
+
+def queue_page(session: Session, actor: Actor, *, org_id: int | None = None, product_type: str | None = None,
+               min_severity: str | None = None, min_age_hours: float | None = None, page: int = 0,
+               page_size: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+    """One page of submitted items within the reviewer's scope, oldest first, filtered and counted in SQL.
+
+    Rows are light (no text, no diff): the detail of the one item opened comes from item_detail().
+    """
+    require(actor, "review.decide")
+    if min_severity is not None and min_severity not in _SEVERITY_RANK:
+        raise ValidationError(f"unknown severity {min_severity}", "未知的风险级别。")
+    page_size = max(1, min(page_size, 100))
+    now = now or utcnow()
+    sla = get_settings().review_sla_hours
+    q = _queue_union(session, actor, org_id=org_id, product_type=product_type, min_severity=min_severity,
+                     min_age_hours=min_age_hours, now=now)
+    total, overdue = session.execute(select(
+        func.count(), func.coalesce(func.sum(case((q.c.submitted_at < now - timedelta(hours=sla), 1), else_=0)), 0),
+    ).select_from(q)).one()
+    pages = max(1, -(-int(total) // page_size))
+    page = min(max(page, 0), pages - 1)
+    order = [q.c[name] for name in _QUEUE_ORDER]
+    p = select(q).order_by(*order).limit(page_size).offset(page * page_size).subquery("page")
+    approvals = (select(func.count()).select_from(Review)
+                 .where(Review.subject_type == p.c.subject_type, Review.subject_id == p.c.subject_id,
+                        Review.subject_lock == p.c.lock_version, Review.decision == Decision.APPROVE.value)
+                 .correlate(p).scalar_subquery())
+    rows = session.execute(
+        select(p, User.display_name.label("submitted_by_name"), approvals.label("approvals"))  # type: ignore[attr-defined]
+        .outerjoin(User, User.id == p.c.submitted_by).order_by(*(p.c[name] for name in _QUEUE_ORDER))
+    ).mappings().all()
+    return QueuePage(rows=[_row(r, now, sla) for r in rows], total=int(total), overdue=int(overdue or 0),
+                     page=page, page_size=page_size)
+
+
+def _row(r: Any, now: datetime, sla: float) -> ReviewRow:
+    age = _age_hours(r["submitted_at"], now)
+    return ReviewRow(
+        subject_type=r["subject_type"], subject_id=r["subject_id"], title=r["title"],
+        org_name=r["org_name"] or HQ_LIBRARY_ZH, org_id=r["org_id"], channel=r["channel"],
+        product_type=r["product_type"], verdict=r["verdict"], max_severity=r["max_severity"] or "",
+        submitted_by_name=r["submitted_by_name"] or "—", submitted_at=r["submitted_at"],
+        age_hours=round(age, 1), overdue=age > sla,
+        seen=SeenVersion(lock_version=r["lock_version"], digest=r["content_digest"]),
+        approvals=int(r["approvals"] or 0), required_approvals=required_approvals(r["product_type"]))
+
+
+def item_detail(session: Session, actor: Actor, subject_type: str, subject_id: int) -> ReviewItem:
+    """The one item a reviewer opened: text with findings, diff against its approved parent, approvals."""
+    require(actor, "review.decide")
+    subject, version, _ = _load(session, actor, subject_type, subject_id)
+    if subject.state != ReviewState.SUBMITTED.value:
+        raise Conflict(f"{subject_type} {subject_id} is {subject.state}, not submitted", _GONE_ZH)
+    org = session.get(Org, subject.org_id) if isinstance(subject, Variant) else None
+    return _item(session, subject_type, subject, org, version)
+
+
+def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 30) -> list[OrgView]:
+    """Orgs in the actor's subtree whose name or code contains `search`, for a filter picker (bounded)."""
+    from studio.services.orgs import to_view
+
+    query = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
+    if term := search.strip():
+        pattern = f"%{_escape_like(term)}%"
+        query = query.where(or_(Org.name.like(pattern, escape="\\"),  # type: ignore[attr-defined]
+                                Org.code.like(pattern, escape="\\")))  # type: ignore[attr-defined]
+    return [to_view(o) for o in session.exec(query.order_by(Org.path).limit(limit))]
+
+
+def withdrawable(session: Session, actor: Actor, search: str = "", page: int = 0,
+                 page_size: int = PAGE_SIZE) -> tuple[list[PickRow], int]:
+    """Approved variants in the actor's subtree matching `search` (title, org name or #id), newest first,
+    one page of them and the total count."""
+    require(actor, "variant.read")
+    query = (select(Variant.id, Variant.title, Org.name).join(Org, Org.id == Variant.org_id)
+             .where(Variant.state == ReviewState.APPROVED.value,
+                    starts_with(Org.path, actor.org_path, session.get_bind().dialect.name)))
+    if term := search.strip().lstrip("#"):
+        pattern = f"%{_escape_like(term)}%"
+        match = [Variant.title.like(pattern, escape="\\"), Org.name.like(pattern, escape="\\")]  # type: ignore[attr-defined]
+        if term.isdigit():
+            match.append(Variant.id == int(term))
+        query = query.where(or_(*match))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(Variant.id.desc())  # type: ignore[union-attr]
+                           .limit(page_size).offset(max(page, 0) * page_size)).all()
+    return [PickRow(id=i, title=t, org_name=o) for i, t, o in rows], int(total)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _load(session: Session, actor: Actor, subject_type: str, subject_id: int
@@ -292,6 +405,8 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
 def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]
                   ) -> tuple[int, list[str]]:
     """Approve several clean items, each at the version the reviewer saw. Returns (approved, problems)."""
+    if len(items) > MAX_BATCH:
+        raise ValidationError(f"at most {MAX_BATCH} items per batch", f"每次最多批量通过 {MAX_BATCH} 条。")
     done, problems = 0, []
     for subject_type, subject_id, seen in items:
         subject, _, _ = _load(session, actor, subject_type, subject_id)
@@ -452,19 +567,27 @@ def _lineage(session: Session, subject_type: str, subject_id: int) -> list[int]:
     return ids
 
 
+THREAD_LIMIT = PAGE_SIZE  # newest decisions and newest comments shown, each
+
+
 def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[dict[str, str]]:
-    """Decisions and comments on one item and on the submissions it superseded, oldest first."""
+    """Decisions and comments on one item and on the submissions it superseded, oldest first (the newest
+    THREAD_LIMIT of each kind; names joined, not looked up one by one)."""
     _check_thread_access(session, actor, subject_type, subject_id)
     ids = _lineage(session, subject_type, subject_id)
     entries: list[tuple[datetime, dict[str, str]]] = []
-    for r in session.exec(select(Review).where(Review.subject_type == subject_type,
-                                               Review.subject_id.in_(ids))):  # type: ignore[attr-defined]
-        who = _name(session, r.reviewer_id) if r.reviewer_id else f"自动通过策略 #{r.policy_id}"
+    for r, name in session.exec(
+            select(Review, User.display_name).outerjoin(User, User.id == Review.reviewer_id)  # type: ignore[arg-type]
+            .where(Review.subject_type == subject_type, Review.subject_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(Review.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
+        who = (name or "—") if r.reviewer_id else f"自动通过策略 #{r.policy_id}"
         entries.append((_aware(r.created_at), {"who": who, "what": Decision(r.decision).label,
                                                "text": r.comment, "at": _local(r.created_at)}))
-    for c in session.exec(select(Comment).where(Comment.subject_type == subject_type,
-                                                Comment.subject_id.in_(ids))):  # type: ignore[attr-defined]
-        entries.append((_aware(c.created_at), {"who": _name(session, c.author_id), "what": "评论",
+    for c, name in session.exec(
+            select(Comment, User.display_name).outerjoin(User, User.id == Comment.author_id)  # type: ignore[arg-type]
+            .where(Comment.subject_type == subject_type, Comment.subject_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(Comment.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
+        entries.append((_aware(c.created_at), {"who": name or "—", "what": "评论",
                                                "text": c.body, "at": _local(c.created_at)}))
     return [e for _, e in sorted(entries, key=lambda pair: pair[0])]
 

@@ -37,7 +37,7 @@ def test_path_through_pages(app_world):
 
     # 2. Reviewer approves it.
     at = login("reviewer")
-    assert "小雪节气问候" in [e.label.split(" · ")[1] for e in at.expander if " · " in e.label]
+    assert "小雪节气问候" in [o.split(" · ")[1] for o in by_label(at.radio, "打开").options]
     by_label(at.button, "通过").click().run()
     assert not at.exception, at.exception
     assert "已通过：小雪节气问候" in _texts(at)

@@ -28,7 +28,11 @@ def test_review_queue_batch_approve_and_reject_with_reason(app_world):
     assert "待审核 1 条" in _texts(at)
     by_label(at.selectbox, "机构").select_index(0).run()
 
-    # Open an item: the diff against the HQ text is shown with the branch's changes marked.
+    # Open an item (only the opened one is rendered): the diff against the HQ text marks the branch's changes.
+    assert len(by_label(at.radio, "打开").options) == 3 and len(at.get("html")) == 2  # one text, one diff
+    by_label(at.radio, "打开").set_value(f"variant-{ids[1]}").run()
+    assert not at.exception, at.exception
+    assert "章贡支行营业部" in " ".join(m.proto.body for m in at.get("html"))
     assert any("<ins>" in m.proto.body for m in at.get("html") if "studio-diff" in m.proto.body)
 
     # Batch approve the two Jiangxi items.

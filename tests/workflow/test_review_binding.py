@@ -97,7 +97,7 @@ def test_stale_decision_is_refused_after_the_maker_resubmits(world):
     t = _approved_template(world)
     loc, reviewer = world.actor("loc_a"), world.actor("reviewer")
     v = variants.localise(world.session, loc, t.version_id, CLEAN)
-    shown = next(i for i in reviews.queue(world.session, reviewer) if i.subject_id == v.id)
+    shown = next(i for i in reviews.queue_page(world.session, reviewer).rows if i.subject_id == v.id)
     edited = variants.update_variant(world.session, loc, v.id, {**CLEAN, "intro": "周六讲座改到周日上午。"},
                                      expected_lock_version=v.lock_version)
     with pytest.raises(Conflict) as error:
@@ -110,11 +110,12 @@ def test_stale_decision_is_refused_after_the_maker_resubmits(world):
     assert old.state == ReviewState.SUPERSEDED and old.text == v.text
     assert world.session.exec(select(Review).where(Review.subject_type == "variant")).all() == []
     # The reviewer sees the new text in the queue and decides that.
-    fresh = next(i for i in reviews.queue(world.session, reviewer) if i.subject_id == edited.id)
+    assert edited.id in {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
+    fresh = reviews.item_detail(world.session, reviewer, "variant", edited.id)
     assert "周日上午" in fresh.text
     assert reviews.decide(world.session, reviewer, "variant", edited.id, Decision.APPROVE,
                           seen=fresh.seen) == ReviewState.APPROVED
-    assert v.id not in {i.subject_id for i in reviews.queue(world.session, reviewer)}
+    assert v.id not in {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
 
 
 def test_a_seen_version_with_a_wrong_digest_is_refused(world):
@@ -143,13 +144,13 @@ def test_text_changed_behind_the_app_is_never_approved(world):
 def test_editing_a_template_supersedes_its_waiting_version(world):
     editor, reviewer = world.actor("editor"), world.actor("reviewer")
     t = create_template(world.session, editor, GENERAL)
-    shown = next(i for i in reviews.queue(world.session, reviewer) if i.subject_id == t.version_id)
+    shown = next(i for i in reviews.queue_page(world.session, reviewer).rows if i.subject_id == t.version_id)
     v2 = update_template(world.session, editor, t.id, GENERAL.model_copy(update={"title": "网点活动（新）"}),
                          expected_lock_version=t.lock_version)
     with pytest.raises(Conflict) as error:
         reviews.decide(world.session, reviewer, "template_version", t.version_id, Decision.APPROVE, seen=shown.seen)
     assert error.value.message_zh == "内容已更新，请重新审阅。"
-    waiting = {i.subject_id for i in reviews.queue(world.session, reviewer)}
+    waiting = {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
     assert t.version_id not in waiting and v2.version_id in waiting
 
 

@@ -67,7 +67,9 @@ def test_wrong_org_reviewer_cannot_decide(world):
     _, v = _variant(world, localiser="loc_gx", values={"city": "桂林", "branch_name": "秀峰支行"})
     with pytest.raises(PermissionDenied):
         decide_now(world.session, world.actor("jx_reviewer"), "variant", v.id, Decision.APPROVE)
-    assert all(i.subject_id != v.id for i in reviews.queue(world.session, world.actor("jx_reviewer")))
+    assert all(i.subject_id != v.id for i in reviews.queue_page(world.session, world.actor("jx_reviewer")).rows)
+    with pytest.raises(PermissionDenied):
+        reviews.item_detail(world.session, world.actor("jx_reviewer"), "variant", v.id)
 
 
 def test_bank_reviewer_cannot_review_hq_templates(world):
@@ -82,7 +84,8 @@ def test_dual_approval_needs_two_different_reviewers(world):
     first = decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id,
                            Decision.APPROVE)
     assert first == ReviewState.SUBMITTED
-    item = next(i for i in reviews.queue(world.session, world.actor("reviewer2")) if i.subject_id == t.version_id)
+    rows = reviews.queue_page(world.session, world.actor("reviewer2")).rows
+    item = next(i for i in rows if i.subject_id == t.version_id)
     assert (item.approvals, item.required_approvals) == (1, 2)
     with pytest.raises(PermissionDenied, match="another reviewer"):
         decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
@@ -145,7 +148,8 @@ def test_branch_inherits_bank_variant_and_bank_slots_are_locked(world, session):
     child = variants.localise(world.session, loc, t.version_id, {"branch_name": "章贡支行"})
     assert child.text.startswith("赣州农商银行章贡支行")
     # The diff shown to the reviewer is against the bank's approved text.
-    item = next(i for i in reviews.queue(world.session, world.actor("reviewer")) if i.subject_id == child.id)
+    assert child.id in {i.subject_id for i in reviews.queue_page(world.session, world.actor("reviewer")).rows}
+    item = reviews.item_detail(world.session, world.actor("reviewer"), "variant", child.id)
     assert item.parent_text == bank_variant.text
     assert ("insert", "章贡支行") in item.diff or any(op != "equal" for op, _ in item.diff)
 
@@ -192,15 +196,16 @@ def test_batch_approve_only_clean_items_and_queue_filters(world):
     loc = world.actor("loc_a")
     ids = [variants.localise(world.session, loc, t.version_id, VALUES).id for _ in range(3)]
     reviewer = world.actor("reviewer")
-    own_org = [i for i in reviews.queue(world.session, reviewer, org_id=loc.org_id)]
+    own_org = [i for i in reviews.queue_page(world.session, reviewer, org_id=loc.org_id).rows]
     assert {i.subject_id for i in own_org} == set(ids)
-    assert reviews.queue(world.session, reviewer, product_type="loan") == []
-    assert reviews.queue(world.session, reviewer, min_age_hours=1) == []
+    assert reviews.queue_page(world.session, reviewer, product_type="loan").rows == []
+    assert reviews.queue_page(world.session, reviewer, min_age_hours=1).rows == []
     seen = {i.subject_id: i.seen for i in own_org}
     done, problems = reviews.batch_approve(world.session, reviewer, [("variant", ids[0], seen[ids[0]]),
                                                                      ("variant", ids[1], seen[ids[1]])])
     assert (done, problems) == (2, [])
-    assert [i.subject_id for i in reviews.queue(world.session, reviewer, org_id=loc.org_id)] == [ids[2]]
+    left = reviews.queue_page(world.session, reviewer, org_id=loc.org_id)
+    assert [i.subject_id for i in left.rows] == [ids[2]] and left.total == 1
 
 
 def test_comment_thread_is_scoped(world):
