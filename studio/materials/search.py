@@ -140,8 +140,13 @@ POSTGRES_DROP = (f"DROP INDEX IF EXISTS {POSTGRES_INDEX}",
 
 
 def create_index(connection: Connection) -> None:
-    for statement in SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL:
+    sqlite = connection.dialect.name == "sqlite"
+    for statement in SQLITE_DDL if sqlite else POSTGRES_DDL:
         connection.exec_driver_sql(statement)
+    if sqlite:
+        # Index the rows already there: the update trigger removes a row's old words from the index before
+        # adding the new ones, and removing words that were never indexed corrupts an FTS5 index.
+        connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
 
 
 def drop_index(connection: Connection) -> None:
