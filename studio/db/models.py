@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from studio.domain.severity import max_severity_of
+from studio.materials.search import attach_index_ddl
 
 
 def utcnow() -> datetime:
@@ -59,9 +60,13 @@ class Template(SQLModel, table=True):
 
 class TemplateVersion(SQLModel, table=True):
     __tablename__ = "template_version"
-    __table_args__ = (UniqueConstraint("template_id", "version_no"),
-                      # The review queue: submitted versions, oldest first, optionally older than an age.
-                      Index("ix_template_version_state_submitted", "state", "submitted_at"))
+    __table_args__ = (
+        UniqueConstraint("template_id", "version_no"),
+        # The review queue: submitted versions, oldest first, optionally older than an age.
+        Index("ix_template_version_state_submitted", "state", "submitted_at"),
+        # "Latest approved version of each template" (the localisers' library): a NOT EXISTS probe per row.
+        Index("ix_template_version_tpl_state_no", "template_id", "state", "version_no"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     template_id: int = Field(foreign_key="template.id", index=True)
@@ -96,13 +101,24 @@ class TemplateVersion(SQLModel, table=True):
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
     submitted_at: datetime | None = None
     decided_at: datetime | None = None
+    # jieba words of code, title, body, occasion, region and tag labels, space-separated: what the full-text
+    # index (SQLite FTS5 / PostgreSQL GIN) reads. Written with the version (studio.materials.search).
+    search_tokens: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+attach_index_ddl(TemplateVersion.__table__)  # type: ignore[attr-defined]
 
 
 class Variant(SQLModel, table=True):
     """One org's localisation of one template version: slot values and the text they render to."""
 
     __tablename__ = "variant"
-    __table_args__ = (Index("ix_variant_state_submitted", "state", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_variant_state_submitted", "state", "submitted_at"),
+        # 本地化 "我的内容": newest first, within one org (a branch) or across a subtree (walks this one).
+        Index("ix_variant_org_updated", "org_id", "updated_at"),
+        Index("ix_variant_updated", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id", index=True)

@@ -1,5 +1,5 @@
-"""素材库: browse, filter and search templates, preview with sample values; HQ editors create and edit
-with the compliance check running as they type."""
+"""素材库: browse, filter and search templates (a page at a time, in the database), preview the one opened;
+HQ editors create and edit with the compliance check running as they type."""
 
 from __future__ import annotations
 
@@ -7,8 +7,19 @@ import pandas as pd
 import streamlit as st
 
 from studio.domain.enums import Channel, ContentType, OccasionKind, Persona, ProductType, ReviewState, Verdict
-from studio.materials.search import SEASONS, search, season_of
-from studio.services.templates import TemplateDraft, create_template, list_templates, update_template
+from studio.domain.views import Actor
+from studio.materials.search import SEASONS
+from studio.services.data_version import data_version
+from studio.services.templates import (
+    LibraryFilter,
+    LibraryPage,
+    TemplateDraft,
+    create_template,
+    get_template,
+    library_options,
+    list_library,
+    update_template,
+)
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
@@ -18,8 +29,26 @@ st.title("素材库")
 if flash := st.session_state.pop("templates_flash", None):
     st.success(flash)
 
-with db() as session:
-    templates = list_templates(session, actor)
+
+# Cached per data version (the audit head: any committed change moves it), actor and question, so a rerun
+# that changes nothing reads one number from the database. Values are pydantic, never ORM rows.
+@st.cache_data(max_entries=512, show_spinner=False)
+def _library_page(version: int, actor_json: str, filters_json: str, page: int, approved_only: bool = False
+                  ) -> LibraryPage:
+    with db() as session:
+        return list_library(session, Actor.model_validate_json(actor_json),
+                            LibraryFilter.model_validate_json(filters_json), approved_only=approved_only, page=page)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _options(version: int, actor_json: str) -> dict[str, list[str]]:
+    with db() as session:
+        return library_options(session, Actor.model_validate_json(actor_json))
+
+
+def _version() -> int:
+    with db() as session:
+        return data_version(session)
 
 
 def _all(values: list) -> list:
@@ -30,51 +59,74 @@ def _fmt(value) -> str:  # type: ignore[no-untyped-def]
     return getattr(value, "label", value)
 
 
-with st.expander("筛选与搜索", expanded=True):
-    row = st.columns(4)
-    kind = row[0].selectbox("场景", _all(list(OccasionKind)), format_func=_fmt)
-    occasion = row[1].selectbox("时机", _all(sorted({t.occasion for t in templates if t.occasion})))
-    season = row[2].selectbox("季节", _all(list(SEASONS)))
-    region = row[3].selectbox("地区", _all(sorted({t.region for t in templates if t.region})))
-    row = st.columns(4)
-    ctype = row[0].selectbox("内容类型", _all(list(ContentType)), format_func=_fmt)
-    persona = row[1].selectbox("人设", _all(list(Persona)), format_func=_fmt)
-    channel = row[2].selectbox("渠道", _all(list(Channel)), format_func=_fmt)
-    product = row[3].selectbox("产品类型", _all(list(ProductType)), format_func=_fmt)
-    query = st.text_input("全文搜索（如：冬至 团圆、防诈骗、理财 风险）")
+def _pick(value):  # type: ignore[no-untyped-def]
+    return None if value == "全部" else str(getattr(value, "value", value))
 
 
-def _keep(t) -> bool:  # type: ignore[no-untyped-def]
-    return ((kind == "全部" or t.occasion_kind == kind) and (occasion == "全部" or t.occasion == occasion)
-            and (season == "全部" or season_of(t.occasion) == season) and (region == "全部" or t.region == region)
-            and (ctype == "全部" or t.content_type == ctype) and (persona == "全部" or t.persona == persona)
-            and (channel == "全部" or t.channel == channel) and (product == "全部" or t.product_type == product))
+def _filters(options: dict[str, list[str]]) -> LibraryFilter:
+    with st.expander("筛选与搜索", expanded=True):
+        row = st.columns(4)
+        kind = row[0].selectbox("场景", _all(list(OccasionKind)), format_func=_fmt)
+        occasion = row[1].selectbox("时机", _all(options["occasions"]))
+        season = row[2].selectbox("季节", _all(list(SEASONS)))
+        region = row[3].selectbox("地区", _all(options["regions"]))
+        row = st.columns(4)
+        ctype = row[0].selectbox("内容类型", _all(list(ContentType)), format_func=_fmt)
+        persona = row[1].selectbox("人设", _all(list(Persona)), format_func=_fmt)
+        channel = row[2].selectbox("渠道", _all(list(Channel)), format_func=_fmt)
+        product = row[3].selectbox("产品类型", _all(list(ProductType)), format_func=_fmt)
+        query = st.text_input("全文搜索（如：冬至 团圆、防诈骗、理财 风险）")
+    return LibraryFilter(occasion_kind=_pick(kind), occasion=_pick(occasion), season=_pick(season),
+                         region=_pick(region), content_type=_pick(ctype), persona=_pick(persona),
+                         channel=_pick(channel), product_type=_pick(product), query=query.strip() or None)
 
 
-shown = search([t for t in templates if _keep(t)], query)
-st.caption(f"共 {len(shown)} 条模板（全部 {len(templates)} 条）")
-if shown:
+def _table(listing: LibraryPage) -> None:
     st.dataframe(
         pd.DataFrame([{
             "编号": t.code, "标题": t.title, "场景": OccasionKind(t.occasion_kind).label, "时机": t.occasion or "",
             "地区": t.region or "全国", "内容类型": ContentType(t.content_type).label, "人设": Persona(t.persona).label,
             "渠道": Channel(t.channel).label, "产品": ProductType(t.product_type).label, "版本": t.version_no,
             "状态": ReviewState(t.state).label, "合规": Verdict(t.verdict).label,
-        } for t in shown]),
+        } for t in listing.rows]),
         hide_index=True, use_container_width=True,
     )
-    by_code = {t.code: t for t in shown}
-    picked = st.selectbox("预览模板", list(by_code), format_func=lambda c: f"{by_code[c].title}（{c}）")
-    current = by_code[picked]
-    with st.container(border=True):
+
+
+@st.fragment
+def _library() -> None:
+    """Filters, one page of the list and the preview: changing any of them reruns only this part."""
+    version, who = _version(), actor.model_dump_json()
+    filters = _filters(_options(version, who))
+    key = filters.model_dump_json()
+    # A new question starts on its first page.
+    if st.session_state.get("library_filters") != key:
+        st.session_state["library_filters"] = key
+        st.session_state["library_page"] = 1
+    page_no = int(st.session_state.get("library_page", 1))
+    listing = _library_page(version, who, key, page_no - 1)
+    st.session_state["library_page"] = listing.page + 1  # clamped when the list shrank under it
+    st.caption(f"共 {listing.total} 条模板 · 第 {listing.page + 1} / {listing.pages} 页")
+    if not listing.rows:
+        return
+    _table(listing)
+    if listing.pages > 1:
+        st.number_input("页码", min_value=1, max_value=listing.pages, step=1, key="library_page")
+    by_id = {t.version_id: t for t in listing.rows}
+    picked = st.selectbox("预览模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+    with st.container(border=True), action(), db() as session:
+        # Text, sample render and findings load for the one template opened, never for the list.
         from studio.services.reviews import template_sample_text
         from studio.services.templates import get_version
 
-        with action(), db() as session:
-            st.caption("以示例插槽值预览：")
-            st.code(template_sample_text(get_version(session, current.version_id)), language=None, wrap_lines=True)
+        current = get_template(session, actor, picked)
+        st.caption("以示例插槽值预览：")
+        st.code(template_sample_text(get_version(session, picked)), language=None, wrap_lines=True)
         verdict_badge(current.verdict)
         findings_list(current.findings)
+
+
+_library()
 
 
 def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # type: ignore[no-untyped-def]
@@ -116,7 +168,9 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # 
     return draft, submit
 
 
-if can(actor, "template.edit"):
+@st.fragment
+def _editors() -> None:
+    """Create and edit; typing reruns this part only (the live check), not the library above."""
     new_tab, edit_tab = st.tabs(["新建模板", "编辑模板"])
     with new_tab:
         result = _editor("new")
@@ -127,17 +181,30 @@ if can(actor, "template.edit"):
                 verdict_badge(view.verdict)
                 findings_list(view.findings)
     with edit_tab:
-        if templates:
-            all_codes = {t.code: t for t in templates}
-            code = st.selectbox("选择要编辑的模板", list(all_codes),
-                                format_func=lambda c: f"{all_codes[c].title}（{c}）")
-            current = all_codes[code]
-            st.caption(f"当前第 {current.version_no} 版 · {ReviewState(current.state).label}；"
-                       "保存后生成新版本，已通过的旧版本在新版本通过前继续使用。")
-            result = _editor(f"edit-{current.id}", current)
-            if result:
-                with action(), db() as session:
-                    view = update_template(session, actor, current.id, result[0],
-                                           expected_lock_version=current.lock_version, submit=result[1])
-                    st.session_state["templates_flash"] = f"已保存为第 {view.version_no} 版，需重新审核。"
-                    st.rerun()
+        # A searchable, paged picker: the library may hold 20,000 templates.
+        query = st.text_input("搜索要编辑的模板（标题、正文、编号）", key="edit-search")
+        listing = _library_page(_version(), actor.model_dump_json(),
+                                LibraryFilter(query=query.strip() or None).model_dump_json(), 0)
+        if not listing.rows:
+            st.info("没有找到模板。")
+            return
+        if listing.total > len(listing.rows):
+            st.caption(f"共 {listing.total} 条，显示最相关的 {len(listing.rows)} 条；请输入关键词缩小范围。")
+        by_id = {t.version_id: t for t in listing.rows}
+        picked = st.selectbox("选择要编辑的模板", list(by_id),
+                              format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+        with db() as session:
+            current = get_template(session, actor, picked)
+        st.caption(f"当前第 {current.version_no} 版 · {ReviewState(current.state).label}；"
+                   "保存后生成新版本，已通过的旧版本在新版本通过前继续使用。")
+        result = _editor(f"edit-{current.id}", current)
+        if result:
+            with action(), db() as session:
+                view = update_template(session, actor, current.id, result[0],
+                                       expected_lock_version=current.lock_version, submit=result[1])
+                st.session_state["templates_flash"] = f"已保存为第 {view.version_no} 版，需重新审核。"
+                st.rerun(scope="app")
+
+
+if can(actor, "template.edit"):
+    _editors()

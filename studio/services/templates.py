@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import update
+from sqlalchemy import exists, false, func, literal_column, or_, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from studio.db.locking import claim
@@ -25,6 +26,15 @@ from studio.domain.views import Actor, TemplateView
 from studio.errors import NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, resolve_slots, sample_values
+from studio.materials.search import (
+    FTS_TABLE,
+    POSTGRES_VECTOR,
+    postgres_tsquery,
+    query_terms,
+    search_tokens,
+    season_prefixes,
+    sqlite_match,
+)
 from studio.services.checks import findings_json, run_check
 from studio.services.reviews import digest_of
 from studio.workflow import audit
@@ -131,6 +141,11 @@ def _new_version(session: Session, template: Template, version_no: int, draft: T
         submitted_by=actor.user_id if submit else None, submitted_at=now if submit else None,
     )
     version.content_digest = digest_of(version, version)
+    # Versions are immutable: their search words are written once, here, in the creating transaction.
+    version.search_tokens = search_tokens(
+        code=template.code, title=version.title, body=version.body, occasion=version.occasion,
+        region=version.region, occasion_kind=version.occasion_kind, content_type=version.content_type,
+        persona=version.persona, channel=version.channel, product_type=version.product_type)
     return version
 
 
@@ -195,21 +210,171 @@ def latest_version(session: Session, template_id: int) -> TemplateVersion:
 
 def list_templates(session: Session, actor: Actor, *, approved_only: bool = False,
                    search: str | None = None) -> list[TemplateView]:
-    """Latest version of each template (or the latest approved one, for localisers)."""
+    """Every template's current version, whole: for scripts and the demo seed. Pages use `list_library`."""
     require(actor, "template.read")
-    query = select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)
-    if approved_only:
-        query = query.where(TemplateVersion.state == ReviewState.APPROVED.value)
-    latest: dict[int, tuple[Template, TemplateVersion]] = {}
-    for template, version in session.exec(query):
-        current = latest.get(template.id or 0)
-        if current is None or version.version_no > current[1].version_no:
-            latest[template.id or 0] = (template, version)
-    views = [to_view(t, v) for t, v in latest.values()]
-    if search:
-        needle = search.strip()
-        views = [v for v in views if needle in v.title or needle in v.body or needle == v.code]
-    return sorted(views, key=lambda v: (v.occasion_kind, v.title))
+    query = _current(select(Template, TemplateVersion), approved_only)
+    if search and (terms := query_terms(search)):
+        query, _ = _matching(query, session, terms)
+    rows = session.exec(query.order_by(TemplateVersion.occasion_kind, TemplateVersion.title, Template.id)).all()
+    return [to_view(t, v) for t, v in rows]
+
+
+# --- 素材库 listing: latest version per template, filtered, searched, counted and paged in the database ---
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_OPTIONS = 500  # option lists are names from the occasion catalogue and provinces: bounded anyway
+
+
+class LibraryFilter(BaseModel):
+    """What the 素材库 filters ask for; None (or "") means any. Hashable: part of cache keys."""
+
+    model_config = ConfigDict(frozen=True)
+
+    occasion_kind: str | None = None
+    occasion: str | None = None
+    season: str | None = None
+    region: str | None = None
+    content_type: str | None = None
+    persona: str | None = None
+    channel: str | None = None
+    product_type: str | None = None
+    state: str | None = None
+    query: str | None = None
+
+
+class TemplateRow(BaseModel):
+    """One line of the library list: tags and state, no body or findings (those load for the opened one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    code: str
+    lock_version: int
+    version_id: int
+    version_no: int
+    title: str
+    occasion_kind: str
+    occasion: str | None
+    content_type: str
+    persona: str
+    channel: str
+    product_type: str
+    region: str | None
+    state: str
+    verdict: str
+
+
+class LibraryPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[TemplateRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+_ROW_COLUMNS = (Template.id, Template.code, Template.lock_version, TemplateVersion.id.label("version_id"),  # type: ignore[union-attr]
+                TemplateVersion.version_no, TemplateVersion.title, TemplateVersion.occasion_kind,
+                TemplateVersion.occasion, TemplateVersion.content_type, TemplateVersion.persona,
+                TemplateVersion.channel, TemplateVersion.product_type, TemplateVersion.region,
+                TemplateVersion.state, TemplateVersion.verdict)
+
+
+def _current(query: Any, approved_only: bool) -> Any:
+    """Restrict a query over template ⋈ template_version to each template's current version.
+
+    Editors see the latest version (`template.latest_version_no`, kept by create/update, served by the
+    (template_id, version_no) unique index). Localisers see the latest *approved* one: approved, with no
+    newer approved version of the same template (a NOT EXISTS probe on (template_id, state, version_no)).
+    Derived on read, so decisions, expiry and withdrawal need no pointer kept in step.
+    """
+    query = query.select_from(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id)
+    if not approved_only:
+        return query.where(TemplateVersion.version_no == Template.latest_version_no)
+    newer = aliased(TemplateVersion)
+    return query.where(
+        TemplateVersion.state == ReviewState.APPROVED.value,
+        ~exists().where(newer.template_id == TemplateVersion.template_id, newer.state == ReviewState.APPROVED.value,
+                        newer.version_no > TemplateVersion.version_no),
+    )
+
+
+def _matching(query: Any, session: Session, terms: list[str]) -> tuple[Any, Any]:
+    """Add the full-text condition; returns the query and an ORDER BY expression, best match first."""
+    if session.get_bind().dialect.name == "sqlite":
+        fts = literal_column(FTS_TABLE)
+        hits = (select(literal_column("rowid").label("vid"), func.bm25(fts).label("rank"))
+                .select_from(text(FTS_TABLE)).where(fts.op("MATCH")(sqlite_match(terms)))
+                # Materialised: else SQLite may probe the FTS index once per candidate row (seconds at 20k).
+                .cte("hits").prefix_with("MATERIALIZED"))
+        return query.join(hits, hits.c.vid == TemplateVersion.id), hits.c.rank.asc()
+    vector = literal_column(f"template_version.{POSTGRES_VECTOR}")  # generated column, outside the model
+    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), postgres_tsquery(terms))
+    return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
+
+
+def _filtered(query: Any, f: LibraryFilter) -> Any:
+    exact = ((TemplateVersion.occasion_kind, f.occasion_kind), (TemplateVersion.occasion, f.occasion),
+             (TemplateVersion.region, f.region), (TemplateVersion.content_type, f.content_type),
+             (TemplateVersion.persona, f.persona), (TemplateVersion.channel, f.channel),
+             (TemplateVersion.product_type, f.product_type), (TemplateVersion.state, f.state))
+    for column, value in exact:
+        if value:
+            query = query.where(column == value)
+    if f.season:
+        # season_of(occasion) == season, as SQL: the occasion starts with one of the season's names.
+        prefixes = season_prefixes(f.season)
+        query = query.where(or_(*[TemplateVersion.occasion.startswith(p, autoescape=True)  # type: ignore[union-attr]
+                                  for p in prefixes]) if prefixes else false())
+    return query
+
+
+def list_library(session: Session, actor: Actor, filters: LibraryFilter | None = None, *,
+                 approved_only: bool = False, page: int = 0, page_size: int = PAGE_SIZE) -> LibraryPage:
+    """One page of current template versions matching the filters, best search match first, and the total.
+
+    Two statements, both bounded by the database: the page (ORDER BY, LIMIT/OFFSET) and a count(*).
+    """
+    require(actor, "template.read")
+    f = filters or LibraryFilter()
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(0, page)
+    query = _filtered(_current(select(*_ROW_COLUMNS), approved_only), f)
+    order: list[Any] = [TemplateVersion.occasion_kind, TemplateVersion.title, Template.id]
+    terms = query_terms(f.query) if f.query else []
+    if terms:
+        query, rank = _matching(query, session, terms)
+        order.insert(0, rank)
+    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())  # type: ignore[call-overload]
+    if page * page_size >= total > 0:  # a filter shrank the list under the page the user was on
+        page = (total - 1) // page_size
+    rows = session.exec(query.order_by(*order).limit(page_size).offset(page * page_size)).all()
+    return LibraryPage(rows=[TemplateRow.model_validate(dict(r._mapping)) for r in rows], total=total, page=page,
+                       page_size=page_size)
+
+
+def library_options(session: Session, actor: Actor, *, approved_only: bool = False) -> dict[str, list[str]]:
+    """Occasions and regions in use by current versions (SELECT DISTINCT), for the filter select boxes."""
+    require(actor, "template.read")
+    out: dict[str, list[str]] = {}
+    for name, column in (("occasions", TemplateVersion.occasion), ("regions", TemplateVersion.region)):
+        query = _current(select(column).distinct(), approved_only).where(column.is_not(None))  # type: ignore[union-attr]
+        out[name] = list(session.exec(query.order_by(column).limit(MAX_OPTIONS)).all())
+    return out
+
+
+def get_template(session: Session, actor: Actor, version_id: int) -> TemplateView:
+    """One version, whole (body, slots, findings): what the 素材库 preview and the editor open."""
+    require(actor, "template.read")
+    version = get_version(session, version_id)
+    template = session.get(Template, version.template_id)
+    assert template is not None
+    return to_view(template, version)
 
 
 def get_version(session: Session, version_id: int) -> TemplateVersion:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
 from studio.db.locking import CONFLICT_ZH, claim
@@ -51,13 +54,18 @@ def to_view(session: Session, variant: Variant) -> VariantView:
         .order_by(Review.id.desc())  # type: ignore[union-attr]
     ).first()
     assert version is not None and template is not None and org is not None
+    return _view(variant, org.name, template.code, version, last.comment if last else None)
+
+
+def _view(variant: Variant, org_name: str, template_code: str, version: TemplateVersion,
+          last_comment: str | None) -> VariantView:
     return VariantView(
-        id=variant.id or 0, org_id=variant.org_id, org_name=org.name, template_version_id=version.id or 0,
-        template_code=template.code, title=variant.title, slot_values=variant.slot_values, text=variant.text,
+        id=variant.id or 0, org_id=variant.org_id, org_name=org_name, template_version_id=version.id or 0,
+        template_code=template_code, title=variant.title, slot_values=variant.slot_values, text=variant.text,
         channel=version.channel, product_type=version.product_type, content_type=version.content_type,
         state=variant.state, verdict=variant.verdict, findings=variant.findings, ruleset=variant.ruleset,
         lock_version=variant.lock_version, submitted_by=variant.submitted_by, updated_at=variant.updated_at,
-        last_comment=last.comment if last and last.comment else None,
+        last_comment=last_comment or None,
     )
 
 
@@ -209,14 +217,83 @@ def get_variant(session: Session, actor: Actor, variant_id: int) -> VariantView:
     return to_view(session, _load_scoped(session, actor, variant_id))
 
 
-def list_variants(session: Session, actor: Actor, *, state: ReviewState | None = None) -> list[VariantView]:
-    require(actor, "variant.read")
-    query = select(Variant).join(Org, Org.id == Variant.org_id).where(
-        Org.path.startswith(actor.org_path)  # type: ignore[attr-defined]
-    )
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class VariantRow(BaseModel):
+    """One line of 我的内容: no text, slots or findings (those load for the one opened, `get_variant`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    org_id: int
+    org_name: str
+    template_code: str
+    title: str
+    channel: str
+    state: str
+    verdict: str
+    updated_at: datetime
+
+
+class VariantPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[VariantRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _in_subtree(org_path: str) -> Any:
+    """Org.path starts with org_path, as a range the path index serves (LIKE cannot use it on SQLite).
+
+    Paths are ASCII ("/1/3/"), compared bytewise (SQLite; PostgreSQL databases here use the C collation).
+    """
+    upper = org_path[:-1] + chr(ord(org_path[-1]) + 1)
+    return and_(Org.path >= org_path, Org.path < upper)
+
+
+def _scoped(query: Any, actor: Actor, state: ReviewState | None) -> Any:
+    query = query.select_from(Variant).join(Org, Org.id == Variant.org_id).where(_in_subtree(actor.org_path))
     if state is not None:
-        query = query.where(Variant.state == state.value)
-    else:  # a superseded submission lives on in the thread of the one that replaced it
-        query = query.where(Variant.state != ReviewState.SUPERSEDED.value)
-    rows = session.exec(query.order_by(Variant.updated_at.desc())).all()  # type: ignore[attr-defined]
-    return [to_view(session, v) for v in rows]
+        return query.where(Variant.state == state.value)
+    # A superseded submission lives on in the thread of the one that replaced it.
+    return query.where(Variant.state != ReviewState.SUPERSEDED.value)
+
+
+def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | None = None, page: int = 0,
+                     page_size: int = PAGE_SIZE) -> VariantPage:
+    """A page of the variants in the actor's scope, newest first, and how many there are: two statements."""
+    require(actor, "variant.read")
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(0, page)
+    total = int(session.exec(_scoped(select(func.count()), actor, state)).one())  # type: ignore[call-overload]
+    if page * page_size >= total > 0:
+        page = (total - 1) // page_size
+    query = _scoped(select(Variant.id, Variant.org_id, Org.name.label("org_name"),  # type: ignore[attr-defined]
+                           Template.code.label("template_code"), Variant.title, TemplateVersion.channel,  # type: ignore[attr-defined]
+                           Variant.state, Variant.verdict, Variant.updated_at), actor, state)
+    query = (query.join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
+             .join(Template, Template.id == TemplateVersion.template_id))
+    rows = session.exec(query.order_by(Variant.updated_at.desc(), Variant.id.desc())  # type: ignore[attr-defined]
+                        .limit(page_size).offset(page * page_size)).all()
+    return VariantPage(rows=[VariantRow.model_validate(dict(r._mapping)) for r in rows], total=total, page=page,
+                       page_size=page_size)
+
+
+def list_variants(session: Session, actor: Actor, *, state: ReviewState | None = None) -> list[VariantView]:
+    """Every variant in scope, whole, in one statement (pages use `list_my_variants`)."""
+    require(actor, "variant.read")
+    last_comment = (select(Review.comment).where(Review.subject_type == "variant", Review.subject_id == Variant.id)
+                    .order_by(Review.id.desc()).limit(1).correlate(Variant).scalar_subquery())  # type: ignore[union-attr]
+    query = _scoped(select(Variant, Org.name, Template.code, TemplateVersion, last_comment), actor, state)
+    query = (query.join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
+             .join(Template, Template.id == TemplateVersion.template_id))
+    rows = session.exec(query.order_by(Variant.updated_at.desc(), Variant.id.desc())).all()  # type: ignore[attr-defined]
+    return [_view(variant, org_name, code, version, comment) for variant, org_name, code, version, comment in rows]
