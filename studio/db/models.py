@@ -57,7 +57,11 @@ class Template(SQLModel, table=True):
 
 class TemplateVersion(SQLModel, table=True):
     __tablename__ = "template_version"
-    __table_args__ = (UniqueConstraint("template_id", "version_no"),)
+    __table_args__ = (
+        UniqueConstraint("template_id", "version_no"),
+        # 节日日历: approved content per occasion of the month, not every approved version.
+        Index("ix_template_version_occasion_state", "occasion", "state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     template_id: int = Field(foreign_key="template.id", index=True)
@@ -95,6 +99,8 @@ class Variant(SQLModel, table=True):
     """One org's localisation of one template version: slot values and the text they render to."""
 
     __tablename__ = "variant"
+    # An org's content in one state (approved for placing, submitted for the backlog), without a table scan.
+    __table_args__ = (Index("ix_variant_org_state", "org_id", "state"),)
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id", index=True)
@@ -152,7 +158,11 @@ class Review(SQLModel, table=True):
 
 class CalendarSlot(SQLModel, table=True):
     __tablename__ = "calendar_slot"
-    __table_args__ = (Index("ix_slot_org_day", "org_id", "day"),)
+    __table_args__ = (
+        Index("ix_slot_org_day", "org_id", "day"),
+        # Month-wide reads (看板): the month's slots by day, grouped by org without touching the table.
+        Index("ix_slot_day_org", "day", "org_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")
@@ -184,11 +194,11 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # 审计日志's date filter
     actor_id: int | None = Field(default=None)
-    actor: str = Field(max_length=60)
+    actor: str = Field(max_length=60, index=True)
     action: str = Field(max_length=60, index=True)
-    subject: str = Field(max_length=80)
+    subject: str = Field(max_length=80, index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
