@@ -160,8 +160,8 @@ class CalendarSlot(SQLModel, table=True):
     __tablename__ = "calendar_slot"
     __table_args__ = (
         Index("ix_slot_org_day", "org_id", "day"),
-        # Month-wide reads (看板): the month's slots by day, grouped by org without touching the table.
-        Index("ix_slot_day_org", "day", "org_id"),
+        # Month-wide reads (看板): the month's slots by day, grouped by org or variant without the table.
+        Index("ix_slot_day_org", "day", "org_id", "variant_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

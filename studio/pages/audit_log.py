@@ -74,6 +74,10 @@ with action(), db() as session:
 actor_json = actor.model_dump_json()
 
 
+def _turn(key: str, step: int) -> None:
+    st.session_state[key] = max(0, st.session_state.get(key, 0) + step)
+
+
 @st.fragment
 def _log() -> None:
     """Filters, paging and export rerun only this part of the page."""
@@ -99,13 +103,10 @@ def _log() -> None:
             "动作": e.action, "对象": e.subject, "哈希": e.hash[:12],
         } for e in page.rows]), hide_index=True, width="stretch")
         n = st.columns([1, 2, 1])
-        if n[0].button("上一页", disabled=page_no == 0):
-            st.session_state["audit_page"] = page_no - 1
-            st.rerun(scope="fragment")
+        # Callbacks move the page before the (fragment) rerun draws it.
+        n[0].button("上一页", disabled=page_no == 0, on_click=_turn, args=("audit_page", -1))
         n[1].caption(f"共 {page.total} 条 · 第 {page_no + 1} / {pages} 页（最新在前）")
-        if n[2].button("下一页", disabled=page_no + 1 >= pages):
-            st.session_state["audit_page"] = page_no + 1
-            st.rerun(scope="fragment")
+        n[2].button("下一页", disabled=page_no + 1 >= pages, on_click=_turn, args=("audit_page", 1))
         if st.button("生成导出文件", help="按当前筛选条件导出全部匹配事件（不分页）"):
             with db() as session:
                 st.session_state["audit_csv"] = audit.export_csv(session, actor, filters=filters)

@@ -45,6 +45,10 @@ def _share(posted: int, due: int) -> float:
     return round(posted / due * 100, 1) if due else 0.0
 
 
+def _turn(key: str, step: int) -> None:
+    st.session_state[key] = max(0, st.session_state.get(key, 0) + step)
+
+
 @st.fragment
 def _branch_table(version: int, banks: list[str]) -> None:
     f = st.columns([2, 1])
@@ -61,13 +65,10 @@ def _branch_table(version: int, banks: list[str]) -> None:
                      hide_index=True, width="stretch")
         pages = max(1, -(-page.total // PAGE_SIZE))
         n = st.columns([1, 2, 1])
-        if n[0].button("上一页", disabled=page_no == 0):
-            st.session_state["dashboard_page"] = page_no - 1
-            st.rerun(scope="fragment")
+        # Callbacks move the page before the (fragment) rerun draws it.
+        n[0].button("上一页", disabled=page_no == 0, on_click=_turn, args=("dashboard_page", -1))
         n[1].caption(f"共 {page.total} 个网点 · 第 {page_no + 1} / {pages} 页")
-        if n[2].button("下一页", disabled=page_no + 1 >= pages):
-            st.session_state["dashboard_page"] = page_no + 1
-            st.rerun(scope="fragment")
+        n[2].button("下一页", disabled=page_no + 1 >= pages, on_click=_turn, args=("dashboard_page", 1))
 
 
 with action():

@@ -23,7 +23,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_subject"), ["subject"], unique=False)
 
     with op.batch_alter_table("calendar_slot", schema=None) as batch_op:
-        batch_op.create_index("ix_slot_day_org", ["day", "org_id"], unique=False)
+        batch_op.create_index("ix_slot_day_org", ["day", "org_id", "variant_id"], unique=False)
 
     with op.batch_alter_table("template_version", schema=None) as batch_op:
         batch_op.create_index("ix_template_version_occasion_state", ["occasion", "state"], unique=False)
