@@ -10,7 +10,7 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import Decision
 from studio.errors import PermissionDenied
 from studio.services import calendar, variants
-from studio.services.dashboard import dashboard
+from studio.services.dashboard import adoption_page, dashboard
 from studio.services.templates import TemplateDraft, create_template
 from tests.conftest import decide_now
 
@@ -29,9 +29,12 @@ def test_adoption_mix_backlog(world):
     variants.localise(world.session, loc, t.version_id, {"branch_name": "待审"})  # waits in the queue
 
     data = dashboard(world.session, world.actor("editor"), f"{today:%Y-%m}", today)
-    row = next(r for r in data.adoption if r.branch == "章贡支行")
+    branches = adoption_page(world.session, world.actor("editor"), f"{today:%Y-%m}", today).rows
+    row = next(r for r in branches if r.branch == "章贡支行")
     assert (row.slots, row.posted, row.share) == (1, 1, 1.0)  # tomorrow's slot is not due yet
-    assert next(r for r in data.adoption if r.branch == "南康支行").slots == 0
+    assert next(r for r in branches if r.branch == "南康支行").slots == 0
+    jx = next(r for r in data.by_bank if r.bank == "赣州分行")
+    assert (jx.branches, jx.slots, jx.posted) == (2, 1, 1) and (data.due, data.posted) == (1, 1)
     assert data.mix.get("文化价值观型", 0) >= 1
     assert data.backlog_by_age["24小时内"] == 1 and data.backlog_by_org == {"章贡支行": 1}
     with pytest.raises(PermissionDenied):

@@ -66,6 +66,8 @@ class TemplateVersion(SQLModel, table=True):
         Index("ix_template_version_state_submitted", "state", "submitted_at"),
         # "Latest approved version of each template" (the localisers' library): a NOT EXISTS probe per row.
         Index("ix_template_version_tpl_state_no", "template_id", "state", "version_no"),
+        # 节日日历: approved content per occasion of the month, not every approved version.
+        Index("ix_template_version_occasion_state", "occasion", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,11 +115,14 @@ class Variant(SQLModel, table=True):
     """One org's localisation of one template version: slot values and the text they render to."""
 
     __tablename__ = "variant"
+<<<<<<< HEAD
     __table_args__ = (
         Index("ix_variant_state_submitted", "state", "submitted_at"),
         # 本地化 "我的内容": newest first, within one org (a branch) or across a subtree (walks this one).
         Index("ix_variant_org_updated", "org_id", "updated_at"),
         Index("ix_variant_updated", "updated_at"),
+        # An org's content in one state (approved for placing, submitted for the backlog).
+        Index("ix_variant_org_state", "org_id", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -177,7 +182,11 @@ class Review(SQLModel, table=True):
 
 class CalendarSlot(SQLModel, table=True):
     __tablename__ = "calendar_slot"
-    __table_args__ = (Index("ix_slot_org_day", "org_id", "day"),)
+    __table_args__ = (
+        Index("ix_slot_org_day", "org_id", "day"),
+        # Month-wide reads (看板): the month's slots by day, grouped by org or variant without the table.
+        Index("ix_slot_day_org", "day", "org_id", "variant_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")
@@ -209,11 +218,11 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # 审计日志's date filter
     actor_id: int | None = Field(default=None)
-    actor: str = Field(max_length=60)
+    actor: str = Field(max_length=60, index=True)
     action: str = Field(max_length=60, index=True)
-    subject: str = Field(max_length=80)
+    subject: str = Field(max_length=80, index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)

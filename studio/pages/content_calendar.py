@@ -11,7 +11,7 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import Channel
 from studio.services import calendar, planning
 from studio.services.month_view import month_view
-from studio.services.orgs import visible_orgs
+from studio.services.orgs import get_org, search_orgs, to_view
 from studio.settings import get_settings
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
@@ -22,17 +22,22 @@ st.title("内容日历")
 if flash := st.session_state.pop("calendar_flash", None):
     st.success(flash)
 
+# A network has thousands of orgs: the picker searches (name or code) and lists a bounded handful.
+c = st.columns([2, 2, 1, 1])
+needle = c[0].text_input("搜索机构（名称或代码）", placeholder="如 章贡 或 JX-A")
 with db() as session:
-    orgs = visible_orgs(session, actor)
+    orgs = search_orgs(session, actor, needle, limit=50)
+    if not needle.strip() and not any(o.id == actor.org_id for o in orgs):
+        orgs = [to_view(get_org(session, actor.org_id)), *orgs]
 if not orgs:
+    st.info("没有匹配的机构。")
     st.stop()
 by_id = {o.id: o for o in orgs}
 today = today_cn()
-c = st.columns(3)
 default_org = next((i for i, o in enumerate(orgs) if o.id == actor.org_id), 0)
-org_id = c[0].selectbox("机构", list(by_id), index=default_org, format_func=lambda i: by_id[i].name)
-year = int(c[1].number_input("年", min_value=2020, max_value=2099, value=today.year, step=1))
-month_no = int(c[2].number_input("月", min_value=1, max_value=12, value=today.month, step=1))
+org_id = c[1].selectbox("机构", list(by_id), index=default_org, format_func=lambda i: by_id[i].name)
+year = int(c[2].number_input("年", min_value=2020, max_value=2099, value=today.year, step=1))
+month_no = int(c[3].number_input("月", min_value=1, max_value=12, value=today.month, step=1))
 month = f"{year:04d}-{month_no:02d}"
 
 with action(), db() as session:
@@ -89,9 +94,10 @@ with action(), db() as session:
                 st.rerun()
 
         st.subheader("手动排入")
-        options = calendar.approved_variants_for(session, actor, org_id)
+        title_query = st.text_input("搜索内容标题", help="最多列出最新的 100 条")
+        options = calendar.approved_variants_for(session, actor, org_id, title_query, limit=100)
         if not options:
-            st.info("该机构暂无已审核通过的内容。")
+            st.info("没有匹配的已审核通过内容。" if title_query.strip() else "该机构暂无已审核通过的内容。")
         else:
             labels = {vid: f"{title}（{owner}）" for vid, title, owner in options}
             with st.form("place"):

@@ -9,10 +9,19 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from studio.db.engine import session_scope
 from studio.domain.clock import today_cn
+from studio.domain.views import Actor
 from studio.occasions import PROVINCES
 from studio.occasions.notes import note_zh
-from studio.services.occasion_calendar import add_hot_topic, list_hot_topics, overview, remove_hot_topic
+from studio.services.data_version import data_version
+from studio.services.occasion_calendar import (
+    OccasionOverview,
+    add_hot_topic,
+    list_hot_topics,
+    overview,
+    remove_hot_topic,
+)
 from studio.services.orgs import get_org
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
@@ -33,8 +42,16 @@ month = int(c[3].number_input("月", min_value=1, max_value=12, value=today.mont
 start, end = ((date(year, 1, 1), date(year, 12, 31)) if view == "年"
               else (date(year, month, 1), date(year, month, monthcal.monthrange(year, month)[1])))
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _overview(version: int, actor_json: str, start: date, end: date, province: str | None) -> OccasionOverview:
+    """Keyed on the data version: approved content or hot topics changing moves it."""
+    with session_scope() as session:
+        return overview(session, Actor.model_validate_json(actor_json), start, end, province)
+
+
 with action(), db() as session:
-    data = overview(session, actor, start, end, None if province == "全国" else province)
+    data = _overview(data_version(session), actor.model_dump_json(), start, end,
+                     None if province == "全国" else province)
     if data.notes:
         with st.expander(f"说明（{len(data.notes)} 条）：部分日期需每年公布或由总行录入"):
             for note in data.notes:
@@ -67,7 +84,8 @@ with action(), db() as session:
                     add_hot_topic(session, actor, name=name, start=first, end=last,
                                   region=None if region == "全国" else region)
                     st.success(f"已添加热点：{md(name.strip())}")
-        for topic_id, topic_name, first, last, region in list_hot_topics(session):
+        for topic_id, topic_name, first, last, region in list_hot_topics(session,
+                                                                         ended_after=today - timedelta(days=90)):
             row = st.columns([4, 1])
             row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {region or '全国'}")
             if row[1].button("删除", key=f"del-topic-{topic_id}"):

@@ -143,7 +143,9 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
     require(actor, "today.read")
     org = get_org(session, actor.org_id)
     placements = _slots(session, org, day, day)
-    posted = {m.slot_id for m in session.exec(select(PostMark).where(PostMark.user_id == actor.user_id))}
+    # Only this day's slots: a user's marks grow every day, the day's slots are bounded by the daily caps.
+    posted = set(session.exec(select(PostMark.slot_id).where(
+        PostMark.user_id == actor.user_id, PostMark.slot_id.in_([p.id for p in placements])))) if placements else set()  # type: ignore[attr-defined]
     return [DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel, title=p.title,
                       text=p.text, occasion=p.occasion, content_type=p.content_type, posted=p.id in posted)
             for p in placements]
@@ -174,15 +176,20 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
     session.commit()
 
 
-def approved_variants_for(session: Session, actor: Actor, org_id: int) -> list[tuple[int, str, str]]:
-    """(variant id, title, org name) of approved variants an org may place: its own and its parents'."""
+def approved_variants_for(session: Session, actor: Actor, org_id: int, query: str = "",
+                          limit: int = 100) -> list[tuple[int, str, str]]:
+    """(variant id, title, org name) of approved variants an org may place: its own and its parents',
+    newest first, titles containing `query`, at most `limit` (HQ may hold thousands)."""
     require(actor, "calendar.edit")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
     chain = {o.id: o.name for o in ancestors(session, org)}
-    rows = session.exec(select(Variant).where(Variant.org_id.in_(list(chain)),  # type: ignore[attr-defined]
-                                              Variant.state == ReviewState.APPROVED.value)).all()
-    return [(v.id or 0, v.title, chain[v.org_id]) for v in rows]
+    rows = select(Variant.id, Variant.title, Variant.org_id).where(
+        Variant.org_id.in_(list(chain)), Variant.state == ReviewState.APPROVED.value)  # type: ignore[attr-defined]
+    if query.strip():
+        rows = rows.where(Variant.title.contains(query.strip(), autoescape=True))  # type: ignore[attr-defined]
+    found = session.exec(rows.order_by(Variant.id.desc()).limit(max(1, min(limit, 500)))).all()  # type: ignore[union-attr]
+    return [(vid or 0, title, chain[owner]) for vid, title, owner in found]
 
 
 def month_slots_for_org(session: Session, org: Org, month: str) -> list[SlotPlacement]:

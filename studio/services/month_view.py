@@ -53,14 +53,15 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     month = parse_month(month)
     year, mon = (int(p) for p in month.split("-"))
     slots = calendar.month_slots(session, actor, org_id, year, mon)
-    regional = tuple(t for t in hot_topics(session) if t.region in (None, org.province))
+    days = month_days(month)
+    regional = tuple(t for t in hot_topics(session, days[0], days[-1]) if t.region in (None, org.province))
     occasions = occasions_of_month(month, org.province, regional)
     by_day: dict[date, list[str]] = {}
     for o in occasions:
         by_day.setdefault(o.date, []).append(o.name)
     mix = Counter(s.content_type for s in slots)
     rows = []
-    for day in month_days(month):
+    for day in days:
         placed = [s for s in slots if s.day == day]
         per_channel = Counter(s.channel for s in placed)
         rows.append(DayRow(day=day, occasions=by_day.get(day, []), moments=per_channel[Channel.MOMENTS.value],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from studio.db.models import HotTopic, TemplateVersion
@@ -46,36 +47,49 @@ class OccasionOverview(BaseModel):
 
 def overview(session: Session, actor: Actor, start: date, end: date, province: str | None) -> OccasionOverview:
     require(actor, "calendar.read")
-    topics = tuple(t for t in hot_topics(session) if province is None or t.region in (None, province))
+    topics = tuple(t for t in hot_topics(session, start, end) if province is None or t.region in (None, province))
     year = occasions_between(start, end, province=province, hot_topics=topics)
-    approved: dict[str, list[TemplateVersion]] = {}
-    for version in _latest_approved(session):
-        if version.occasion and (province is None or version.region in (None, province)):
-            approved.setdefault(version.occasion, []).append(version)
+    items = [o for o in year.items if start <= o.date <= end]
+    counts = _approved_counts(session, sorted({o.name for o in items}), province)
     rows = []
-    for o in year.items:
-        if not (start <= o.date <= end):
-            continue
-        content = approved.get(o.name, [])
-        moments = sum(1 for v in content if v.channel == Channel.MOMENTS.value)
+    for o in items:
+        total, moments = counts.get(o.name, (0, 0))
         gap = None
         if o.kind in POSTABLE:
             where = province or "全国"
-            if not content:
+            if not total:
                 gap = f"{o.name}：{where}暂无已审核通过的内容"
             elif not moments:
                 gap = f"{o.name}：{where}暂无已审核通过的朋友圈内容"
         rows.append(OccasionRow(date=o.date, name=o.name, kind=o.kind, kind_label=_KIND_ZH.get(o.kind, o.kind),
-                                region=o.region, approved=len(content), approved_moments=moments, gap=gap))
+                                region=o.region, approved=total, approved_moments=moments, gap=gap))
     return OccasionOverview(rows=rows, notes=list(year.notes))
 
 
-def _latest_approved(session: Session) -> list[TemplateVersion]:
-    latest: dict[int, TemplateVersion] = {}
-    for v in session.exec(select(TemplateVersion).where(TemplateVersion.state == ReviewState.APPROVED.value)):
-        if v.template_id not in latest or v.version_no > latest[v.template_id].version_no:
-            latest[v.template_id] = v
-    return list(latest.values())
+def _approved_counts(session: Session, names: list[str], province: str | None) -> dict[str, tuple[int, int]]:
+    """Per occasion name: (templates whose latest approved version is for it, of which Moments posts).
+
+    Counted in the database, only for the occasions shown: one row per occasion and channel comes back.
+    """
+    if not names:
+        return {}
+    approved = TemplateVersion.state == ReviewState.APPROVED.value
+    touched = select(TemplateVersion.template_id).where(approved, TemplateVersion.occasion.in_(names))  # type: ignore[union-attr]
+    latest = (select(TemplateVersion.template_id, func.max(TemplateVersion.version_no).label("v"))
+              .where(approved, TemplateVersion.template_id.in_(touched))  # type: ignore[attr-defined]
+              .group_by(TemplateVersion.template_id).subquery())
+    query = (select(TemplateVersion.occasion, TemplateVersion.channel, func.count())
+             .join(latest, (latest.c.template_id == TemplateVersion.template_id)
+                   & (latest.c.v == TemplateVersion.version_no))
+             .where(TemplateVersion.occasion.in_(names))  # type: ignore[union-attr]
+             .group_by(TemplateVersion.occasion, TemplateVersion.channel))
+    if province is not None:
+        query = query.where(or_(TemplateVersion.region.is_(None), TemplateVersion.region == province))  # type: ignore[union-attr]
+    counts: dict[str, tuple[int, int]] = {}
+    for name, channel, n in session.exec(query).all():
+        total, moments = counts.get(name, (0, 0))
+        counts[name] = (total + n, moments + (n if channel == Channel.MOMENTS.value else 0))
+    return counts
 
 
 def add_hot_topic(session: Session, actor: Actor, *, name: str, start: date, end: date,
@@ -110,9 +124,14 @@ def remove_hot_topic(session: Session, actor: Actor, topic_id: int) -> None:
     session.commit()
 
 
-def list_hot_topics(session: Session) -> list[tuple[int, str, date, date, str | None]]:
-    return [(t.id or 0, t.name, t.start, t.end, t.region)
-            for t in session.exec(select(HotTopic).order_by(HotTopic.start))]  # type: ignore[arg-type]
+def list_hot_topics(session: Session, *, ended_after: date | None = None,
+                    limit: int = 100) -> list[tuple[int, str, date, date, str | None]]:
+    """Hot topics by start date, only those still running on or after `ended_after`, at most `limit`."""
+    query = select(HotTopic)
+    if ended_after is not None:
+        query = query.where(HotTopic.end >= ended_after)
+    rows = session.exec(query.order_by(HotTopic.start, HotTopic.id).limit(limit))  # type: ignore[arg-type]
+    return [(t.id or 0, t.name, t.start, t.end, t.region) for t in rows]
 
 
 def hot_topic_ends(session: Session) -> dict[str, date]:

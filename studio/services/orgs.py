@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import case
 from sqlmodel import Session, select
 
 from studio.db.models import Org, User
@@ -62,6 +63,19 @@ def get_org(session: Session, org_id: int) -> Org:
 def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
     rows = session.exec(select(Org).where(Org.path.startswith(actor.org_path)).order_by(Org.path))  # type: ignore[attr-defined]
     return [to_view(org) for org in rows if in_scope(actor, org.path)]
+
+
+def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int = 50) -> list[OrgView]:
+    """Orgs in the actor's scope whose name or code contains `query`, in tree order, at most `limit`:
+    a picker over 2,300 branches shows a searchable handful, never the whole tree."""
+    needle = query.strip()
+    rows = select(Org).where(Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+    if needle:
+        rows = rows.where(Org.name.contains(needle, autoescape=True)  # type: ignore[attr-defined]
+                          | Org.code.contains(needle, autoescape=True))  # type: ignore[attr-defined]
+    exact = case((Org.code == needle, 0), (Org.name == needle, 0), else_=1)  # an exact code or name first
+    found = session.exec(rows.order_by(exact, Org.path).limit(max(1, min(limit, 200)))).all()  # type: ignore[arg-type]
+    return [to_view(org) for org in found if in_scope(actor, org.path)]
 
 
 def ancestors(session: Session, org: Org) -> list[Org]:

@@ -42,9 +42,14 @@ def parse_month(month: str) -> str:
     return f"{year:04d}-{mon:02d}"
 
 
-def hot_topics(session: Session) -> list[HotTopicValue]:
-    return [HotTopicValue(name=h.name, start=h.start, end=h.end, region=h.region)
-            for h in session.exec(select(HotTopic))]
+def hot_topics(session: Session, first: date | None = None, last: date | None = None) -> list[HotTopicValue]:
+    """Hot topics, or only those overlapping [first, last] (a month's worth, not every topic ever)."""
+    query = select(HotTopic).order_by(HotTopic.start, HotTopic.id)  # type: ignore[arg-type]
+    if first is not None:
+        query = query.where(HotTopic.end >= first)
+    if last is not None:
+        query = query.where(HotTopic.start <= last)
+    return [HotTopicValue(name=h.name, start=h.start, end=h.end, region=h.region) for h in session.exec(query)]
 
 
 @lru_cache(maxsize=64)

@@ -16,20 +16,25 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from studio.db.models import AuditEvent, utcnow
+from studio.domain.clock import BEIJING
 from studio.domain.views import Actor
 from studio.workflow import audit_anchor
 from studio.workflow.audit_anchor import AuditKey, Checkpoint
+from studio.workflow.permissions import require
 
 GENESIS = "0" * 64
 KEY_MARK = "_k"  # key id of the key that sealed the event; absent on legacy events
@@ -204,10 +209,29 @@ def verify(session: Session, anchors: Path | None = None) -> ChainReport:
     Raises ValidationError when a key is needed (keyed events or checkpoints exist) but none is configured.
     """
     walk = _Walk([])
+    # Sizes before reading: lines appended meanwhile are read again by the next incremental check.
+    offsets = audit_anchor.file_sizes(anchors)
     checkpoints, anchor_problem = audit_anchor.load_checkpoints(walk.key, anchors)
     walk = _Walk(checkpoints)
+    # Streamed in chunks: 100,000 events are never held as ORM rows at once.
+    events = session.exec(_chain_columns().order_by(AuditEvent.seq)  # type: ignore[arg-type]
+                          .execution_options(yield_per=_CHUNK))
+    report = _finish(walk, events, checkpoints, anchor_problem)  # type: ignore[arg-type]
+    if report.ok:
+        _remember(session, anchors, walk, checkpoints, files=tuple(sorted(offsets.items())))
+    return report
+
+
+def _chain_columns():  # type: ignore[no-untyped-def]
+    """What the walk reads, as plain rows (same attribute names as AuditEvent): no ORM objects to build."""
+    return select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor_id, AuditEvent.actor, AuditEvent.action,
+                  AuditEvent.subject, AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
+
+
+def _finish(walk: _Walk, events: Iterable[AuditEvent], checkpoints: list[Checkpoint],
+            anchor_problem: str | None, *, base_checkpoints: int = 0) -> ChainReport:
     try:
-        for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):  # type: ignore[arg-type]
+        for event in events:
             walk.step(event)
         newest = max(checkpoints, key=lambda c: c.seq, default=None)
         head = walk.checked
@@ -218,8 +242,116 @@ def verify(session: Session, anchors: Path | None = None) -> ChainReport:
         if anchor_problem:
             raise _Broken(None, anchor_problem)
     except _Broken as broken:
-        return ChainReport(False, walk.checked, broken.seq, broken.reason, walk.legacy, len(checkpoints))
-    return ChainReport(True, walk.checked, legacy=walk.legacy, checkpoints=len(checkpoints))
+        return ChainReport(False, walk.checked, broken.seq, broken.reason, walk.legacy,
+                           base_checkpoints + len(checkpoints))
+    return ChainReport(True, walk.checked, legacy=walk.legacy, checkpoints=base_checkpoints + len(checkpoints))
+
+
+# --- incremental verification (pages) ---------------------------------------------------------------------
+# A full verify reads every event and every checkpoint line: fine for `studio audit verify`, too slow for a
+# page rerun at 100,000 events. This process remembers, per database and anchor directory, how far a verify
+# succeeded (head seq and hash, walk state, how much of each checkpoint file it read); the next call checks
+# that the remembered head is still there unchanged, then walks only newer events and newer checkpoint lines.
+# What it cannot see: an edit to an event below the remembered head that leaves that head's row intact
+# (the database's append-only triggers refuse it; `studio audit verify` and the page's full check do see it).
+
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class _Verified:
+    seq: int
+    hash: str
+    legacy: int
+    keyed_seen: bool
+    since: int | None
+    newest_checkpoint: Checkpoint | None
+    checkpoints: int
+    files: tuple[tuple[str, int], ...]  # (file name, bytes read) of the anchor directory
+    kid: str | None
+
+
+_VERIFIED: dict[tuple[str, str], _Verified] = {}
+_VERIFIED_LOCK = threading.Lock()
+
+
+def _cache_key(session: Session, anchors: Path | None) -> tuple[str, str]:
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return url, str((anchors or audit_anchor.anchor_dir()).resolve())
+
+
+def _remember(session: Session, anchors: Path | None, walk: _Walk, checkpoints: list[Checkpoint],
+              *, files: tuple[tuple[str, int], ...], base: _Verified | None = None) -> None:
+    newest = max(checkpoints, key=lambda c: c.seq, default=None)
+    if base is not None and base.newest_checkpoint is not None and \
+            (newest is None or base.newest_checkpoint.seq >= newest.seq):
+        newest = base.newest_checkpoint
+    state = _Verified(seq=walk.checked, hash=walk.prev, legacy=walk.legacy, keyed_seen=walk.keyed_seen,
+                      since=walk.since, newest_checkpoint=newest,
+                      checkpoints=(base.checkpoints if base else 0) + len(checkpoints),
+                      files=files,
+                      kid=walk._key.kid if walk._key else None)
+    with _VERIFIED_LOCK:
+        _VERIFIED[_cache_key(session, anchors)] = state
+
+
+def forget_verified() -> None:
+    """Drop what this process remembers (tests; after restoring a backup)."""
+    with _VERIFIED_LOCK:
+        _VERIFIED.clear()
+
+
+def _old_checkpoints_match(session: Session, checkpoints: list[Checkpoint]) -> bool:
+    """New checkpoint lines about already verified events (a writer raced the last check) must match them."""
+    if not checkpoints:
+        return True
+    hashes = dict(session.exec(select(AuditEvent.seq, AuditEvent.hash)
+                               .where(AuditEvent.seq.in_({c.seq for c in checkpoints}))).all())  # type: ignore[attr-defined]
+    return all(hashes.get(c.seq) == c.hash for c in checkpoints)
+
+
+@overload
+def verify_incremental(session: Session, anchors: Path | None = None) -> ChainReport: ...
+@overload
+def verify_incremental(session: Session, anchors: Path | None = None, *,
+                       only_if_known: bool) -> ChainReport | None: ...
+
+
+def verify_incremental(session: Session, anchors: Path | None = None, *,
+                       only_if_known: bool = False) -> ChainReport | None:
+    """Like `verify`, but from where this process last verified successfully. Falls back to `verify` when
+    the remembered state no longer holds (head row changed, an anchor file shrank or vanished, a new
+    checkpoint reaches back to the verified part, where keyed events start moved, another key) and for any
+    failure, so a broken chain is always reported by the full check. With `only_if_known`, returns None
+    instead of starting a first full verify (a page leaves that to a button)."""
+    with _VERIFIED_LOCK:
+        state = _VERIFIED.get(_cache_key(session, anchors))
+    if state is None:
+        return None if only_if_known else verify(session, anchors)
+    if state.seq:
+        head = session.exec(select(AuditEvent.hash).where(AuditEvent.seq == state.seq)).first()
+        if head != state.hash:
+            return verify(session, anchors)
+    walk = _Walk([])
+    fresh, problem, offsets = audit_anchor.load_new_checkpoints(walk.key, anchors, dict(state.files))
+    if offsets is None or problem or not _old_checkpoints_match(session, [c for c in fresh if c.seq <= state.seq]):
+        return verify(session, anchors)
+    walk = _Walk([c for c in fresh if c.seq > state.seq])
+    walk.since = min((c for c in (state.since, *(c.since for c in fresh)) if c is not None), default=None)
+    if walk.since is not None and walk.since <= state.legacy:
+        return verify(session, anchors)  # checkpoints now say some verified legacy events should be keyed
+    walk.prev, walk.checked, walk.legacy, walk.keyed_seen = state.hash, state.seq, state.legacy, state.keyed_seen
+    if state.kid is not None and walk.key().kid != state.kid:
+        return verify(session, anchors)
+    events = session.exec(_chain_columns().where(AuditEvent.seq > state.seq)  # type: ignore[arg-type]
+                          .order_by(AuditEvent.seq).execution_options(yield_per=_CHUNK))
+    newest = max([*fresh, *([state.newest_checkpoint] if state.newest_checkpoint else [])],
+                 key=lambda c: c.seq, default=None)
+    report = _finish(walk, events, [newest] if newest else [], None)  # type: ignore[arg-type]
+    if not report.ok:
+        return verify(session, anchors)
+    _remember(session, anchors, walk, fresh, base=state, files=tuple(sorted(offsets.items())))
+    return ChainReport(True, walk.checked, legacy=walk.legacy, checkpoints=state.checkpoints + len(fresh))
 
 
 def checkpoint(session: Session) -> tuple[ChainReport, Path | None]:
@@ -233,16 +365,105 @@ def checkpoint(session: Session) -> tuple[ChainReport, Path | None]:
     return report, path
 
 
-def export_csv(session: Session, actor: Actor, *, action_filter: str = "") -> str:
-    """The log as CSV (formula-escaped); the export itself is recorded in the log."""
+# --- listing and export ---------------------------------------------------------------------------------
+
+
+class AuditRow(BaseModel):
+    """One event as the page lists it: plain values, safe to cache."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[AuditRow]
+    total: int  # events matching the filter, counted in the database
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Exact-match filters, so each one is an index lookup: actions (any of), actor, subject, Beijing dates."""
+
+    actions: tuple[str, ...] = ()
+    actor: str = ""
+    subject: str = ""
+    first_day: date | None = None
+    last_day: date | None = None
+
+    def where(self) -> list[Any]:
+        clauses: list[Any] = []
+        if self.actions:
+            clauses.append(AuditEvent.action.in_(self.actions))  # type: ignore[attr-defined]
+        if self.actor.strip():
+            clauses.append(AuditEvent.actor == self.actor.strip())
+        if self.subject.strip():
+            clauses.append(AuditEvent.subject == self.subject.strip())
+        if self.first_day:
+            clauses.append(AuditEvent.at >= _day_start(self.first_day))
+        if self.last_day:
+            clauses.append(AuditEvent.at < _day_start(self.last_day + timedelta(days=1)))
+        return clauses
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=BEIJING).astimezone(UTC)
+
+
+def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilter(), *,
+                page: int = 0, page_size: int = 50) -> AuditPage:
+    """One page of events, newest first, and how many match; both filtered in the database."""
+    require(actor, "audit.read")
+    page_size = max(1, min(page_size, 500))
+    where = filters.where()
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+    rows = session.exec(select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
+                               AuditEvent.subject, AuditEvent.hash).where(*where)
+                        .order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
+                        .offset(max(page, 0) * page_size).limit(page_size)).all()
+    return AuditPage(total=int(total), rows=[
+        AuditRow(seq=seq, at=at if at.tzinfo else at.replace(tzinfo=UTC), actor=who, action=what, subject=subject,
+                 hash=digest)
+        for seq, at, who, what, subject, digest in rows])
+
+
+def actions(session: Session, actor: Actor) -> list[str]:
+    """The distinct actions in the log (a few dozen), for the filter's options."""
+    require(actor, "audit.read")
+    return list(session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
+
+
+def export_csv(session: Session, actor: Actor, *, action_filter: str = "",
+               filters: AuditFilter = AuditFilter()) -> str:
+    """The log as CSV (formula-escaped); the export itself is recorded in the log.
+
+    Events are streamed from the database in chunks while the CSV is written, so the whole log is never
+    held as ORM rows. `action_filter` keeps events whose action contains it (as before); `filters` narrow
+    in the database.
+    """
     from studio.exports.spreadsheet import to_csv
 
-    rows = [
-        (e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.subject,
-         json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
-        for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))  # type: ignore[arg-type]
-        if not action_filter or action_filter in e.action
-    ]
-    append(session, actor, "audit.export", "audit", {"rows": len(rows), "filter": action_filter[:40]})
+    require(actor, "audit.read")
+    count = 0
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        nonlocal count
+        query = select(AuditEvent).where(*filters.where()).order_by(AuditEvent.seq)  # type: ignore[arg-type]
+        if action_filter:
+            query = query.where(AuditEvent.action.contains(action_filter))  # type: ignore[attr-defined]
+        for e in session.exec(query.execution_options(yield_per=_CHUNK)):
+            count += 1
+            yield (e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.subject,
+                   json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+
+    text = to_csv(("seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"), rows())
+    append(session, actor, "audit.export", "audit", {"rows": count, "filter": action_filter[:40]})
     session.commit()
-    return to_csv(("seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"), rows)
+    return text

@@ -199,6 +199,45 @@ def load_checkpoints(key_for: Callable[[], AuditKey],
     return good, problem
 
 
+def file_sizes(directory: Path | None = None) -> dict[str, int]:
+    directory = directory or anchor_dir()
+    return {p.name: p.stat().st_size for p in sorted(directory.glob("*.jsonl"))} if directory.is_dir() else {}
+
+
+def load_new_checkpoints(key_for: Callable[[], AuditKey], directory: Path | None,
+                         read: dict[str, int]) -> tuple[list[Checkpoint], str | None, dict[str, int] | None]:
+    """Checkpoint lines past the byte offsets already `read` per file: (good ones, first problem, new
+    offsets), or None for the offsets when a file read before is gone or shorter (start over).
+
+    Only whole lines count: a line still being appended is left for the next call.
+    """
+    directory = directory or anchor_dir()
+    good: list[Checkpoint] = []
+    problem: str | None = None
+    files = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    offsets = {path.name: path.stat().st_size for path in files}
+    if any(offsets.get(name, -1) < size for name, size in read.items()):
+        return [], None, None
+    for path in files:
+        start = read.get(path.name, 0)
+        if offsets[path.name] == start:
+            continue
+        with path.open("rb") as handle:
+            handle.seek(start)
+            data = handle.read()
+        whole = data[:data.rfind(b"\n") + 1]
+        offsets[path.name] = start + len(whole)
+        for number, raw in enumerate(whole.decode("utf-8", errors="replace").splitlines(), start=1):
+            if not raw.strip():
+                continue
+            try:
+                where = f"{path.name}:{number}" if start == 0 else f"{path.name}@{start}+{number}"
+                good.append(_checked(key_for(), raw, where))
+            except BadCheckpoint as error:
+                problem = problem or str(error)
+    return good, problem, offsets
+
+
 def _checked(key: AuditKey, raw: str, source: str) -> Checkpoint:
     try:
         record = json.loads(raw)
