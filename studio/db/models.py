@@ -115,7 +115,6 @@ class Variant(SQLModel, table=True):
     """One org's localisation of one template version: slot values and the text they render to."""
 
     __tablename__ = "variant"
-<<<<<<< HEAD
     __table_args__ = (
         Index("ix_variant_state_submitted", "state", "submitted_at"),
         # 本地化 "我的内容": newest first, within one org (a branch) or across a subtree (walks this one).
