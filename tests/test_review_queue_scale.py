@@ -186,7 +186,7 @@ def test_migration_backfills_max_severity(db_url):
         session.execute(text("UPDATE alembic_version SET version_num = '0005'"))
         session.commit()
     engine.dispose()
-    migrate.upgrade(db_url)  # adds the column again and computes it from the stored findings
+    migrate.upgrade(db_url, "0006")  # adds the column again and computes it from the stored findings
     engine = make_engine(db_url)
     with engine.connect() as conn:
         got = dict(conn.execute(text("SELECT id, max_severity FROM variant")).all())
