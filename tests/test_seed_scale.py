@@ -28,9 +28,9 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import Decision, OrgKind, ReviewState, Verdict
 from studio.services import calendar, reviews
 from studio.services.auth import actor_for, authenticate
-from studio.services.checks import findings_json, run_check
 from studio.services.orgs import ancestors
 from studio.services.reviews import digest_of, required_approvals, template_sample_text
+from studio.services.rules import check, findings_json
 from studio.services.seed import DEMO_PASSWORD, seed_demo
 from studio.services.seed_scale import MARKER, TEMPLATE_PREFIX, ScaleSizes, seed_scale
 from studio.services.templates import TemplateDraft, validate_draft
@@ -148,7 +148,7 @@ def test_digests_verdicts_and_texts_match_the_services(seeded: Session) -> None:
             product_type=version.product_type, region=version.region))
         assert [s.model_dump(mode="json") for s in slots] == version.slots
         assert sample == template_sample_text(version)
-        result = run_check(session, sample, version.product_type, version.channel)
+        result = check(session, sample, version.product_type, version.channel)
         assert (result.verdict.value, findings_json(result), result.ruleset) == \
                (version.verdict, version.findings, version.ruleset)
         decided = session.exec(select(Review).where(Review.subject_type == "template_version",
@@ -167,7 +167,7 @@ def test_digests_verdicts_and_texts_match_the_services(seeded: Session) -> None:
         assert digest_of(variant, version) == variant.content_digest
         values, text = render_variant(version, variant.slot_values)  # the real renderer and slot validation
         assert (values, text) == (variant.slot_values, variant.text)
-        result = run_check(session, variant.text, version.product_type, version.channel)
+        result = check(session, variant.text, version.product_type, version.channel)
         assert (result.verdict.value, findings_json(result)) == (variant.verdict, variant.findings)
         org = session.get(Org, variant.org_id)
         assert org is not None and version.region in (None, org.province)

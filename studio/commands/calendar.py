@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _system_actor(session):  # type: ignore[no-untyped-def]
-    from studio.materials.importer import library_actor
+    from studio.services.library_import import library_actor
 
     return library_actor(session)
 

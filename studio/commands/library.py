@@ -73,8 +73,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from studio.db.engine import session_scope
-    from studio.materials.importer import import_library
     from studio.materials.validate import LibraryProblems
+    from studio.services.library_import import import_library
 
     try:  # the importer runs the whole of `library check` itself, on the entries it then writes
         with session_scope(_engine(args.url)) as session:

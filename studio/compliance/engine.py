@@ -15,7 +15,7 @@ from studio.compliance.ruleset import Ruleset, default_ruleset
 from studio.compliance.ruleset import ruleset_version as ruleset_version
 from studio.compliance.scan import scan
 from studio.compliance.types import CheckResult, Finding, finding_from, trusted_result, verdict_of
-from studio.domain.enums import Channel, ProductType, Severity
+from studio.domain.enums import Channel, ProductType
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
             last_severity = last[3]
             last_why = last[4]
             end = last_end if last_end >= end else end  # type: ignore[operator]
-            if _RANK[last_severity] >= _RANK[severity]:
+            if last_severity.rank >= severity.rank:
                 severity = last_severity
             why = last_why if why in last_why else f"{last_why}；{why}"
             last = merged[-1] = Hit(rule, last[1], end, severity, why, original)
@@ -96,7 +96,6 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 
 _DEDUPE_KEY = itemgetter(0, 5, 1)  # (rule, original, start)
-_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
 
 
 def _to_findings(rs: Ruleset, norm: Normalised, hits: list[Hit]) -> list[Finding]:

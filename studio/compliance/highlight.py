@@ -6,9 +6,6 @@ import html
 from collections.abc import Iterable
 
 from studio.compliance.types import Finding
-from studio.domain.enums import Severity
-
-_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
 
 
 def highlight_html(text: str, findings: Iterable[Finding]) -> str:
@@ -32,7 +29,7 @@ def highlight_html(text: str, findings: Iterable[Finding]) -> str:
         if not covering:
             parts.append(piece)
             continue
-        worst = max(covering, key=lambda f: _RANK[f.severity]).severity
+        worst = max(covering, key=lambda f: f.severity.rank).severity
         codes = " ".join(dict.fromkeys(f.code for f in covering))
         parts.append(f'<mark class="sev-{worst.value}" title="{html.escape(codes)}">{piece}</mark>')
     return "".join(parts)

@@ -1,8 +1,8 @@
-"""Dates as the bank's staff see them: Beijing time."""
+"""Dates as the bank's staff see them: Beijing time. Stored times are UTC."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -10,3 +10,13 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 def today_cn() -> date:
     return datetime.now(BEIJING).date()
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC time. SQLite hands stored times back naive; they were written as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def in_beijing(value: datetime) -> datetime:
+    """A stored time (naive means UTC) as a Beijing wall-clock time, for display."""
+    return as_utc(value).astimezone(BEIJING)

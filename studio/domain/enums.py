@@ -35,16 +35,38 @@ class Role(_Labelled):
 
 
 class OccasionKind(_Labelled):
-    FESTIVAL = "festival"
-    SOLAR_TERM = "solar_term"
-    HOT_TOPIC = "hot_topic"
-    PRODUCT = "product"
-    REGIONAL = "regional"
-    HOLIDAY = "holiday"
-    FINANCE_DAY = "finance_day"
-    MARKETING_DAY = "marketing_day"
-    SEASON = "season"
-    EVERYDAY = "everyday"
+    """What a post is about: a dated occasion from the occasions calendar, or (product, everyday) none.
+
+    One vocabulary for both the calendar (`studio.occasions`) and the tag on a template, so the planner,
+    the occasion calendar, the month view and the dashboard agree on which occasions want a post.
+    """
+
+    FESTIVAL = "festival"  # traditional and public festivals (春节, 国庆节, 母亲节 …)
+    SOLAR_TERM = "solar_term"  # the 24 solar terms (立春 … 大寒), 清明 included
+    HOT_TOPIC = "hot_topic"  # current events entered by HQ
+    PRODUCT = "product"  # a template about a product, on no particular day
+    REGIONAL = "regional"  # a province's own festival (壮族三月三, 泼水节 …)
+    HOLIDAY = "holiday"  # a statutory day off (one item per day)
+    FINANCE_DAY = "finance_day"  # days and months a bank campaigns on (3·15, 金融知识普及月 …)
+    MARKETING_DAY = "marketing_day"  # commercial days (520, 双11 …)
+    SEASON = "season"  # 四季 by solar terms, 三伏, 数九
+    EVERYDAY = "everyday"  # everyday content, on no particular day
+    WORKDAY = "workday"  # a make-up working day (调休上班): calendar context only, never a template tag
+
+    @property
+    def postable(self) -> bool:
+        """Gets content on its own day: a day without any is a gap. Seasons and holidays are context."""
+        return self in _POSTABLE_KINDS
+
+    @property
+    def dated(self) -> bool:
+        """An occasion on the calendar (the occasions package yields it), not a dateless template tag."""
+        return self not in (OccasionKind.PRODUCT, OccasionKind.EVERYDAY)
+
+    @property
+    def taggable(self) -> bool:
+        """A template may be tagged with it."""
+        return self is not OccasionKind.WORKDAY
 
 
 class ContentType(_Labelled):
@@ -75,6 +97,16 @@ class Channel(_Labelled):
         """Longest text a post on this channel may carry (characters)."""
         return _CHANNEL_MAX_LENGTH[self]
 
+    @property
+    def daily_cap(self) -> int:
+        """Most posts an org places on this channel in one day (the planner and hand placement alike)."""
+        return _CHANNEL_CAPS[self][0]
+
+    @property
+    def monthly_cap(self) -> int:
+        """Most posts an org places on this channel in one month."""
+        return _CHANNEL_CAPS[self][1]
+
 
 class ProductType(_Labelled):
     DEPOSIT = "deposit"
@@ -90,6 +122,11 @@ class Severity(_Labelled):
     BLOCK = "block"
     REVIEW = "review"
     INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Order of severities: info < review < block (1, 2, 3; 0 is left for "no finding")."""
+        return _SEVERITY_RANK[self]
 
 
 class Verdict(_Labelled):
@@ -125,6 +162,22 @@ _CHANNEL_MAX_LENGTH: dict[Channel, int] = {
     Channel.POSTER: 300,
 }
 
+# (daily, monthly). A customer sees at most 3 Moments posts a day and 90 a month from a WeCom company
+# account (WeCom's limit, as a SCRM vendor's financial-industry playbook states it). The other channels
+# have no platform limit: their caps keep a branch from flooding a group or a chat.
+_CHANNEL_CAPS: dict[Channel, tuple[int, int]] = {
+    Channel.MOMENTS: (3, 90),
+    Channel.GROUP: (3, 90),
+    Channel.PRIVATE: (2, 30),
+    Channel.WELCOME: (1, 5),
+    Channel.POSTER: (1, 20),
+}
+
+_SEVERITY_RANK: dict[Severity, int] = {Severity.INFO: 1, Severity.REVIEW: 2, Severity.BLOCK: 3}
+
+_POSTABLE_KINDS = frozenset({OccasionKind.FESTIVAL, OccasionKind.SOLAR_TERM, OccasionKind.FINANCE_DAY,
+                             OccasionKind.REGIONAL, OccasionKind.HOT_TOPIC, OccasionKind.MARKETING_DAY})
+
 _LABELS: dict[StrEnum, str] = {
     OrgKind.HQ: "总行",
     OrgKind.BRANCH: "分行",
@@ -144,6 +197,7 @@ _LABELS: dict[StrEnum, str] = {
     OccasionKind.MARKETING_DAY: "营销节点",
     OccasionKind.SEASON: "季节",
     OccasionKind.EVERYDAY: "日常",
+    OccasionKind.WORKDAY: "调休上班",
     ContentType.NORMS: "规范型",
     ContentType.KNOWLEDGE: "干货价值型",
     ContentType.PRODUCT: "产品营销型",

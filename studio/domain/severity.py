@@ -1,4 +1,5 @@
-"""Severity order of compliance findings, and the highest severity a list of findings reaches."""
+"""The highest severity a list of findings reaches, and severities at or above a floor (ranks live on
+`Severity.rank`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from typing import Any
 
 from studio.domain.enums import Severity
 
-RANK = {Severity.INFO.value: 1, Severity.REVIEW.value: 2, Severity.BLOCK.value: 3}
+
+def rank_of(severity: str) -> int:
+    """`Severity.rank` of a stored severity code; 0 for none or an unknown code."""
+    return Severity(severity).rank if severity in Severity._value2member_map_ else 0
 
 
 def max_severity_of(findings: Iterable[dict[str, Any]] | None) -> str:
     """"" for no findings, else the highest of info < review < block (stored so queues filter in SQL)."""
-    return max((str(f.get("severity", "")) for f in findings or ()), key=lambda s: RANK.get(s, 0), default="")
+    return max((str(f.get("severity", "")) for f in findings or ()), key=rank_of, default="")
 
 
 def at_least(floor: str) -> list[str]:
     """The severities at or above `floor`, for an SQL `IN` filter."""
-    return [s for s, rank in RANK.items() if rank >= RANK[floor]]
+    return [s.value for s in Severity if s.rank >= Severity(floor).rank]

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from studio.services.templates import TemplateDraft
+from studio.localisation.draft import TemplateDraft
 
 ENTRY_KEYS = {"code", "title", "occasion_kind", "occasion", "content_type", "persona", "channel",
               "product_type", "region", "valid_from", "valid_to", "slots", "body"}

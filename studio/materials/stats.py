@@ -20,6 +20,11 @@ _AXES: dict[str, type[Any]] = {
 }
 
 
+def _tags(axis: str) -> list[str]:
+    """The values a template may carry on `axis` (a make-up workday is an occasion, never a tag)."""
+    return [m.value for m in _AXES[axis] if getattr(m, "taggable", True)]
+
+
 @dataclass
 class Coverage:
     total: int = 0
@@ -66,8 +71,8 @@ def coverage(entries: Iterable[LibraryEntry]) -> Coverage:
         kind, ctype = _tag(entry, "occasion_kind"), _tag(entry, "content_type")
         if kind and ctype:
             cells[(kind, ctype)] += 1
-    result.matrix = {k.value: {c.value: cells[(k.value, c.value)] for c in ContentType} for k in OccasionKind}
-    result.by = {axis: {m.value: counters[axis][m.value] for m in enum} for axis, enum in _AXES.items()}
+    result.matrix = {k: {c.value: cells[(k, c.value)] for c in ContentType} for k in _tags("occasion_kind")}
+    result.by = {axis: {m: counters[axis][m] for m in _tags(axis)} for axis in _AXES}
     return result
 
 
@@ -75,7 +80,7 @@ def render_text(cov: Coverage) -> str:
     """Plain-text tables (codes as headers: CJK labels do not align in a terminal)."""
     lines: list[str] = [f"templates: {cov.total}", "", "occasion_kind x content_type"]
     ctypes = [c.value for c in ContentType]
-    width = max(len(k.value) for k in OccasionKind) + 2
+    width = max(len(k) for k in _tags("occasion_kind")) + 2
     cols = [max(len(c), 4) + 2 for c in ctypes]
     lines.append("".ljust(width) + "".join(c.rjust(w) for c, w in zip(ctypes, cols, strict=True))
                  + "total".rjust(7))

@@ -18,10 +18,11 @@ import pydantic
 
 from studio.domain.enums import Channel, OccasionKind, ProductType, Verdict
 from studio.errors import StudioError, ValidationError
+from studio.localisation.draft import CODE_PATTERN, validate_draft
+from studio.localisation.render import variables_of
 from studio.localisation.slots import SlotSpec
 from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, load_library, template_files
 from studio.materials.loader import LoadProblem as Problem
-from studio.services.templates import CODE_PATTERN
 
 SLOT_KEYS = set(SlotSpec.model_fields)
 TEXT_KEYS = ("code", "title", "body", "occasion", "region", "occasion_kind", "content_type", "persona",
@@ -87,9 +88,6 @@ def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem
         draft = entry.draft()
     except pydantic.ValidationError as error:
         return problems + _pydantic_problems(entry, error)
-
-    from studio.localisation.render import variables_of
-    from studio.services.templates import validate_draft
 
     try:
         draft, _slots, sample = validate_draft(draft)

@@ -6,17 +6,15 @@ festivals and hot topics. Pure Python (lunar-python + YAML data in library/occas
 """
 
 from studio.occasions.api import MAX_YEAR, MIN_YEAR, occasions_between, occasions_for_year
-from studio.occasions.model import OCCASION_KINDS, HotTopic, Occasion, OccasionKind, OccasionYear
+from studio.occasions.model import HotTopicSpan, Occasion, OccasionYear
 from studio.occasions.provinces import PROVINCES, normalize_province
 
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
-    "OCCASION_KINDS",
     "PROVINCES",
-    "HotTopic",
+    "HotTopicSpan",
     "Occasion",
-    "OccasionKind",
     "OccasionYear",
     "normalize_province",
     "occasions_between",

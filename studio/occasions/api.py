@@ -9,7 +9,7 @@ from studio.errors import ValidationError
 from studio.occasions import lunar
 from studio.occasions.catalog import load_catalog
 from studio.occasions.holidays import load_holidays
-from studio.occasions.model import HotTopic, Occasion, OccasionYear
+from studio.occasions.model import HotTopicSpan, Occasion, OccasionYear
 from studio.occasions.provinces import normalize_province
 from studio.occasions.seasons import season_occasions
 
@@ -28,7 +28,7 @@ def _province(province: str | None) -> str | None:
     return None if province is None else normalize_province(province)
 
 
-def _topic_applies(topic: HotTopic, province: str | None) -> bool:
+def _topic_applies(topic: HotTopicSpan, province: str | None) -> bool:
     return topic.region is None or province is None or topic.region == province
 
 
@@ -48,7 +48,7 @@ def _computed(year: int, province: str | None) -> tuple[list[Occasion], list[str
 
 
 def occasions_for_year(
-    year: int, province: str | None = None, hot_topics: Iterable[HotTopic] = ()
+    year: int, province: str | None = None, hot_topics: Iterable[HotTopicSpan] = ()
 ) -> OccasionYear:
     """Occasions that start in the Gregorian `year`, sorted by date, kind, name.
 
@@ -65,7 +65,7 @@ def occasions_for_year(
 
 
 def occasions_between(
-    start: dt.date, end: dt.date, province: str | None = None, hot_topics: Iterable[HotTopic] = ()
+    start: dt.date, end: dt.date, province: str | None = None, hot_topics: Iterable[HotTopicSpan] = ()
 ) -> OccasionYear:
     """Occasions active on any day from `start` to `end` inclusive, for the planner: a single-day
     occasion in the range, or a span that overlaps it (so 冬季 or a hot topic that began before

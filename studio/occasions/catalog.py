@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from studio.occasions.model import Occasion, OccasionKind
+from studio.domain.enums import OccasionKind
+from studio.occasions.model import Occasion, dated_kind
 from studio.occasions.provinces import PROVINCES
 from studio.occasions.rules import AnnouncedRule, DateRule
 from studio.settings import REPO_ROOT
@@ -30,6 +31,8 @@ class CatalogEntry(BaseModel):
     note: str | None = None
     since: int | None = None  # first year it was observed; earlier years leave it out
     regions: tuple[str, ...] = ()  # provinces where it is observed; empty = nationwide
+
+    _dated_kind = field_validator("kind")(dated_kind)
 
     @field_validator("regions")
     @classmethod

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from studio.domain.enums import OccasionKind
 from studio.occasions.provinces import normalize_province
 
-OccasionKind = Literal[
-    "festival",  # traditional and public festivals (春节, 国庆节, 母亲节 …)
-    "solar_term",  # the 24 solar terms (立春 … 大寒), 清明 included
-    "holiday",  # a statutory day off (one item per day)
-    "workday",  # a make-up working day (调休上班)
-    "finance_day",  # days and months a bank campaigns on (3·15, 金融知识普及月 …)
-    "regional",  # a province's own festival (壮族三月三, 泼水节 …)
-    "hot_topic",  # current events entered by HQ
-    "marketing_day",  # commercial days (520, 双11 …)
-    "season",  # 四季 by solar terms, 三伏, 数九
-]
-OCCASION_KINDS: tuple[str, ...] = get_args(OccasionKind)
+
+def dated_kind(kind: OccasionKind) -> OccasionKind:
+    """Occasions on the calendar have a dated kind (not the dateless template tags product, everyday)."""
+    if not kind.dated:
+        raise ValueError(f"{kind.value!r} is not a kind of dated occasion")
+    return kind
 
 
 class Occasion(BaseModel):
@@ -37,6 +31,8 @@ class Occasion(BaseModel):
     note: str | None = None
     end: dt.date | None = None  # last day, inclusive
 
+    _dated_kind = field_validator("kind")(dated_kind)
+
     @model_validator(mode="after")
     def _end_not_before_start(self) -> Occasion:
         if self.end is not None and self.end < self.date:
@@ -51,9 +47,10 @@ class Occasion(BaseModel):
         return (self.date, self.kind, self.name, self.region or "")
 
 
-class HotTopic(BaseModel):
-    """A current event HQ wants branches to post about (stored in the database, passed in by the
-    caller). It becomes one `hot_topic` occasion on `start`, with `end` as its expiry."""
+class HotTopicSpan(BaseModel):
+    """The dates of a hot topic (a current event HQ wants branches to post about), as the occasions
+    calendar takes it: the database row is `studio.db.models.HotTopic`, the caller passes its span in.
+    It becomes one `hot_topic` occasion on `start`, with `end` as its expiry."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -68,13 +65,14 @@ class HotTopic(BaseModel):
         return None if region is None else normalize_province(region)
 
     @model_validator(mode="after")
-    def _end_not_before_start(self) -> HotTopic:
+    def _end_not_before_start(self) -> HotTopicSpan:
         if self.end < self.start:
             raise ValueError(f"hot topic {self.name!r} ends before it starts")
         return self
 
     def to_occasion(self) -> Occasion:
-        return Occasion(date=self.start, end=self.end, name=self.name, kind="hot_topic", region=self.region)
+        return Occasion(date=self.start, end=self.end, name=self.name, kind=OccasionKind.HOT_TOPIC,
+                        region=self.region)
 
 
 class OccasionYear(BaseModel):

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from studio.db.engine import session_scope
-from studio.domain.clock import BEIJING
+from studio.domain.clock import in_beijing
 from studio.domain.views import Actor
 from studio.services.data_version import data_version
 from studio.ui.components import md
@@ -99,7 +99,7 @@ def _log() -> None:
         page = _page(version, actor_json, filters, page_no)
         pages = max(1, -(-page.total // PAGE_SIZE))
         st.dataframe(pd.DataFrame([{
-            "序号": e.seq, "时间": e.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), "操作人": e.actor,
+            "序号": e.seq, "时间": in_beijing(e.at).strftime("%Y-%m-%d %H:%M:%S"), "操作人": e.actor,
             "动作": e.action, "对象": e.subject, "哈希": e.hash[:12],
         } for e in page.rows]), hide_index=True, width="stretch")
         n = st.columns([1, 2, 1])

@@ -59,6 +59,9 @@ def _fmt(value) -> str:  # type: ignore[no-untyped-def]
     return getattr(value, "label", value)
 
 
+_TAGS = [k for k in OccasionKind if k.taggable]  # the kinds a template may be tagged with
+
+
 def _pick(value):  # type: ignore[no-untyped-def]
     return None if value == "全部" else str(getattr(value, "value", value))
 
@@ -66,7 +69,7 @@ def _pick(value):  # type: ignore[no-untyped-def]
 def _filters(options: dict[str, list[str]]) -> LibraryFilter:
     with st.expander("筛选与搜索", expanded=True):
         row = st.columns(4)
-        kind = row[0].selectbox("场景", _all(list(OccasionKind)), format_func=_fmt)
+        kind = row[0].selectbox("场景", _all(_TAGS), format_func=_fmt)
         occasion = row[1].selectbox("时机", _all(options["occasions"]))
         season = row[2].selectbox("季节", _all(list(SEASONS)))
         region = row[3].selectbox("地区", _all(options["regions"]))
@@ -135,8 +138,8 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # 
     body = st.text_area("正文（可用 {{ branch_name }}、{{ city }}、{{ staff_name }} 等插槽）", height=200,
                         value=current.body if current else "", key=f"{prefix}-body")
     c = st.columns(4)
-    o_kind = c[0].selectbox("场景", list(OccasionKind), format_func=lambda v: v.label, key=f"{prefix}-kind",
-                            index=list(OccasionKind).index(OccasionKind(current.occasion_kind)) if current else 9)
+    o_kind = c[0].selectbox("场景", _TAGS, format_func=lambda v: v.label, key=f"{prefix}-kind",
+                            index=_TAGS.index(OccasionKind(current.occasion_kind) if current else OccasionKind.EVERYDAY))
     occasion_v = c[1].text_input("时机（如 春节、冬至）", value=(current.occasion or "") if current else "",
                                  key=f"{prefix}-occasion")
     region_v = c[2].text_input("适用地区（省份，可空）", value=(current.region or "") if current else "",

@@ -8,25 +8,18 @@ exceeding a daily or monthly cap.
 
 from __future__ import annotations
 
-import calendar as monthcal
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from studio.domain.enums import Channel, ContentType
+from studio.domain.enums import Channel, ContentType, OccasionKind
+from studio.domain.month import Month
 from studio.occasions import Occasion
 from studio.planning.model import Candidate, Gap, Plan, PlanConfig, PlanEntry
 
-# Occasion kinds that get content on their day. Seasons and holidays are context, not posts of their own.
-_PLACED_KINDS = {"festival", "solar_term", "finance_day", "regional", "hot_topic", "marketing_day"}
 # Everyday fillers rotate through these, most useful (利他) first.
 _FILL_ORDER = (ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
                ContentType.PRODUCT, ContentType.NORMS)
-
-
-def month_days(month: str) -> list[date]:
-    year, mon = (int(p) for p in month.split("-"))
-    return [date(year, mon, d) for d in range(1, monthcal.monthrange(year, mon)[1] + 1)]
 
 
 class _Board:
@@ -75,10 +68,11 @@ def _rank(candidates: Iterable[Candidate], province: str | None) -> list[Candida
                                              c.variant_id))
 
 
-def propose(org_code: str, month: str, candidates: list[Candidate], occasions: list[Occasion], *,
+def propose(org_code: str, month: Month | str, candidates: list[Candidate], occasions: list[Occasion], *,
             province: str | None = None, config: PlanConfig | None = None) -> Plan:
     config = config or PlanConfig()
-    days = month_days(month)
+    month = month if isinstance(month, Month) else Month.parse(month)
+    days = month.days()
     first, last = days[0], days[-1]
     board = _Board(config)
     gaps: list[Gap] = []
@@ -89,9 +83,9 @@ def propose(org_code: str, month: str, candidates: list[Candidate], occasions: l
 
     # 1. Occasions: on the day, or just before it when the day is full.
     for occasion in sorted(occasions, key=lambda o: o.date):
-        if occasion.kind not in _PLACED_KINDS:
+        if not occasion.kind.postable:  # seasons and holidays are context, not posts of their own
             continue
-        if occasion.kind == "hot_topic":
+        if occasion.kind is OccasionKind.HOT_TOPIC:
             window = [d for d in days if occasion.date <= d <= (occasion.end or occasion.date)]
         else:
             window = [occasion.date] if first <= occasion.date <= last else []
@@ -111,11 +105,11 @@ def propose(org_code: str, month: str, candidates: list[Candidate], occasions: l
                 gaps.append(Gap(day=window[0], channel=c.channel, occasion=occasion.name,
                                 message=f"{occasion.name}：{c.channel.label}已排满，无法安排"))
                 continue
-            board.place(day, c, occasion.name, "节日节气" if occasion.kind != "hot_topic" else "热点")
+            board.place(day, c, occasion.name, "节日节气" if occasion.kind is not OccasionKind.HOT_TOPIC else "热点")
             placed_channels.add(c.channel)
 
     # 2. Everyday fillers up to the daily target, keeping the mix.
-    fillers = [c for c in _rank(candidates, province) if not c.occasion or c.occasion_kind in ("everyday", "product")]
+    fillers = [c for c in _rank(candidates, province) if not c.occasion or not c.occasion_kind.dated]
     for day in days:
         for channel, target in config.daily_target.items():
             while board.per_day[(day, channel)] < min(target, config.daily_cap.get(channel, 0)):
@@ -136,7 +130,7 @@ def propose(org_code: str, month: str, candidates: list[Candidate], occasions: l
             mix_ok = False
             warnings.append(f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足")
     entries = sorted(board.entries, key=lambda e: (e.day, e.channel.value, e.time_of_day))
-    return Plan(org_code=org_code, month=month, entries=entries, gaps=gaps, mix=mix, mix_ok=mix_ok,
+    return Plan(org_code=org_code, month=str(month), entries=entries, gaps=gaps, mix=mix, mix_ok=mix_ok,
                 warnings=warnings)
 
 

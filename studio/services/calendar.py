@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar as _monthcal
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -11,14 +10,12 @@ from sqlmodel import Session, select
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ReviewState
+from studio.domain.month import Month
 from studio.domain.views import Actor, DailyPost, SlotPlacement
 from studio.errors import NotFound, ValidationError
 from studio.services.orgs import ancestors, get_org
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
-
-# WeCom shows a customer at most 3 Moments posts a day from one account.
-DAILY_CAP = {Channel.MOMENTS: 3, Channel.GROUP: 5, Channel.PRIVATE: 5, Channel.WELCOME: 1, Channel.POSTER: 3}
 
 
 def _live(variant: Variant, version: TemplateVersion, day: date) -> bool:
@@ -49,8 +46,8 @@ def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id:
         raise ValidationError("time must be HH:MM", "时间格式应为 HH:MM。")
     existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day == day,
                                                        CalendarSlot.channel == channel.value)).all()
-    if len(existing) >= DAILY_CAP[channel]:
-        raise ValidationError(f"daily cap of {DAILY_CAP[channel]} for {channel.value} reached",
+    if len(existing) >= channel.daily_cap:
+        raise ValidationError(f"daily cap of {channel.daily_cap} for {channel.value} reached",
                               f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。")
     if any(s.variant_id == variant_id for s in existing):
         raise ValidationError("already placed on that day", "该内容当天已排入。")
@@ -121,9 +118,8 @@ def month_slots(session: Session, actor: Actor, org_id: int, year: int, month: i
     require(actor, "calendar.read")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
-    first = date(year, month, 1)
-    last = date(year, month, _monthcal.monthrange(year, month)[1])
-    return _slots(session, org, first, last)
+    chosen = Month(year, month)
+    return _slots(session, org, chosen.first, chosen.last)
 
 
 def _slots(session: Session, org: Org, first: date, last: date) -> list[SlotPlacement]:
@@ -192,7 +188,6 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int, query: st
     return [(vid or 0, title, chain[owner]) for vid, title, owner in found]
 
 
-def month_slots_for_org(session: Session, org: Org, month: str) -> list[SlotPlacement]:
+def month_slots_for_org(session: Session, org: Org, month: Month) -> list[SlotPlacement]:
     """The org's live slots of a month (own and inherited), for publishing; callers check permissions."""
-    year, mon = (int(p) for p in month.split("-"))
-    return _slots(session, org, date(year, mon, 1), date(year, mon, _monthcal.monthrange(year, mon)[1]))
+    return _slots(session, org, month.first, month.last)

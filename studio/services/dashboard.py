@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, User, Variant, utcnow
 from studio.domain.enums import ContentType, OrgKind, ReviewState
+from studio.domain.month import Month
 from studio.domain.views import Actor
-from studio.planning.planner import month_days
-from studio.services.planning import hot_topics, occasions_of_month, parse_month
+from studio.services.occasion_calendar import hot_topics
+from studio.services.planning import occasions_of_month
 from studio.workflow.permissions import require
 
 AGE_BUCKETS = ("24小时内", "1-3天", "超过3天")
-GAP_KINDS = ("festival", "solar_term", "finance_day", "regional", "hot_topic")
 TOP_BACKLOG_ORGS = 15
 
 
@@ -94,20 +94,20 @@ def _per_branch(actor: Actor, first: date, until: date):  # type: ignore[no-unty
     return due, posted
 
 
-def _window(month: str, today: date) -> tuple[list[date], date]:
-    days = month_days(parse_month(month))
+def _window(month: Month, today: date) -> tuple[list[date], date]:
+    days = month.days()
     return days, min(today, days[-1])
 
 
 def dashboard(session: Session, actor: Actor, month: str, today: date) -> Dashboard:
     require(actor, "dashboard.read")
-    month = parse_month(month)
-    days, until = _window(month, today)
+    chosen = Month.parse(month)
+    days, until = _window(chosen, today)
     by_bank = _adoption_by_bank(session, actor, days[0], until)
-    return Dashboard(month=month, by_bank=by_bank, due=sum(r.slots for r in by_bank),
+    return Dashboard(month=str(chosen), by_bank=by_bank, due=sum(r.slots for r in by_bank),
                      posted=sum(r.posted for r in by_bank), mix=_mix(session, actor, days),
                      backlog_by_age=_backlog_by_age(session, actor), backlog_by_org=_backlog_by_org(session, actor),
-                     occasion_gaps=_occasion_gaps(session, actor, month, days))
+                     occasion_gaps=_occasion_gaps(session, actor, chosen))
 
 
 def _adoption_by_bank(session: Session, actor: Actor, first: date, until: date) -> list[AdoptionRow]:
@@ -128,7 +128,7 @@ def adoption_page(session: Session, actor: Actor, month: str, today: date, *, pa
                   bank: str = "", ascending_share: bool = False) -> AdoptionPage:
     """One page of branches with their due and posted counts (optionally one bank's, lowest adoption first)."""
     require(actor, "dashboard.read")
-    days, until = _window(month, today)
+    days, until = _window(Month.parse(month), today)
     due, posted = _per_branch(actor, days[0], until)
     branch, parent = aliased(Org), aliased(Org)
     slots = func.coalesce(due.c.n, 0)
@@ -205,14 +205,14 @@ def _backlog_by_org(session: Session, actor: Actor) -> dict[str, int]:
     return result
 
 
-def _occasion_gaps(session: Session, actor: Actor, month: str, days: list[date]) -> dict[str, int]:
+def _occasion_gaps(session: Session, actor: Actor, month: Month) -> dict[str, int]:
     """Per postable occasion of the month: branches with nothing placed (own or inherited) on its day."""
     branches = dict(session.exec(select(Org.province, func.count()).where(Org.id.in_(_branches(actor)))  # type: ignore[union-attr]
                                  .group_by(Org.province)).all())
-    topics = tuple(hot_topics(session, days[0], days[-1]))
+    topics = tuple(hot_topics(session, month.first, month.last))
     occasions = {province: [o for o in occasions_of_month(month, province,
                                                           tuple(t for t in topics if t.region in (None, province)))
-                            if o.kind in GAP_KINDS and o.date.month == days[0].month]
+                            if o.kind.postable and o.date in month]
                  for province in branches}
     dates = sorted({o.date for found in occasions.values() for o in found})
     covered: dict[tuple[str | None, date], int] = {}

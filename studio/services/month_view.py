@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 
 from studio.db.models import CalendarPublication
 from studio.domain.enums import Channel, ContentType
+from studio.domain.month import Month
 from studio.domain.views import Actor, SlotPlacement
-from studio.planning.model import PlanConfig
-from studio.planning.planner import month_days
 from studio.services import calendar
+from studio.services.occasion_calendar import hot_topics
 from studio.services.orgs import get_org
-from studio.services.planning import hot_topics, occasions_of_month, parse_month
+from studio.services.planning import occasions_of_month
 from studio.workflow.permissions import require, require_scope
 
 
@@ -50,12 +50,11 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     require(actor, "calendar.read")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
-    month = parse_month(month)
-    year, mon = (int(p) for p in month.split("-"))
-    slots = calendar.month_slots(session, actor, org_id, year, mon)
-    days = month_days(month)
-    regional = tuple(t for t in hot_topics(session, days[0], days[-1]) if t.region in (None, org.province))
-    occasions = occasions_of_month(month, org.province, regional)
+    chosen = Month.parse(month)
+    slots = calendar.month_slots(session, actor, org_id, chosen.year, chosen.number)
+    days = chosen.days()
+    regional = tuple(t for t in hot_topics(session, chosen.first, chosen.last) if t.region in (None, org.province))
+    occasions = occasions_of_month(chosen, org.province, regional)
     by_day: dict[date, list[str]] = {}
     for o in occasions:
         by_day.setdefault(o.date, []).append(o.name)
@@ -69,15 +68,13 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
                            other=len(placed) - per_channel[Channel.MOMENTS.value] - per_channel[Channel.GROUP.value],
                            titles=[s.title for s in placed], gap=not placed))
     placed_occasions = {s.occasion for s in slots if s.occasion}
-    occasion_gaps = sorted({o.name for o in occasions if o.kind in ("festival", "solar_term", "finance_day",
-                                                                    "regional", "hot_topic")
-                            and o.date.month == mon and o.name not in placed_occasions})
-    config = PlanConfig()
+    occasion_gaps = sorted({o.name for o in occasions if o.kind.postable and o.date in chosen
+                            and o.name not in placed_occasions})
     latest = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org_id, CalendarPublication.month == month,
+        CalendarPublication.org_id == org_id, CalendarPublication.month == str(chosen),
     ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
-    return MonthView(org_name=org.name, month=month, days=rows, slots=slots,
+    return MonthView(org_name=org.name, month=str(chosen), days=rows, slots=slots,
                      mix={ContentType(k).label: v for k, v in mix.items()},
-                     moments_total=sum(r.moments for r in rows), moments_cap=config.monthly_cap[Channel.MOMENTS],
-                     daily_cap=config.daily_cap[Channel.MOMENTS], published_version=latest.version if latest else None,
+                     moments_total=sum(r.moments for r in rows), moments_cap=Channel.MOMENTS.monthly_cap,
+                     daily_cap=Channel.MOMENTS.daily_cap, published_version=latest.version if latest else None,
                      occasion_gaps=occasion_gaps)

@@ -12,17 +12,9 @@ from studio.db.models import HotTopic, TemplateVersion
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
-from studio.occasions import HotTopic as HotTopicValue
-from studio.occasions import normalize_province, occasions_between
-from studio.services.planning import hot_topics
+from studio.occasions import HotTopicSpan, normalize_province, occasions_between
 from studio.workflow import audit
 from studio.workflow.permissions import require
-
-# Occasions staff post about; holidays, workdays and seasons are shown as context only.
-POSTABLE = {"festival", "solar_term", "finance_day", "regional", "hot_topic", "marketing_day"}
-_KIND_ZH = {"festival": "节日", "solar_term": "节气", "holiday": "放假", "workday": "调休上班",
-            "finance_day": "金融宣传", "regional": "地方节日", "hot_topic": "热点", "marketing_day": "营销节点",
-            "season": "季节"}
 
 
 class OccasionRow(BaseModel):
@@ -55,13 +47,13 @@ def overview(session: Session, actor: Actor, start: date, end: date, province: s
     for o in items:
         total, moments = counts.get(o.name, (0, 0))
         gap = None
-        if o.kind in POSTABLE:
+        if o.kind.postable:  # holidays, workdays and seasons are shown as context only
             where = province or "全国"
             if not total:
                 gap = f"{o.name}：{where}暂无已审核通过的内容"
             elif not moments:
                 gap = f"{o.name}：{where}暂无已审核通过的朋友圈内容"
-        rows.append(OccasionRow(date=o.date, name=o.name, kind=o.kind, kind_label=_KIND_ZH.get(o.kind, o.kind),
+        rows.append(OccasionRow(date=o.date, name=o.name, kind=o.kind, kind_label=o.kind.label,
                                 region=o.region, approved=total, approved_moments=moments, gap=gap))
     return OccasionOverview(rows=rows, notes=list(year.notes))
 
@@ -104,7 +96,7 @@ def add_hot_topic(session: Session, actor: Actor, *, name: str, start: date, end
         raise ValidationError("end before start", "结束日期不能早于开始日期。")
     if region:
         region = normalize_province(region)
-    HotTopicValue(name=name, start=start, end=end, region=region)  # the occasions module's own checks
+    HotTopicSpan(name=name, start=start, end=end, region=region)  # the occasions module's own checks
     topic = HotTopic(name=name, start=start, end=end, region=region or None, created_by=actor.user_id)
     session.add(topic)
     session.flush()
@@ -132,6 +124,16 @@ def list_hot_topics(session: Session, *, ended_after: date | None = None,
         query = query.where(HotTopic.end >= ended_after)
     rows = session.exec(query.order_by(HotTopic.start, HotTopic.id).limit(limit))  # type: ignore[arg-type]
     return [(t.id or 0, t.name, t.start, t.end, t.region) for t in rows]
+
+
+def hot_topics(session: Session, first: date | None = None, last: date | None = None) -> list[HotTopicSpan]:
+    """Hot topics, or only those overlapping [first, last] (a month's worth, not every topic ever)."""
+    query = select(HotTopic).order_by(HotTopic.start, HotTopic.id)  # type: ignore[arg-type]
+    if first is not None:
+        query = query.where(HotTopic.end >= first)
+    if last is not None:
+        query = query.where(HotTopic.start <= last)
+    return [HotTopicSpan(name=h.name, start=h.start, end=h.end, region=h.region) for h in session.exec(query)]
 
 
 def hot_topic_ends(session: Session) -> dict[str, date]:

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from studio.db.models import (
     CalendarPublication,
     CalendarSlot,
-    HotTopic,
     Org,
     PostMark,
     TemplateVersion,
@@ -20,50 +19,30 @@ from studio.db.models import (
     utcnow,
 )
 from studio.domain.clock import today_cn
-from studio.domain.enums import Channel, ContentType, OrgKind, ReviewState
+from studio.domain.enums import Channel, ContentType, OccasionKind, OrgKind, ReviewState
+from studio.domain.month import Month
 from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
-from studio.occasions import HotTopic as HotTopicValue
-from studio.occasions import Occasion, occasions_between
+from studio.occasions import HotTopicSpan, Occasion, occasions_between
 from studio.planning.exporters import FORMATS, CalendarDocument, ensure_writable, export, staged
 from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
-from studio.planning.planner import month_days, propose
+from studio.planning.planner import propose
+from studio.services.calendar import month_slots_for_org
+from studio.services.occasion_calendar import hot_topic_ends, hot_topics
 from studio.services.orgs import ancestors, get_org
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
 
 
-def parse_month(month: str) -> str:
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        date(year, mon, 1)
-    except ValueError:
-        raise ValidationError(f"month must be YYYY-MM, got {month!r}", "月份格式应为 YYYY-MM。") from None
-    return f"{year:04d}-{mon:02d}"
-
-
-def hot_topics(session: Session, first: date | None = None, last: date | None = None) -> list[HotTopicValue]:
-    """Hot topics, or only those overlapping [first, last] (a month's worth, not every topic ever)."""
-    query = select(HotTopic).order_by(HotTopic.start, HotTopic.id)  # type: ignore[arg-type]
-    if first is not None:
-        query = query.where(HotTopic.end >= first)
-    if last is not None:
-        query = query.where(HotTopic.start <= last)
-    return [HotTopicValue(name=h.name, start=h.start, end=h.end, region=h.region) for h in session.exec(query)]
-
-
 @lru_cache(maxsize=64)
-def occasions_of_month(month: str, province: str | None, topics: tuple[HotTopicValue, ...]) -> tuple[Occasion, ...]:
-    days = month_days(month)
-    return tuple(occasions_between(days[0], days[-1], province=province, hot_topics=topics).items)
+def occasions_of_month(month: Month, province: str | None, topics: tuple[HotTopicSpan, ...]) -> tuple[Occasion, ...]:
+    return tuple(occasions_between(month.first, month.last, province=province, hot_topics=topics).items)
 
 
 class CandidatePool:
     """Approved variants grouped by org, loaded once; an org's candidates are its own and its parents'."""
 
     def __init__(self, session: Session) -> None:
-        from studio.services.occasion_calendar import hot_topic_ends
-
         ends = hot_topic_ends(session)
         self.by_org: dict[int, list[Candidate]] = {}
         depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
@@ -77,7 +56,8 @@ class CandidatePool:
                 product_type=version.product_type, occasion_kind=version.occasion_kind,
                 occasion=version.occasion, locality=depth_of.get(variant.org_id, 0), region=version.region,
                 valid_from=version.valid_from, valid_to=_earliest(version.valid_to, ends.get(version.occasion or "")
-                                                                  if version.occasion_kind == "hot_topic" else None),
+                                                                  if version.occasion_kind == OccasionKind.HOT_TOPIC
+                                                                  else None),
             ))
 
     def for_chain(self, chain: list[Org]) -> list[Candidate]:
@@ -89,8 +69,8 @@ def _earliest(*days: date | None) -> date | None:
     return min(known) if known else None
 
 
-def propose_for(session: Session, org: Org, month: str, *, pool: CandidatePool | None = None,
-                topics: tuple[HotTopicValue, ...] | None = None, config: PlanConfig | None = None) -> Plan:
+def propose_for(session: Session, org: Org, month: Month, *, pool: CandidatePool | None = None,
+                topics: tuple[HotTopicSpan, ...] | None = None, config: PlanConfig | None = None) -> Plan:
     pool = pool or CandidatePool(session)
     topics = tuple(hot_topics(session)) if topics is None else topics
     regional = tuple(t for t in topics if t.region in (None, org.province))
@@ -103,7 +83,7 @@ def propose_month(session: Session, actor: Actor, org_id: int, month: str) -> Pl
     require(actor, "calendar.read")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
-    return propose_for(session, org, parse_month(month))
+    return propose_for(session, org, Month.parse(month))
 
 
 def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
@@ -111,11 +91,10 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
     require(actor, "calendar.edit")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
-    month = parse_month(month)
-    plan = propose_for(session, org, month)
-    days = month_days(month)
-    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= days[0],
-                                                       CalendarSlot.day <= days[-1])).all()
+    parsed = Month.parse(month)
+    plan = propose_for(session, org, parsed)
+    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= parsed.first,
+                                                       CalendarSlot.day <= parsed.last)).all()
     posted = {m.slot_id for m in session.exec(select(PostMark).where(
         PostMark.slot_id.in_([s.id for s in existing])))}  # type: ignore[union-attr]
     kept = {(s.day, s.variant_id) for s in existing if s.id in posted}
@@ -127,14 +106,12 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
             session.add(CalendarSlot(org_id=org_id, day=e.day, time_of_day=e.time_of_day, channel=e.channel.value,
                                      variant_id=e.variant_id, note=e.reason, created_by=actor.user_id))
     audit.append(session, actor, "calendar.build", f"org:{org.code}",
-                 {"month": month, "entries": len(plan.entries), "gaps": len(plan.gaps)})
+                 {"month": str(parsed), "entries": len(plan.entries), "gaps": len(plan.gaps)})
     session.commit()
     return plan
 
 
-def _current_entries(session: Session, org: Org, month: str) -> list[PlanEntry]:
-    from studio.services.calendar import month_slots_for_org
-
+def _current_entries(session: Session, org: Org, month: Month) -> list[PlanEntry]:
     return [PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
                       variant_id=p.variant_id, title=p.title, text=p.text, content_type=ContentType(p.content_type),
                       occasion=p.occasion, reason="已排期")
@@ -146,8 +123,9 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
     require(actor, "calendar.edit")
     org = get_org(session, org_id)
     require_scope(actor, org.path)
-    month = parse_month(month)
-    entries = _current_entries(session, org, month)
+    parsed = Month.parse(month)
+    month = str(parsed)
+    entries = _current_entries(session, org, parsed)
     if not entries:
         raise ValidationError("nothing to publish", "该月还没有排期，无法发布。")
     version = _latest_version(session, org_id, month) + 1
@@ -189,14 +167,14 @@ def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
 
 
 def document(session: Session, org: Org, month: str, *, today: date | None = None,
-             pool: CandidatePool | None = None, topics: tuple[HotTopicValue, ...] | None = None) -> CalendarDocument:
+             pool: CandidatePool | None = None, topics: tuple[HotTopicSpan, ...] | None = None) -> CalendarDocument:
     """The published month (future days cleaned of expired/withdrawn content, recorded) or the proposal."""
     today = today or today_cn()
     publication = session.exec(select(CalendarPublication).where(
         CalendarPublication.org_id == org.id, CalendarPublication.month == month,
     ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
     if publication is None:
-        plan = propose_for(session, org, month, pool=pool, topics=topics)
+        plan = propose_for(session, org, Month.parse(month), pool=pool, topics=topics)
         return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
                                 generated_at=utcnow(), entries=plan.entries)
     entries = [PlanEntry.model_validate(e) for e in publication.entries]
@@ -220,7 +198,7 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
                  formats: tuple[str, ...] = FORMATS, *, progress: Callable[[int, int], None] | None = None,
                  ) -> Iterator[CalendarDocument]:
     """Export one org (by code) or every branch-level org (None); yields each document written."""
-    month = parse_month(month)
+    month = str(Month.parse(month))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValidationError(f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}",
@@ -278,7 +256,7 @@ def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, f
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    month = parse_month(month)
+    month = str(Month.parse(month))
     ensure_writable(out_dir)
     codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
     chunk = max(1, len(codes) // (jobs * 8))

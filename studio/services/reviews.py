@@ -23,15 +23,15 @@ from studio.db.models import (
     utcnow,
 )
 from studio.db.prefix import starts_with
+from studio.domain.clock import as_utc, in_beijing
 from studio.domain.digest import content_digest
-from studio.domain.enums import Decision, ReviewState, Role, Verdict
-from studio.domain.severity import RANK as _SEVERITY_RANK
+from studio.domain.enums import Decision, ReviewState, Role, Severity, Verdict
 from studio.domain.severity import at_least, max_severity_of
 from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
-from studio.services.checks import findings_json, run_check
+from studio.services.rules import check, findings_json
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -88,12 +88,6 @@ def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> s
                           product_type=subject.product_type, slots=subject.slots)
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _item(session: Session, subject_type: str, subject: TemplateVersion | Variant, org: Org | None,
           version: TemplateVersion) -> ReviewItem:
     from studio.localisation.diff import diff_segments
@@ -135,7 +129,7 @@ _QUEUE_ORDER = ("submitted_at", "subject_type", "subject_id")  # oldest first, s
 
 def _age_hours(submitted: datetime | None, now: datetime) -> float:
     # Never negative: pages pass a clock truncated to the minute (a cache key) that may precede a submission.
-    return max(0.0, (now - _aware(submitted)).total_seconds() / 3600) if submitted else 0.0
+    return max(0.0, (now - as_utc(submitted)).total_seconds() / 3600) if submitted else 0.0
 
 
 def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_type: str | None,
@@ -180,7 +174,7 @@ def queue_page(session: Session, actor: Actor, *, org_id: int | None = None, pro
     Rows are light (no text, no diff): the detail of the one item opened comes from item_detail().
     """
     require(actor, "review.decide")
-    if min_severity is not None and min_severity not in _SEVERITY_RANK:
+    if min_severity is not None and min_severity not in Severity._value2member_map_:
         raise ValidationError(f"unknown severity {min_severity}", "未知的风险级别。")
     page_size = max(1, min(page_size, 100))
     now = now or utcnow()
@@ -364,7 +358,7 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
         # The row's text no longer matches its digest: changed behind the application's back.
         raise Conflict(f"{subject_type} {subject_id} content does not match its digest", STALE_ZH)
     # Re-check with the current ruleset: a rule added since submission still counts.
-    result = run_check(session, text, version.product_type, version.channel)
+    result = check(session, text, version.product_type, version.channel)
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
         raise ValidationError("blocking findings cannot be approved",
                               "内容存在阻断级合规问题，不能通过；请驳回或退回修改。")
@@ -505,7 +499,7 @@ def expiry_date(version: TemplateVersion, decided_at: datetime | None,
         candidates.append(topic_ends[version.occasion])
     days = get_settings().reapproval_days.get(version.product_type)
     if days and decided_at:
-        candidates.append((_aware(decided_at) + timedelta(days=days)).date())
+        candidates.append((as_utc(decided_at) + timedelta(days=days)).date())
     return min(candidates) if candidates else None
 
 
@@ -581,20 +575,18 @@ def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -
             .where(Review.subject_type == subject_type, Review.subject_id.in_(ids))  # type: ignore[attr-defined]
             .order_by(Review.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
         who = (name or "—") if r.reviewer_id else f"自动通过策略 #{r.policy_id}"
-        entries.append((_aware(r.created_at), {"who": who, "what": Decision(r.decision).label,
+        entries.append((as_utc(r.created_at), {"who": who, "what": Decision(r.decision).label,
                                                "text": r.comment, "at": _local(r.created_at)}))
     for c, name in session.exec(
             select(Comment, User.display_name).outerjoin(User, User.id == Comment.author_id)  # type: ignore[arg-type]
             .where(Comment.subject_type == subject_type, Comment.subject_id.in_(ids))  # type: ignore[attr-defined]
             .order_by(Comment.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
-        entries.append((_aware(c.created_at), {"who": name or "—", "what": "评论",
+        entries.append((as_utc(c.created_at), {"who": name or "—", "what": "评论",
                                                "text": c.body, "at": _local(c.created_at)}))
     return [e for _, e in sorted(entries, key=lambda pair: pair[0])]
 
 
 def _local(value: datetime) -> str:
-    from studio.domain.clock import BEIJING
-
-    return _aware(value).astimezone(BEIJING).strftime("%m-%d %H:%M")
+    return in_beijing(value).strftime("%m-%d %H:%M")
 
 

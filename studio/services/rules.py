@@ -49,7 +49,13 @@ def active_ruleset(session: Session) -> Ruleset:
 
 
 def check(session: Session, text: str, product: str | ProductType, channel: str | Channel) -> CheckResult:
+    """The check every save runs, with the active ruleset; its result and version are stored on the row."""
     return check_text(text, product=ProductType(product), channel=Channel(channel), ruleset=active_ruleset(session))
+
+
+def findings_json(result: CheckResult) -> list[dict[str, Any]]:
+    """The findings as stored on a checked row."""
+    return list(result.to_json_dict()["findings"])  # type: ignore[arg-type]
 
 
 def rule_docs(session: Session) -> list[RuleDoc]:

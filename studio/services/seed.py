@@ -12,9 +12,9 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import Decision, OrgKind, ReviewState, Role, Verdict
 from studio.domain.views import Actor
 from studio.errors import StudioError
-from studio.materials.importer import import_library
 from studio.services import calendar, planning, reviews, variants
 from studio.services.auth import actor_for
+from studio.services.library_import import import_library
 from studio.services.orgs import create_org, create_user
 from studio.services.templates import list_templates
 from studio.settings import get_settings

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -49,6 +48,7 @@ from studio.domain.enums import (
     Role,
     Verdict,
 )
+from studio.domain.month import Month
 from studio.domain.severity import max_severity_of
 from studio.errors import ValidationError
 from studio.localisation.slots import STANDARD_SLOTS
@@ -66,7 +66,6 @@ BANK_NAME = "锦程银行"
 TEMPLATE_PREFIX = "scale-"
 _CHUNK = 5_000
 _VARIABLE = re.compile(r"\{\{ ([a-z_]+) \}\}")
-_PLACED = ("festival", "solar_term", "finance_day", "regional", "marketing_day")
 _CALENDAR_CHANNELS = (Channel.MOMENTS.value, Channel.GROUP.value)
 _GIVEN = ("晓明", "丽华", "建国", "静怡", "磊", "婷婷", "伟", "芳", "洋", "敏", "志强", "秀英", "海燕", "俊杰")
 
@@ -147,8 +146,8 @@ def _occasion_pool(today: date) -> list[tuple[str, str, str | None, bool]]:
     """(kind, name, region, this month?) for every placeable occasion of the year."""
     pool: dict[tuple[str, str, str | None], bool] = {}
     for occ in occasions_for_year(today.year).items:
-        if occ.kind in _PLACED:
-            key = (occ.kind, occ.name, occ.region)
+        if occ.kind.postable:  # hot topics are the database's, not the calendar's: none come back here
+            key = (occ.kind.value, occ.name, occ.region)
             pool[key] = pool.get(key, False) or (occ.date.month == today.month)
     return [(k, n, r, m) for (k, n, r), m in pool.items()]
 
@@ -610,7 +609,7 @@ def _month_occasions(today: date) -> dict[str, date]:
     """This month's placeable occasions by name (a regional one may share a name across provinces)."""
     days: dict[str, date] = {}
     for occ in occasions_for_year(today.year).items:
-        if occ.date.month == today.month and occ.kind in _PLACED:
+        if occ.date.month == today.month and occ.kind.postable:
             days.setdefault(occ.name, occ.date)
     return days
 
@@ -618,13 +617,6 @@ def _month_occasions(today: date) -> dict[str, date]:
 def _share(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts) if parts else (0, 0)
     return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-def _month_days(today: date) -> Iterator[date]:
-    day = today.replace(day=1)
-    while day.month == today.month:
-        yield day
-        day += timedelta(days=1)
 
 
 def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[int, list[_Placeable]]) -> None:
@@ -650,7 +642,7 @@ def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[
             chain = [c for c in placeable.get(org.id, []) + placeable.get(bank.id, []) if c.occasion is None]
             moments = [c for c in chain if c.channel == Channel.MOMENTS.value]
             group = [c for c in chain if c.channel == Channel.GROUP.value]
-            for n, day in enumerate(_month_days(ctx.today)):
+            for n, day in enumerate(Month.of(ctx.today).days()):
                 if moments:
                     picks.append((day, moments[(n + org.id) % len(moments)], "08:30", "日常内容"))
                 if group and n % 2 == 0:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import exists, false, func, literal_column, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -15,17 +13,12 @@ from sqlmodel import Session, select
 from studio.db.locking import claim
 from studio.db.models import Template, TemplateVersion, utcnow
 from studio.domain.enums import (
-    Channel,
-    ContentType,
-    OccasionKind,
-    Persona,
-    ProductType,
     ReviewState,
 )
 from studio.domain.views import Actor, TemplateView
 from studio.errors import NotFound, ValidationError
-from studio.localisation import render as jinja
-from studio.localisation.slots import SlotSpec, resolve_slots, sample_values
+from studio.localisation.draft import TemplateDraft, validate_draft
+from studio.localisation.slots import SlotSpec
 from studio.materials.search import (
     FTS_TABLE,
     POSTGRES_VECTOR,
@@ -35,82 +28,10 @@ from studio.materials.search import (
     season_prefixes,
     sqlite_match,
 )
-from studio.services.checks import findings_json, run_check
 from studio.services.reviews import digest_of
+from studio.services.rules import check, findings_json
 from studio.workflow import audit
 from studio.workflow.permissions import require
-
-MAX_TITLE = 100
-MAX_BODY = jinja.MAX_BODY  # the renderer's own limit, checked here first for a friendlier message
-# Template codes name files on export and appear in URLs: lowercase letters, digits and '-' only.
-CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
-
-
-class TemplateDraft(BaseModel):
-    """What an editor submits; tags are codes or Chinese labels, checked in `validated()`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    title: str
-    body: str
-    occasion_kind: str = OccasionKind.EVERYDAY.value
-    occasion: str | None = None
-    content_type: str = ContentType.KNOWLEDGE.value
-    persona: str = Persona.EXPERT.value
-    channel: str = Channel.MOMENTS.value
-    product_type: str = ProductType.GENERAL.value
-    region: str | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
-    slots: list[dict[str, Any]] = Field(default_factory=list)
-    code: str | None = None
-
-
-def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec], str]:
-    """Normalise tags to codes, resolve slots, render with samples; raise ValidationError on any problem."""
-    title = draft.title.strip()
-    if not title:
-        raise ValidationError("title is empty", "标题不能为空。")
-    if len(title) > MAX_TITLE:
-        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
-    if not draft.body.strip():
-        raise ValidationError("body is empty", "正文不能为空。")
-    if len(draft.body) > MAX_BODY:
-        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
-    tags: dict[str, str] = {}
-    for field, enum in (("occasion_kind", OccasionKind), ("content_type", ContentType), ("persona", Persona),
-                        ("channel", Channel), ("product_type", ProductType)):
-        try:
-            tags[field] = enum.parse(getattr(draft, field)).value
-        except ValueError:
-            raise ValidationError(
-                f"unknown {field} {getattr(draft, field)!r}",
-                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
-            ) from None
-    if draft.code is not None and not CODE_PATTERN.match(draft.code):
-        raise ValidationError(f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
-                              "模板编号只能由 2-80 位小写字母、数字和“-”组成。")
-    if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
-        raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
-    try:
-        declared = [SlotSpec.model_validate(s) for s in draft.slots]
-    except Exception as error:
-        raise ValidationError(f"invalid slot declaration: {error}", "插槽定义不合法。") from None
-    slots = resolve_slots(jinja.variables_of(draft.body), declared)
-    sample = jinja.render(draft.body, sample_values(slots))
-    channel = Channel(tags["channel"])
-    if len(sample) > channel.max_length:
-        raise ValidationError(
-            f"text longer than {channel.max_length} characters for {channel.value}",
-            f"{channel.label}内容最多 {channel.max_length} 字（当前约 {len(sample)} 字）。",
-        )
-    clean = draft.model_copy(update={**tags, "title": title, "occasion": (draft.occasion or None),
-                                     "region": (draft.region or None)})
-    return clean, slots, sample
-
-
-_FIELD_ZH = {"occasion_kind": "场景", "content_type": "内容类型", "persona": "人设", "channel": "渠道",
-             "product_type": "产品类型"}
 
 
 def to_view(template: Template, version: TemplateVersion) -> TemplateView:
@@ -127,7 +48,7 @@ def to_view(template: Template, version: TemplateVersion) -> TemplateView:
 
 def _new_version(session: Session, template: Template, version_no: int, draft: TemplateDraft, slots: list[SlotSpec],
                  sample: str, actor: Actor, submit: bool, digest: str | None = None) -> TemplateVersion:
-    result = run_check(session, sample, draft.product_type, draft.channel)
+    result = check(session, sample, draft.product_type, draft.channel)
     now = utcnow()
     version = TemplateVersion(
         template_id=template.id or 0, version_no=version_no, title=draft.title, body=draft.body,

@@ -16,9 +16,9 @@ from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
-from studio.services.checks import findings_json, run_check
 from studio.services.orgs import ancestors
 from studio.services.reviews import auto_approve_if_allowed, digest_of
+from studio.services.rules import check, findings_json
 from studio.services.templates import get_version
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -72,7 +72,7 @@ def _view(variant: Variant, org_name: str, template_code: str, version: Template
 def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVersion, clean: dict[str, str],
           submit: bool, action: str) -> VariantView:
     """Check, store, audit, apply the auto-approval policy, commit once."""
-    result = run_check(session, variant.text, version.product_type, version.channel)
+    result = check(session, variant.text, version.product_type, version.channel)
     now = utcnow()
     variant.slot_values = clean
     variant.verdict = result.verdict.value

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from studio.db.models import AuditEvent, utcnow
-from studio.domain.clock import BEIJING
+from studio.domain.clock import BEIJING, as_utc
 from studio.domain.views import Actor
 from studio.workflow import audit_anchor
 from studio.workflow.audit_anchor import AuditKey, Checkpoint
@@ -44,10 +44,9 @@ _log = logging.getLogger(__name__)
 
 
 def canonical(event: AuditEvent) -> str:
-    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
     payload = {
         "seq": event.seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "at": as_utc(event.at).isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
         "actor": event.actor,
         "action": event.action,
@@ -429,7 +428,7 @@ def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilt
                         .order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
                         .offset(max(page, 0) * page_size).limit(page_size)).all()
     return AuditPage(total=int(total), rows=[
-        AuditRow(seq=seq, at=at if at.tzinfo else at.replace(tzinfo=UTC), actor=who, action=what, subject=subject,
+        AuditRow(seq=seq, at=as_utc(at), actor=who, action=what, subject=subject,
                  hash=digest)
         for seq, at, who, what, subject, digest in rows])
 

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from studio.cli import main
 from studio.db.models import AuditEvent, Org, Template, TemplateVersion, User
 from studio.errors import Conflict, ValidationError
-from studio.materials.importer import ImportReport, import_library
 from studio.materials.validate import check_library
+from studio.services.library_import import ImportReport, import_library
 
 from .conftest import LIBRARY_DIR
 
@@ -192,7 +192,7 @@ def test_shipped_library_imports_cleanly_with_every_check(tmp_path, migrated_url
 def test_concurrent_imports_leave_one_consistent_library(tmp_path, migrated_engine, monkeypatch):
     """Two imports that both passed the gate race to write: one wins, the other writes nothing and says
     so as a Conflict (never a raw IntegrityError, never half a library)."""
-    from studio.materials import importer
+    from studio.services import library_import as importer
 
     library = _library(tmp_path, {"a.yaml": GOOD + _entry(code="t-second")})
     barrier = threading.Barrier(2)

@@ -16,9 +16,9 @@ from studio.db.models import AuditEvent, Org, Template, TemplateVersion, User
 from studio.domain.enums import ReviewState
 from studio.errors import ValidationError
 from studio.materials.exporter import export_library
-from studio.materials.importer import import_library
 from studio.materials.loader import load_library
 from studio.materials.validate import check_library
+from studio.services.library_import import import_library
 from studio.services.templates import validate_draft
 
 from .conftest import LIBRARY_DIR

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from studio.errors import StudioError, ValidationError
-from studio.occasions import PROVINCES, HotTopic, occasions_between, occasions_for_year
+from studio.occasions import PROVINCES, HotTopicSpan, occasions_between, occasions_for_year
 
 
 def test_provinces_are_the_34_short_names() -> None:
@@ -61,9 +61,9 @@ def test_year_out_of_range_is_rejected(year: int) -> None:
 
 def test_hot_topic_is_listed_once_at_its_start_with_end() -> None:
     topics = [
-        HotTopic(name="防汛救灾", start=dt.date(2026, 7, 10), end=dt.date(2026, 7, 20), region="广西"),
-        HotTopic(name="冬奥会", start=dt.date(2026, 2, 6), end=dt.date(2026, 2, 22)),
-        HotTopic(name="台风", start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 3), region="广东省"),
+        HotTopicSpan(name="防汛救灾", start=dt.date(2026, 7, 10), end=dt.date(2026, 7, 20), region="广西"),
+        HotTopicSpan(name="冬奥会", start=dt.date(2026, 2, 6), end=dt.date(2026, 2, 22)),
+        HotTopicSpan(name="台风", start=dt.date(2026, 8, 1), end=dt.date(2026, 8, 3), region="广东省"),
     ]
     items = [
         o for o in occasions_for_year(2026, province="广西", hot_topics=topics).items if o.kind == "hot_topic"
@@ -78,13 +78,13 @@ def test_hot_topic_is_listed_once_at_its_start_with_end() -> None:
 
 def test_hot_topic_validation() -> None:
     with pytest.raises(ValueError):
-        HotTopic(name="x", start=dt.date(2026, 2, 2), end=dt.date(2026, 2, 1))
+        HotTopicSpan(name="x", start=dt.date(2026, 2, 2), end=dt.date(2026, 2, 1))
     with pytest.raises(ValidationError):
-        HotTopic(name="x", start=dt.date(2026, 2, 2), end=dt.date(2026, 2, 3), region="火星")
+        HotTopicSpan(name="x", start=dt.date(2026, 2, 2), end=dt.date(2026, 2, 3), region="火星")
 
 
 def test_between_includes_spans_that_started_before_the_range() -> None:
-    topic = HotTopic(name="年终理财", start=dt.date(2025, 12, 20), end=dt.date(2026, 1, 10))
+    topic = HotTopicSpan(name="年终理财", start=dt.date(2025, 12, 20), end=dt.date(2026, 1, 10))
     month = occasions_between(dt.date(2026, 1, 1), dt.date(2026, 1, 31), hot_topics=[topic])
     names = [o.name for o in month.items]
     assert {"冬季", "二九", "年终理财", "元旦", "小寒", "腊八"} <= set(names)

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from studio.occasions import OCCASION_KINDS, PROVINCES, occasions_for_year
+from studio.domain.enums import OccasionKind
+from studio.occasions import PROVINCES, occasions_for_year
 from studio.occasions.catalog import load_catalog
 from studio.occasions.lunar import day_stem, solar_term_date
 from studio.occasions.rules import AnnouncedRule
@@ -98,7 +99,7 @@ def test_catalog_data_is_well_formed() -> None:
     entries = load_catalog()
     assert len({(e.name, e.kind) for e in entries}) == len(entries)
     for entry in entries:
-        assert entry.kind in OCCASION_KINDS
+        assert OccasionKind(entry.kind).dated
         assert all(region in PROVINCES for region in entry.regions)
         if entry.kind in {"finance_day", "regional"}:
             assert entry.source, f"{entry.name} must cite its source"

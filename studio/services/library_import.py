@@ -15,17 +15,12 @@ from studio.db.models import Org, Template, User
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor
 from studio.errors import Conflict, ValidationError
+from studio.localisation.draft import TemplateDraft, validate_draft
 from studio.materials.loader import LibraryEntry
 from studio.materials.validate import LibraryProblems, check_library
 from studio.services import orgs
 from studio.services.auth import actor_for
-from studio.services.templates import (
-    TemplateDraft,
-    create_template,
-    latest_version,
-    update_template,
-    validate_draft,
-)
+from studio.services.templates import create_template, latest_version, update_template
 
 LIBRARY_USER = "library"
 HQ_CODE = "HQ"
