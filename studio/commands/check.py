@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from studio.domain.enums import Severity
 from studio.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def format_text(result: CheckResult, text: str, name: str) -> str:
             lines.append(f"    why: {finding.why}")
         lines.append(f"    fix: {finding.suggestion}")
         lines.append(f"    source: {finding.source}")
-    counts = {s: sum(1 for f in result.findings if f.severity.value == s) for s in ("block", "review", "info")}
+    counts = {s.value: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     lines.append(
         f"verdict: {result.verdict.value} ({counts['block']} block, {counts['review']} review, "
         f"{counts['info']} info; ruleset {result.ruleset})"

@@ -6,8 +6,6 @@ from studio.compliance.catalog import RuleDoc, all_rules
 from studio.compliance.ruleset import Ruleset, default_ruleset
 from studio.domain.enums import Channel, ProductType
 
-_SEVERITY = {"block": "block（阻断）", "review": "review（需复核）", "info": "info（提示）"}
-
 
 def render_rules_markdown(ruleset: Ruleset | None = None) -> str:
     rs = ruleset if ruleset is not None else default_ruleset()
@@ -39,7 +37,7 @@ def _section(rule: RuleDoc) -> list[str]:
     lines = [
         f"## {rule.code}",
         "",
-        f"**{rule.title}** · `{rule.slug}` · {_SEVERITY[rule.severity.value]} · {rule.kind_label}",
+        f"**{rule.title}** · `{rule.slug}` · {rule.severity.value}（{rule.severity.label}） · {rule.kind_label}",
         "",
         f"- 适用产品: {_products(rule)}",
         f"- 适用渠道: {_channels(rule)}",

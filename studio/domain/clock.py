@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -20,3 +20,8 @@ def as_utc(value: datetime) -> datetime:
 def in_beijing(value: datetime) -> datetime:
     """A stored time (naive means UTC) as a Beijing wall-clock time, for display."""
     return as_utc(value).astimezone(BEIJING)
+
+
+def at_beijing(day: date, wall: time) -> datetime:
+    """An aware time: `wall` on `day` as a clock in Beijing shows it."""
+    return datetime.combine(day, wall, tzinfo=BEIJING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class _Labelled(StrEnum):
@@ -100,12 +101,17 @@ class Channel(_Labelled):
     @property
     def daily_cap(self) -> int:
         """Most posts an org places on this channel in one day (the planner and hand placement alike)."""
-        return _CHANNEL_CAPS[self][0]
+        return _CHANNEL_CAPS[self].daily
 
     @property
     def monthly_cap(self) -> int:
         """Most posts an org places on this channel in one month."""
-        return _CHANNEL_CAPS[self][1]
+        return _CHANNEL_CAPS[self].monthly
+
+    @property
+    def daily_target(self) -> int:
+        """Posts a day the planner aims for on this channel (0: it only places occasion content here)."""
+        return _CHANNEL_CAPS[self].target
 
 
 class ProductType(_Labelled):
@@ -162,15 +168,21 @@ _CHANNEL_MAX_LENGTH: dict[Channel, int] = {
     Channel.POSTER: 300,
 }
 
-# (daily, monthly). A customer sees at most 3 Moments posts a day and 90 a month from a WeCom company
-# account (WeCom's limit, as a SCRM vendor's financial-industry playbook states it). The other channels
-# have no platform limit: their caps keep a branch from flooding a group or a chat.
-_CHANNEL_CAPS: dict[Channel, tuple[int, int]] = {
-    Channel.MOMENTS: (3, 90),
-    Channel.GROUP: (3, 90),
-    Channel.PRIVATE: (2, 30),
-    Channel.WELCOME: (1, 5),
-    Channel.POSTER: (1, 20),
+class _Caps(NamedTuple):
+    daily: int
+    monthly: int
+    target: int  # a day, for the planner's everyday fillers
+
+
+# A customer sees at most 3 Moments posts a day and 90 a month from a WeCom company account (WeCom's
+# limit, as a SCRM vendor's financial-industry playbook states it). The other channels have no platform
+# limit: their caps keep a branch from flooding a group or a chat.
+_CHANNEL_CAPS: dict[Channel, _Caps] = {
+    Channel.MOMENTS: _Caps(daily=3, monthly=90, target=2),
+    Channel.GROUP: _Caps(daily=3, monthly=90, target=1),
+    Channel.PRIVATE: _Caps(daily=2, monthly=30, target=0),
+    Channel.WELCOME: _Caps(daily=1, monthly=5, target=0),
+    Channel.POSTER: _Caps(daily=1, monthly=20, target=0),
 }
 
 _SEVERITY_RANK: dict[Severity, int] = {Severity.INFO: 1, Severity.REVIEW: 2, Severity.BLOCK: 3}

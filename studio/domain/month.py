@@ -24,7 +24,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """"YYYY-MM" (surrounding spaces allowed); a clear ValidationError for anything else."""
+        """ "YYYY-MM" (surrounding spaces allowed); a clear ValidationError for anything else."""
         found = _MONTH_TEXT.fullmatch(text.strip()) if isinstance(text, str) else None
         if found is None or not 1 <= int(found[2]) <= 12:
             raise ValidationError(f"month must be YYYY-MM, got {text!r}", "月份格式应为 YYYY-MM。")

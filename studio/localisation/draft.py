@@ -52,8 +52,13 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
     if len(draft.body) > MAX_BODY:
         raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
     tags: dict[str, str] = {}
-    for field, enum in (("occasion_kind", OccasionKind), ("content_type", ContentType), ("persona", Persona),
-                        ("channel", Channel), ("product_type", ProductType)):
+    for field, enum in (
+        ("occasion_kind", OccasionKind),
+        ("content_type", ContentType),
+        ("persona", Persona),
+        ("channel", Channel),
+        ("product_type", ProductType),
+    ):
         try:
             tags[field] = enum.parse(getattr(draft, field)).value
         except ValueError:
@@ -62,11 +67,15 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
                 f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
             ) from None
     if not OccasionKind(tags["occasion_kind"]).taggable:
-        raise ValidationError(f"occasion_kind {tags['occasion_kind']!r} is calendar context, not a template tag",
-                              f"“{OccasionKind(tags['occasion_kind']).label}”不能作为模板场景。")
+        raise ValidationError(
+            f"occasion_kind {tags['occasion_kind']!r} is calendar context, not a template tag",
+            f"“{OccasionKind(tags['occasion_kind']).label}”不能作为模板场景。",
+        )
     if draft.code is not None and not CODE_PATTERN.match(draft.code):
-        raise ValidationError(f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
-                              "模板编号只能由 2-80 位小写字母、数字和“-”组成。")
+        raise ValidationError(
+            f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
+            "模板编号只能由 2-80 位小写字母、数字和“-”组成。",
+        )
     if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
         raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
     try:
@@ -81,10 +90,21 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
             f"text longer than {channel.max_length} characters for {channel.value}",
             f"{channel.label}内容最多 {channel.max_length} 字（当前约 {len(sample)} 字）。",
         )
-    clean = draft.model_copy(update={**tags, "title": title, "occasion": (draft.occasion or None),
-                                     "region": (draft.region or None)})
+    clean = draft.model_copy(
+        update={
+            **tags,
+            "title": title,
+            "occasion": (draft.occasion or None),
+            "region": (draft.region or None),
+        }
+    )
     return clean, slots, sample
 
 
-_FIELD_ZH = {"occasion_kind": "场景", "content_type": "内容类型", "persona": "人设", "channel": "渠道",
-             "product_type": "产品类型"}
+_FIELD_ZH = {
+    "occasion_kind": "场景",
+    "content_type": "内容类型",
+    "persona": "人设",
+    "channel": "渠道",
+    "product_type": "产品类型",
+}

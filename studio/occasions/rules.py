@@ -6,12 +6,12 @@ or announced each year by some authority — so the data states its own definiti
 
 from __future__ import annotations
 
-import calendar as _calendar  # stdlib; aliased so it is not confused with the studio's calendars
 import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio.domain.month import Month
 from studio.occasions import lunar
 
 Span = tuple[dt.date, dt.date | None]  # first day, last day (None for a single day)
@@ -28,7 +28,7 @@ class GregorianRule(_Rule):
     days: int = Field(default=1, ge=1)  # length of the span, e.g. 泼水节 3 days
 
     def spans(self, year: int) -> list[Span]:
-        if self.day > _calendar.monthrange(year, self.month)[1]:
+        if self.day > Month(year, self.month).last.day:
             return []
         start = dt.date(year, self.month, self.day)
         return [(start, start + dt.timedelta(days=self.days - 1) if self.days > 1 else None)]
@@ -87,8 +87,8 @@ class MonthRule(_Rule):
     month: int = Field(ge=1, le=12)
 
     def spans(self, year: int) -> list[Span]:
-        last = _calendar.monthrange(year, self.month)[1]
-        return [(dt.date(year, self.month, 1), dt.date(year, self.month, last))]
+        month = Month(year, self.month)
+        return [(month.first, month.last)]
 
 
 class AnnouncedRule(_Rule):

@@ -13,6 +13,7 @@ import streamlit as st
 
 from studio.db.engine import session_scope
 from studio.domain.clock import today_cn
+from studio.domain.month import Month
 from studio.domain.views import Actor
 from studio.services.dashboard import AdoptionPage, Dashboard, adoption_page, dashboard
 from studio.services.data_version import data_version
@@ -23,7 +24,7 @@ PAGE_SIZE = 50
 actor = require_actor()
 st.title("看板")
 today = today_cn()
-month = st.text_input("月份（YYYY-MM）", value=f"{today:%Y-%m}")
+month = st.text_input("月份（YYYY-MM）", value=str(Month.of(today)))
 actor_json = actor.model_dump_json()
 
 

@@ -3,7 +3,6 @@ approved content; gaps stand out. HQ editors maintain hot topics here."""
 
 from __future__ import annotations
 
-import calendar as monthcal
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,6 +10,7 @@ import streamlit as st
 
 from studio.db.engine import session_scope
 from studio.domain.clock import today_cn
+from studio.domain.month import Month
 from studio.domain.views import Actor
 from studio.occasions import PROVINCES
 from studio.occasions.notes import note_zh
@@ -40,7 +40,7 @@ view = c[1].radio("视图", ["月", "年"], horizontal=True)
 year = int(c[2].number_input("年", min_value=1901, max_value=2099, value=today.year, step=1))
 month = int(c[3].number_input("月", min_value=1, max_value=12, value=today.month, step=1, disabled=view == "年"))
 start, end = ((date(year, 1, 1), date(year, 12, 31)) if view == "年"
-              else (date(year, month, 1), date(year, month, monthcal.monthrange(year, month)[1])))
+              else (Month(year, month).first, Month(year, month).last))
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _overview(version: int, actor_json: str, start: date, end: date, province: str | None) -> OccasionOverview:

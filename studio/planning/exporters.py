@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from studio.domain.clock import BEIJING
+from studio.domain.clock import BEIJING, at_beijing
 from studio.errors import ValidationError
 from studio.exports.spreadsheet import to_csv, xlsx_cell
 from studio.planning.model import PlanEntry
@@ -54,7 +54,7 @@ def to_json_dict(doc: CalendarDocument) -> dict[str, Any]:
         "status": doc.status,
         "version": doc.version,
         "generated_at": doc.generated_at.isoformat(timespec="seconds"),
-        "timezone": "Asia/Shanghai",
+        "timezone": BEIJING.key,
         "entries": [
             {"date": e.day.isoformat(), "time": e.time_of_day, "channel": e.channel.value,
              "channel_label": e.channel.label, "content_type": e.content_type.value,
@@ -71,7 +71,7 @@ def write_json(doc: CalendarDocument, path: Path) -> None:
 
 def _start(e: PlanEntry) -> datetime:
     hour, minute = (int(p) for p in e.time_of_day.split(":"))
-    return datetime.combine(e.day, time(hour, minute), tzinfo=BEIJING)
+    return at_beijing(e.day, time(hour, minute))
 
 
 def write_ics(doc: CalendarDocument, path: Path) -> None:
@@ -81,7 +81,7 @@ def write_ics(doc: CalendarDocument, path: Path) -> None:
     cal.add("prodid", "-//studio//content calendar//CN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else ""))
-    cal.add("x-wr-timezone", "Asia/Shanghai")
+    cal.add("x-wr-timezone", BEIJING.key)
     for e in doc.entries:
         event = Event()
         event.add("uid", f"{doc.org_code}-{e.day.isoformat()}-{e.time_of_day}-{e.channel.value}-{e.variant_id}@studio")

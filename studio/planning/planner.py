@@ -18,7 +18,7 @@ from studio.occasions import Occasion
 from studio.planning.model import Candidate, Gap, Plan, PlanConfig, PlanEntry
 
 # Everyday fillers rotate through these, most useful (利他) first.
-_FILL_ORDER = (ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
+FILL_ORDER = (ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
                ContentType.PRODUCT, ContentType.NORMS)
 
 
@@ -154,7 +154,7 @@ def _pick_filler(board: _Board, fillers: list[Candidate], day: date, channel: Ch
         return None
     # The content type furthest below an even share goes next; product only while the mix allows it.
     counts = board.by_type
-    for content_type in sorted(_FILL_ORDER, key=lambda ct: (counts[ct], _FILL_ORDER.index(ct))):
+    for content_type in sorted(FILL_ORDER, key=lambda ct: (counts[ct], FILL_ORDER.index(ct))):
         if not board.mix_allows(content_type):
             continue
         for c in usable:

@@ -31,6 +31,7 @@ from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, 
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
+from studio.services.occasion_calendar import hot_topic_ends
 from studio.services.rules import check, findings_json
 from studio.settings import get_settings
 from studio.workflow import audit
@@ -505,8 +506,6 @@ def expiry_date(version: TemplateVersion, decided_at: datetime | None,
 
 def expire_due(session: Session, today: date) -> int:
     """Mark approved variants and template versions past their expiry as expired; audited per item."""
-    from studio.services.occasion_calendar import hot_topic_ends
-
     ends = hot_topic_ends(session)
     expired = 0
     for variant in session.exec(select(Variant).where(Variant.state == ReviewState.APPROVED.value)).all():

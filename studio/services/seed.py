@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from studio.db.models import User
 from studio.domain.clock import today_cn
 from studio.domain.enums import Decision, OrgKind, ReviewState, Role, Verdict
+from studio.domain.month import Month
 from studio.domain.views import Actor
 from studio.errors import StudioError
 from studio.services import calendar, planning, reviews, variants
@@ -85,7 +86,7 @@ def seed_demo(session: Session) -> str:
         approved += 1
 
     today = today_cn()
-    month = f"{today:%Y-%m}"
+    month = str(Month.of(today))
     entries = 0
     for localiser, org_code in (("localiser", "JX01-01"), ("localiser_gx", "GX01-01")):
         actor = _actor(session, localiser)

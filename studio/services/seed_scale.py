@@ -35,7 +35,7 @@ from studio.db.models import (
     User,
     Variant,
 )
-from studio.domain.clock import BEIJING, today_cn
+from studio.domain.clock import at_beijing, today_cn
 from studio.domain.digest import content_digest
 from studio.domain.enums import (
     Channel,
@@ -54,6 +54,7 @@ from studio.errors import ValidationError
 from studio.localisation.slots import STANDARD_SLOTS
 from studio.materials.search import backfill_search_tokens
 from studio.occasions import occasions_for_year
+from studio.planning.planner import FILL_ORDER
 from studio.services.auth import hash_password
 from studio.services.reviews import required_approvals
 from studio.services.rules import active_ruleset
@@ -66,7 +67,7 @@ BANK_NAME = "锦程银行"
 TEMPLATE_PREFIX = "scale-"
 _CHUNK = 5_000
 _VARIABLE = re.compile(r"\{\{ ([a-z_]+) \}\}")
-_CALENDAR_CHANNELS = (Channel.MOMENTS.value, Channel.GROUP.value)
+_CALENDAR_CHANNELS = tuple(c.value for c in Channel if c.daily_target)  # what the planner fills every day
 _GIVEN = ("晓明", "丽华", "建国", "静怡", "磊", "婷婷", "伟", "芳", "洋", "敏", "志强", "秀英", "海燕", "俊杰")
 
 
@@ -155,8 +156,7 @@ def _occasion_pool(today: date) -> list[tuple[str, str, str | None, bool]]:
 class _Composer:
     """Assembles realistic template bodies from the fragments, deterministically from a seed."""
 
-    _TYPES = [ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
-              ContentType.NORMS, ContentType.PRODUCT]
+    _TYPES = [t for t in FILL_ORDER if t is not ContentType.PRODUCT]  # everyday content, most useful first
     _PRODUCTS = [p for p in ProductType if p is not ProductType.GENERAL]
 
     def __init__(self, today: date, seed: int = 11) -> None:
@@ -184,7 +184,7 @@ class _Composer:
         if kind == "product":
             content_type, product = ContentType.PRODUCT, self._pick(self._PRODUCTS)  # type: ignore[arg-type]
         else:
-            content_type = self._pick(self._TYPES[:5])  # type: ignore[arg-type]
+            content_type = self._pick(self._TYPES)  # type: ignore[arg-type]
             product = ProductType.GENERAL
         if region is None and kind == "everyday" and rng.random() < 0.15:
             region = self._pick(self.provinces)
@@ -208,7 +208,7 @@ class _Composer:
 
     def _body(self, kind: str, occasion: str | None, region: str | None, content_type: ContentType,
               product: ProductType, persona: Persona, channel: Channel, risk: float) -> str:
-        f, short = self.f, channel in (Channel.POSTER, Channel.WELCOME)
+        f, short = self.f, channel.max_length <= Channel.WELCOME.max_length
         lines = [self._pick(f["channels"][channel.value])]
         opener = self._pick(f["occasion_openers"][kind])
         lines.append(opener.replace("{occ}", occasion or "").replace("{wish}", self._pick(f["wishes"])))
@@ -625,7 +625,7 @@ def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[
     everyday variants; branch staff have posted most of what was due before today."""
     by_code = {o.code: o for o in orgs}
     occasion_days = _month_occasions(ctx.today)
-    created = datetime.combine(ctx.today.replace(day=1), time(9), BEIJING).astimezone(UTC) - timedelta(days=2)
+    created = at_beijing(ctx.today.replace(day=1), time(9)).astimezone(UTC) - timedelta(days=2)
     slots: list[dict[str, Any]] = []
     marks: list[tuple[int, int, date]] = []  # slot index, staff, day
     for org in orgs:
@@ -659,5 +659,5 @@ def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[
     ctx.counts["slots"] = _insert(ctx.session, CalendarSlot, slots)
     ctx.counts["post_marks"] = _insert(ctx.session, PostMark, [
         {"slot_id": ids[index], "user_id": staff,
-         "posted_at": datetime.combine(day, time(9, 5), BEIJING).astimezone(UTC)}
+         "posted_at": at_beijing(day, time(9, 5)).astimezone(UTC)}
         for index, staff, day in marks])

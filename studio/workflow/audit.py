@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from studio.db.models import AuditEvent, utcnow
-from studio.domain.clock import BEIJING, as_utc
+from studio.domain.clock import as_utc, at_beijing
 from studio.domain.views import Actor
 from studio.workflow import audit_anchor
 from studio.workflow.audit_anchor import AuditKey, Checkpoint
@@ -413,7 +413,7 @@ class AuditFilter:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=BEIJING).astimezone(UTC)
+    return at_beijing(day, time.min).astimezone(UTC)
 
 
 def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilter(), *,
