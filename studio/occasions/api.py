@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from studio.domain.enums import OccasionKind
 from studio.errors import ValidationError
 from studio.occasions import lunar
 from studio.occasions.catalog import load_catalog
@@ -34,7 +35,7 @@ def _topic_applies(topic: HotTopicSpan, province: str | None) -> bool:
 
 def _computed(year: int, province: str | None) -> tuple[list[Occasion], list[str]]:
     """Everything except hot topics that starts in `year`."""
-    items = [Occasion(date=day, name=name, kind="solar_term") for day, name in lunar.solar_terms(year)]
+    items = [Occasion(date=day, name=name, kind=OccasionKind.SOLAR_TERM) for day, name in lunar.solar_terms(year)]
     items += season_occasions(year)
     holidays = load_holidays()
     items += holidays.occasions(year)

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from studio.domain.enums import OccasionKind
 from studio.occasions.catalog import DATA_DIR
 from studio.occasions.model import Occasion
 
@@ -55,7 +56,7 @@ class HolidayData(BaseModel):
                     Occasion(
                         date=day,
                         name=f"{period.name} 放假",
-                        kind="holiday",
+                        kind=OccasionKind.HOLIDAY,
                         source=announced.source,
                         note=note,
                     )
@@ -64,7 +65,7 @@ class HolidayData(BaseModel):
                 ]
                 items += [
                     Occasion(
-                        date=day, name=f"{period.name} 调休上班", kind="workday", source=announced.source
+                        date=day, name=f"{period.name} 调休上班", kind=OccasionKind.WORKDAY, source=announced.source
                     )
                     for day in period.workdays
                     if day.year == year

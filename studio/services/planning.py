@@ -53,7 +53,7 @@ class CandidatePool:
             self.by_org.setdefault(variant.org_id, []).append(Candidate(
                 variant_id=variant.id or 0, title=variant.title, text=variant.text,
                 channel=Channel(version.channel), content_type=ContentType(version.content_type),
-                product_type=version.product_type, occasion_kind=version.occasion_kind,
+                product_type=version.product_type, occasion_kind=OccasionKind(version.occasion_kind),
                 occasion=version.occasion, locality=depth_of.get(variant.org_id, 0), region=version.region,
                 valid_from=version.valid_from, valid_to=_earliest(version.valid_to, ends.get(version.occasion or "")
                                                                   if version.occasion_kind == OccasionKind.HOT_TOPIC
