@@ -89,12 +89,12 @@ with action(), db() as session:
             current = policies(session)
             approved = list_templates(session, actor, approved_only=True)
             by_id = {t.id: t for t in approved}
-            enabled = [t for t in approved if current.get(t.id)]
+            enabled = [t for t in approved if t.id in current]
             if enabled:
                 st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
             template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
-            on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
-            if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
+            on = st.toggle("自动通过", value=template_id in current, key=f"policy-{template_id}")
+            if on != (template_id in current) and st.button("保存策略", type="primary"):
                 with action():
                     set_policy(session, actor, template_id, on)
                     st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
