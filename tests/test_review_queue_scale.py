@@ -104,7 +104,8 @@ def test_pages_cover_the_queue_once_oldest_first_with_database_counts(queue_worl
     tpl = next(r for r in rows if r.subject_type == "template_version")
     assert tpl.org_name is None and tpl.org_id is None and tpl.submitted_by_name == "editor"  # HQ's library
     assert isinstance(row.channel, Channel) and isinstance(row.product_type, ProductType)
-    assert isinstance(row.verdict, Verdict) and (row.max_severity is None or isinstance(row.max_severity, Severity))
+    assert isinstance(row.verdict, Verdict)
+    assert row.max_severity is None or isinstance(row.max_severity, Severity)
 
 
 def test_filters_apply_in_the_database(queue_world, world):

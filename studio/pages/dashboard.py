@@ -102,8 +102,9 @@ with action():
                                name="待审核"))
         if data.backlog_by_org:
             st.caption("待审核最多的机构")
-            st.dataframe(pd.Series([o.waiting for o in data.backlog_by_org], name="待审核条数",
-                                   index=[o.org_name or HQ_LIBRARY_ZH for o in data.backlog_by_org]), width="stretch")
+            names = [o.org_name or HQ_LIBRARY_ZH for o in data.backlog_by_org]
+            waiting = [o.waiting for o in data.backlog_by_org]
+            st.dataframe(pd.Series(waiting, index=names, name="待审核条数"), width="stretch")
     st.subheader("时机缺口（没有排期内容的网点数）")
     if data.occasion_gaps:
         st.bar_chart(pd.Series(data.occasion_gaps, name="网点数"))

@@ -143,7 +143,8 @@ if clean:
     with st.form("batch"):
         st.markdown("**批量通过本页无合规提示的内容**")
         for r in clean:
-            st.checkbox(f"{md(r.title)} · {md(subject_org(r.subject_type, r.org_name))}", key=f"pick-{r.subject_type}-{r.subject_id}")
+            st.checkbox(f"{md(r.title)} · {md(subject_org(r.subject_type, r.org_name))}",
+                        key=f"pick-{r.subject_type}-{r.subject_id}")
         st.form_submit_button("批量通过所选", on_click=_request_batch, args=(
             [(r.subject_type, r.subject_id, r.seen.model_dump(), r.title) for r in clean],))
 

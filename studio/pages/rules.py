@@ -75,7 +75,8 @@ with action(), db() as session:
         entries = rules.history(session)
         if not entries:
             st.info("尚未在系统中修改过规则，使用素材库中的词库文件。")
-        st.dataframe(pd.DataFrame([{**e.model_dump(), "at": e.at.isoformat(timespec="minutes")} for e in entries]).rename(
+        rows = [{**e.model_dump(), "at": e.at.isoformat(timespec="minutes")} for e in entries]
+        st.dataframe(pd.DataFrame(rows).rename(
             columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}),
             hide_index=True, use_container_width=True)
 

@@ -476,7 +476,8 @@ def set_policy(session: Session, actor: Actor, template_id: int, enabled: bool) 
 
 def policies(session: Session) -> frozenset[int]:
     """The templates whose auto-approval policy is on."""
-    return frozenset(session.exec(select(ReviewPolicy.template_id).where(ReviewPolicy.enabled)))  # type: ignore[arg-type]
+    enabled = select(ReviewPolicy.template_id).where(ReviewPolicy.enabled)  # type: ignore[arg-type]
+    return frozenset(session.exec(enabled))
 
 
 def _supersede(session: Session, actor: Actor | None, replacement: Variant) -> None:
