@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from studio.domain.clock import today_cn
-from studio.domain.enums import Decision
+from studio.domain.enums import ContentType, Decision
 from studio.errors import PermissionDenied
 from studio.services import calendar, variants
 from studio.services.dashboard import adoption_page, dashboard
@@ -35,7 +35,9 @@ def test_adoption_mix_backlog(world):
     assert next(r for r in branches if r.branch == "南康支行").slots == 0
     jx = next(r for r in data.by_bank if r.bank == "赣州分行")
     assert (jx.branches, jx.slots, jx.posted) == (2, 1, 1) and (data.due, data.posted) == (1, 1)
-    assert data.mix.get("文化价值观型", 0) >= 1
-    assert data.backlog_by_age["24小时内"] == 1 and data.backlog_by_org == {"章贡支行": 1}
+    assert data.mix.get(ContentType.CULTURE, 0) >= 1 and all(type(k) is ContentType for k in data.mix)
+    assert [(b.min_hours, b.max_hours, b.count) for b in data.backlog_by_age] == [(0, 24, 1), (24, 72, 0),
+                                                                                  (72, None, 0)]
+    assert [(o.org_id, o.org_name, o.waiting) for o in data.backlog_by_org] == [(loc.org_id, "章贡支行", 1)]
     with pytest.raises(PermissionDenied):
         dashboard(world.session, world.actor("staff_a"), f"{today:%Y-%m}", today)

@@ -152,8 +152,8 @@ def test_a_page_past_the_end_shows_the_last_page_and_options_come_from_current_v
     assert got.page == got.pages - 1 == 3 and len(got.rows) == N - 3 * PAGE_SIZE
     options = library_options(world.session, world.actor("editor"))
     current = {v["template_id"]: v for v in sorted(versions, key=lambda v: v["version_no"])}.values()
-    assert options["occasions"] == sorted({v["occasion"] for v in current if v["occasion"]})
-    assert options["regions"] == sorted({v["region"] for v in current if v["region"]})
+    assert options.occasions == sorted({v["occasion"] for v in current if v["occasion"]})
+    assert options.regions == sorted({v["region"] for v in current if v["region"]})
 
 
 def bulk_variants(world, per_org: int) -> None:  # type: ignore[no-untyped-def]

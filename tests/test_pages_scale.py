@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from studio.db.models import AuditEvent, CalendarSlot, Org, PostMark, Template, TemplateVersion, User, Variant
 from studio.domain.clock import today_cn
-from studio.domain.enums import OrgKind
+from studio.domain.enums import ContentType, OrgKind
 from studio.services import calendar
 from studio.services.dashboard import adoption_page, dashboard
 from studio.services.month_view import month_view
@@ -273,6 +273,7 @@ def test_month_view_and_today_are_bounded(world, engine):
         calendar.approved_variants_for(world.session, world.actor("editor"), org_id, limit=PAGE)
     assert log.over(31 + SLACK) == [], log.over(31 + SLACK)
     assert sum(d.moments for d in view.days) == len(view.slots) == 1 + len(range(0, 20, 3))
+    assert sum(view.mix.values()) == len(view.slots) and all(type(k) is ContentType for k in view.mix)
     assert sorted(p.posted for p in posts) == [False, True]  # its own slot marked, the bank's one not
 
 

@@ -13,7 +13,7 @@ from studio.db import migrate
 from studio.db.engine import make_engine
 from studio.db.models import Org, TemplateVersion, User, Variant, utcnow
 from studio.domain.digest import content_digest
-from studio.domain.enums import Decision, ReviewState
+from studio.domain.enums import Channel, Decision, ProductType, ReviewState, Severity, Verdict
 from studio.domain.severity import max_severity_of
 from studio.errors import Conflict, ValidationError
 from studio.services import reviews, variants
@@ -102,7 +102,10 @@ def test_pages_cover_the_queue_once_oldest_first_with_database_counts(queue_worl
     row = next(r for r in rows if r.subject_type == "variant")
     assert row.submitted_by_name == "loc_a" and row.org_name in {"章贡支行", "秀峰支行"}
     tpl = next(r for r in rows if r.subject_type == "template_version")
-    assert tpl.org_name == "总行素材库" and tpl.org_id is None and tpl.submitted_by_name == "editor"
+    assert tpl.org_name is None and tpl.org_id is None and tpl.submitted_by_name == "editor"  # HQ's library
+    assert isinstance(row.channel, Channel) and isinstance(row.product_type, ProductType)
+    assert isinstance(row.verdict, Verdict)
+    assert row.max_severity is None or isinstance(row.max_severity, Severity)
 
 
 def test_filters_apply_in_the_database(queue_world, world):
@@ -114,7 +117,7 @@ def test_filters_apply_in_the_database(queue_world, world):
     assert reviews.queue_page(s, reviewer, product_type="loan").total == 0
     # Severity floors: info counts a pass with info findings, which the verdict alone cannot tell.
     _, at_info = _all_pages(s, reviewer, min_severity="info")
-    assert len(at_info) == 18 + 5 and all(r.max_severity in {"info", "review", "block"} for r in at_info)
+    assert len(at_info) == 18 + 5 and all(r.max_severity in set(Severity) for r in at_info)
     assert reviews.queue_page(s, reviewer, min_severity="review").total == 12 + 5
     assert reviews.queue_page(s, reviewer, min_severity="block").total == 6
     # Age: 24 hours or more: JX items of 24.5 and 25.5 hours and the GX ones; the fresh template is not.
@@ -276,11 +279,11 @@ def test_no_statement_returns_more_than_a_page(world, engine):
         reviews.filter_orgs(s, hq)
         picked, total = reviews.withdrawable(s, hq)
         reviews.withdrawable(s, hq, "已通过", page=2)
-        clean = [(r.subject_type, r.subject_id, r.seen) for r in first.rows if r.verdict == "pass"]
+        clean = [(r.subject_type, r.subject_id, r.seen) for r in first.rows if r.verdict is Verdict.PASS]
     assert first.total == 3 * page + 0 and len(first.rows) == page and total == 3 * page and len(picked) == page
     assert len(entries) == reviews.THREAD_LIMIT  # the newest ones
     assert log.over(page + 5) == [], log.over(page + 5)
     with rows_per_query(engine) as log:
-        done, problems = reviews.batch_approve(s, hq, clean)
-    assert (done, problems) == (page, [])
+        result = reviews.batch_approve(s, hq, clean)
+    assert (result.approved, result.skipped) == (page, [])
     assert [(n, sql) for n, sql in log.over(page + 5) if "variant" in sql or "review" in sql] == []

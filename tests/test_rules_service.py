@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from studio.compliance import default_ruleset
@@ -24,7 +26,8 @@ def test_edit_terms_makes_a_new_version_used_by_later_saves(world):
     after = create_template(world.session, world.actor("editor"), draft.model_copy(update={"title": "活动2"}))
     assert after.ruleset == new
     assert any(f["code"] == "ADV001" and f["text"] == "超值惊喜" for f in after.findings)
-    assert rules.history(world.session)[0].version == new
+    latest = rules.history(world.session)[0]
+    assert latest.version == new and latest.note == "新增夸大用语" and isinstance(latest.at, datetime)
     # Saving the same terms again changes nothing.
     assert rules.update_rule(world.session, admin, "ADV001", terms=[*terms, "超值惊喜"]) == new
 

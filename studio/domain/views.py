@@ -7,7 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from studio.domain.enums import Role
+from studio.domain.enums import (
+    Channel,
+    ContentType,
+    Decision,
+    ProductType,
+    ReviewState,
+    Role,
+    Severity,
+    Verdict,
+)
 
 
 class _View(BaseModel):
@@ -72,11 +81,11 @@ class VariantView(_View):
     title: str
     slot_values: dict[str, Any]
     text: str
-    channel: str
-    product_type: str
-    content_type: str
-    state: str
-    verdict: str
+    channel: Channel
+    product_type: ProductType
+    content_type: ContentType
+    state: ReviewState
+    verdict: Verdict
     findings: list[dict[str, Any]]
     ruleset: str
     lock_version: int
@@ -96,24 +105,24 @@ class ReviewItem(_View):
     subject_type: str  # template_version | variant
     subject_id: int
     title: str
-    org_name: str
+    org_name: str | None  # None: HQ's library (a template version), or an org that is gone
     org_id: int | None
     text: str
     parent_text: str | None
     diff: list[tuple[str, str]]
-    channel: str
-    product_type: str
-    verdict: str
+    channel: Channel
+    product_type: ProductType
+    verdict: Verdict
     findings: list[dict[str, Any]]
-    max_severity: str
-    submitted_by_name: str
+    max_severity: Severity | None  # None: no findings
+    submitted_by_name: str | None  # None: unknown or deleted user
     submitted_at: datetime | None
     age_hours: float
     overdue: bool
     seen: SeenVersion
     approvals: int
     required_approvals: int
-    approved_by: list[str]
+    approved_by: list[str | None]  # names of this round's approvers, oldest first
 
 
 class ReviewRow(_View):
@@ -122,13 +131,13 @@ class ReviewRow(_View):
     subject_type: str  # template_version | variant
     subject_id: int
     title: str
-    org_name: str
+    org_name: str | None  # None: HQ's library (a template version)
     org_id: int | None
-    channel: str
-    product_type: str
-    verdict: str
-    max_severity: str
-    submitted_by_name: str
+    channel: Channel
+    product_type: ProductType
+    verdict: Verdict
+    max_severity: Severity | None  # None: no findings
+    submitted_by_name: str | None  # None: unknown or deleted user
     submitted_at: datetime | None
     age_hours: float
     overdue: bool
@@ -149,6 +158,31 @@ class QueuePage(_View):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+class ThreadEntry(_View):
+    """One line of an item's thread: a decision (by a reviewer or an auto-approval policy) or a comment."""
+
+    at: datetime  # aware, UTC
+    decision: Decision | None  # None: a comment
+    author_name: str | None  # None: the author's account is gone, or a policy decided
+    policy_id: int | None  # the auto-approval policy that decided, if one did
+    text: str
+
+
+class BatchSkip(_View):
+    """An item batch approval left in the queue, and why (its error's message, or findings to look at)."""
+
+    subject_type: str
+    subject_id: int
+    title: str
+    has_findings: bool
+    message_zh: str | None  # the refusal's message when it was refused
+
+
+class BatchResult(_View):
+    approved: int
+    skipped: list[BatchSkip]
 
 
 class PickRow(_View):

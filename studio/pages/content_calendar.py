@@ -15,6 +15,7 @@ from studio.services.orgs import get_org, search_orgs, to_view
 from studio.settings import get_settings
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
+from studio.ui.format import labelled
 from studio.workflow.permissions import can
 
 actor = require_actor()
@@ -76,7 +77,7 @@ with action(), db() as session:
         } for d in view.days]), hide_index=True, use_container_width=True)
     if view.mix:
         st.caption("内容结构")
-        st.bar_chart(pd.Series(view.mix, name="条数"))
+        st.bar_chart(pd.Series(labelled(view.mix), name="条数"))
 
     if can(actor, "calendar.edit"):
         b = st.columns(2)
@@ -99,7 +100,7 @@ with action(), db() as session:
         if not options:
             st.info("没有匹配的已审核通过内容。" if title_query.strip() else "该机构暂无已审核通过的内容。")
         else:
-            labels = {vid: f"{title}（{owner}）" for vid, title, owner in options}
+            labels = {o.id: f"{o.title}（{o.org_name}）" for o in options}
             with st.form("place"):
                 variant_id = st.selectbox("内容", list(labels), format_func=lambda i: labels[i])
                 day = st.date_input("日期", value=max(today, date(year, month_no, 1)))

@@ -18,6 +18,7 @@ from studio.domain.views import Actor
 from studio.services.dashboard import AdoptionPage, Dashboard, adoption_page, dashboard
 from studio.services.data_version import data_version
 from studio.ui.context import action, db, require_actor
+from studio.ui.format import HQ_LIBRARY_ZH, age_bucket, labelled
 
 PAGE_SIZE = 50
 
@@ -93,15 +94,18 @@ with action():
     with c[0]:
         st.subheader("内容结构")
         if data.mix:
-            st.bar_chart(pd.Series(data.mix, name="条数"))
+            st.bar_chart(pd.Series(labelled(data.mix), name="条数"))
         else:
             st.info("本月暂无排期。")
     with c[1]:
         st.subheader("审核积压")
-        st.bar_chart(pd.Series(data.backlog_by_age, name="待审核"))
+        st.bar_chart(pd.Series({age_bucket(b.min_hours, b.max_hours): b.count for b in data.backlog_by_age},
+                               name="待审核"))
         if data.backlog_by_org:
             st.caption("待审核最多的机构")
-            st.dataframe(pd.Series(data.backlog_by_org, name="待审核条数"), width="stretch")
+            names = [o.org_name or HQ_LIBRARY_ZH for o in data.backlog_by_org]
+            waiting = [o.waiting for o in data.backlog_by_org]
+            st.dataframe(pd.Series(waiting, index=names, name="待审核条数"), width="stretch")
     st.subheader("时机缺口（没有排期内容的网点数）")
     if data.occasion_gaps:
         st.bar_chart(pd.Series(data.occasion_gaps, name="网点数"))

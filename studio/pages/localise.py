@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from studio.domain.enums import Channel, ReviewState, Verdict
-from studio.domain.views import Actor
+from studio.domain.enums import Channel, ReviewState
+from studio.domain.views import Actor, VariantView
 from studio.services import reviews
 from studio.services.data_version import data_version
 from studio.services.templates import LibraryFilter, LibraryPage, get_template, get_version, list_library
@@ -22,6 +22,7 @@ from studio.services.variants import (
 )
 from studio.ui.components import findings_list, md, verdict_badge
 from studio.ui.context import action, db, require_actor
+from studio.ui.format import slot_outline, thread_caption
 
 actor = require_actor()
 st.title("本地化")
@@ -55,7 +56,7 @@ def _pager(label: str, key: str, pages: int) -> int:
     return int(st.session_state.get(key, 1)) - 1
 
 
-def _slot_inputs(slots: list[dict], values: dict, locked: set[str], prefix: str) -> dict[str, str]:
+def _slot_inputs(slots: list[dict], values: dict, locked: frozenset[str], prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for slot in slots:
         name = slot["name"]
@@ -94,12 +95,13 @@ def _new() -> None:
     with action(), db() as session:
         template = get_template(session, actor, version_id)
         form = localisation_form(session, actor, version_id)
-    if form["parent_org"]:
-        st.info(f"已继承 {md(form['parent_org'])} 的本地化内容，可在其基础上继续修改。")
+    if form.parent_org:
+        st.info(f"已继承 {md(form.parent_org)} 的本地化内容，可在其基础上继续修改。")
     st.caption("模板正文（【】内为需要填写的插槽）：")
-    st.text(form["outline"])
+    with action():
+        st.text(slot_outline(template.body, template.slots))
     with st.form(f"localise-{version_id}"):
-        values = _slot_inputs(template.slots, form["inherited"], form["locked"], f"slot-{version_id}")
+        values = _slot_inputs(template.slots, form.inherited, form.locked, f"slot-{version_id}")
         c = st.columns(2)
         preview = c[0].form_submit_button("预览")
         submit = c[1].form_submit_button("提交审核", type="primary")
@@ -135,8 +137,8 @@ def _my_content() -> None:
         return
     st.caption(f"共 {listing.total} 条 · 第 {listing.page + 1} / {listing.pages} 页")
     st.dataframe(pd.DataFrame([{
-        "编号": v.id, "标题": v.title, "机构": v.org_name, "渠道": Channel(v.channel).label,
-        "状态": ReviewState(v.state).label, "合规": Verdict(v.verdict).label,
+        "编号": v.id, "标题": v.title, "机构": v.org_name, "渠道": v.channel.label,
+        "状态": v.state.label, "合规": v.verdict.label,
         "更新时间": v.updated_at.strftime("%Y-%m-%d %H:%M"),
     } for v in listing.rows]), hide_index=True, use_container_width=True)
     _pager("页码", "mine-page", listing.pages)
@@ -147,10 +149,10 @@ def _my_content() -> None:
         _opened(get_variant(session, actor, opened))
 
 
-def _opened(v) -> None:  # type: ignore[no-untyped-def]
+def _opened(v: VariantView) -> None:
     """Text, findings, thread and actions of the one variant opened (loaded on demand)."""
     with st.container(border=True):
-        st.markdown(f"**#{v.id} {md(v.title)}** · {md(v.org_name)} · {ReviewState(v.state).label}")
+        st.markdown(f"**#{v.id} {md(v.title)}** · {md(v.org_name)} · {v.state.label}")
         st.code(v.text, language=None, wrap_lines=True)
         verdict_badge(v.verdict)
         findings_list(v.findings)
@@ -158,13 +160,13 @@ def _opened(v) -> None:  # type: ignore[no-untyped-def]
             st.warning(f"审核意见：{md(v.last_comment)}")
         with action(), db() as session:
             for entry in reviews.thread(session, actor, "variant", v.id):
-                st.caption(f"{entry['at']} {md(entry['who'])} {entry['what']}：{md(entry['text'])}")
+                st.caption(thread_caption(entry))
         if v.state in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT,
                        ReviewState.APPROVED) and v.org_id == actor.org_id:
             with st.form(f"edit-variant-{v.id}"):
                 with db() as session:
                     version = get_version(session, v.template_version_id)
-                edited = _slot_inputs(version.slots, v.slot_values, set(), f"v{v.id}")
+                edited = _slot_inputs(version.slots, v.slot_values, frozenset(), f"v{v.id}")
                 hint = "修改后生成新版本，原版本在新版本通过前继续使用" if v.state == ReviewState.APPROVED else ""
                 if st.form_submit_button("修改并重新提交", help=hint or None):
                     with action(), db() as session:

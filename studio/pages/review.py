@@ -7,13 +7,23 @@ from datetime import datetime
 
 import streamlit as st
 
-from studio.domain.enums import Channel, Decision, ProductType, Severity, Verdict
-from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
+from studio.domain.enums import Decision, ProductType, Severity, Verdict
+from studio.domain.views import (
+    Actor,
+    OrgView,
+    PickRow,
+    QueuePage,
+    ReviewItem,
+    ReviewRow,
+    SeenVersion,
+    ThreadEntry,
+)
 from studio.services import reviews
 from studio.services.data_version import data_version
 from studio.settings import get_settings
 from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
+from studio.ui.format import batch_problem, person, subject_org, thread_caption
 
 actor = require_actor()
 st.title("审核")
@@ -38,7 +48,7 @@ def _queue(version: int, actor_json: str, org_id: int | None, product: str | Non
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _detail(version: int, actor_json: str, subject_type: str, subject_id: int
-            ) -> tuple[ReviewItem, list[dict[str, str]]]:
+            ) -> tuple[ReviewItem, list[ThreadEntry]]:
     viewer = Actor.model_validate_json(actor_json)
     with db() as session:
         return (reviews.item_detail(session, viewer, subject_type, subject_id),
@@ -84,11 +94,11 @@ if pending := st.session_state.pop("review_pending", None):
         st.session_state["review_flash"] = f"已{decision.label}：{md(pending['title'])}{note}"
 if (batch := st.session_state.pop("review_batch", None)) is not None:
     with action(), db() as session:
-        done, problems = reviews.batch_approve(
+        result = reviews.batch_approve(
             session, actor, [(t, i, SeenVersion.model_validate(seen)) for t, i, seen, _ in batch])
-        for problem in problems:
-            st.warning(md(problem))
-        st.session_state["review_flash"] = f"已批量处理 {done} 条。"
+        for skipped in result.skipped:
+            st.warning(md(batch_problem(skipped)))
+        st.session_state["review_flash"] = f"已批量处理 {result.approved} 条。"
 if flash := st.session_state.pop("review_flash", None):
     st.success(flash)
 
@@ -128,12 +138,13 @@ if queue.pages > 1:
 if not queue.rows:
     st.info("审核队列为空。")
 
-clean = [r for r in queue.rows if r.verdict == Verdict.PASS.value]
+clean = [r for r in queue.rows if r.verdict is Verdict.PASS]
 if clean:
     with st.form("batch"):
         st.markdown("**批量通过本页无合规提示的内容**")
         for r in clean:
-            st.checkbox(f"{md(r.title)} · {md(r.org_name)}", key=f"pick-{r.subject_type}-{r.subject_id}")
+            st.checkbox(f"{md(r.title)} · {md(subject_org(r.subject_type, r.org_name))}",
+                        key=f"pick-{r.subject_type}-{r.subject_id}")
         st.form_submit_button("批量通过所选", on_click=_request_batch, args=(
             [(r.subject_type, r.subject_id, r.seen.model_dump(), r.title) for r in clean],))
 
@@ -141,8 +152,8 @@ if clean:
 def _label(row: ReviewRow) -> str:
     kind = "总行模板" if row.subject_type == "template_version" else "本地化内容"
     late = " · ⏰超时" if row.overdue else ""
-    return (f"{kind} · {md(row.title)} · {md(row.org_name)} · {Channel(row.channel).label} · "
-            f"{ProductType(row.product_type).label} · 合规：{Verdict(row.verdict).label}"
+    return (f"{kind} · {md(row.title)} · {md(subject_org(row.subject_type, row.org_name))} · "
+            f"{row.channel.label} · {row.product_type.label} · 合规：{row.verdict.label}"
             f" · 等待 {row.age_hours:.0f} 小时{late}")
 
 
@@ -163,13 +174,14 @@ def _opened(rows: list[ReviewRow]) -> None:
         _show(item, entries)
 
 
-def _show(item: ReviewItem, entries: list[dict[str, str]]) -> None:
+def _show(item: ReviewItem, entries: list[ThreadEntry]) -> None:
     key = f"{item.subject_type}-{item.subject_id}"
     with st.container(border=True):
-        st.markdown(f"**{md(item.title)}** · {md(item.org_name)}")
-        st.caption(f"提交人：{md(item.submitted_by_name)}"
+        st.markdown(f"**{md(item.title)}** · {md(subject_org(item.subject_type, item.org_name))}")
+        st.caption(f"提交人：{md(person(item.submitted_by_name))}"
                    + (f" · 需双人审批（已 {item.approvals}/{item.required_approvals}："
-                      f"{'、'.join(md(n) for n in item.approved_by) or '无'}）" if item.required_approvals > 1 else ""))
+                      f"{'、'.join(md(person(n)) for n in item.approved_by) or '无'}）"
+                      if item.required_approvals > 1 else ""))
         left, right = st.columns(2)
         with left:
             st.markdown("**内容（标出合规命中）**")
@@ -181,7 +193,7 @@ def _show(item: ReviewItem, entries: list[dict[str, str]]) -> None:
             if item.parent_text is not None:
                 diff_view(item.parent_text, item.text)
             for entry in entries:
-                st.caption(f"{entry['at']} {md(entry['who'])} {entry['what']}：{md(entry['text'])}")
+                st.caption(thread_caption(entry))
         comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
         b = st.columns(4)
         buttons = ((Decision.APPROVE, "通过"), (Decision.REQUEST_CHANGES, "退回修改"), (Decision.REJECT, "驳回"))

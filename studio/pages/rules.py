@@ -75,7 +75,8 @@ with action(), db() as session:
         entries = rules.history(session)
         if not entries:
             st.info("尚未在系统中修改过规则，使用素材库中的词库文件。")
-        st.dataframe(pd.DataFrame([e.model_dump() for e in entries]).rename(
+        rows = [{**e.model_dump(), "at": e.at.isoformat(timespec="minutes")} for e in entries]
+        st.dataframe(pd.DataFrame(rows).rename(
             columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}),
             hide_index=True, use_container_width=True)
 
@@ -89,12 +90,12 @@ with action(), db() as session:
             current = policies(session)
             approved = list_templates(session, actor, approved_only=True)
             by_id = {t.id: t for t in approved}
-            enabled = [t for t in approved if current.get(t.id)]
+            enabled = [t for t in approved if t.id in current]
             if enabled:
                 st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
             template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
-            on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
-            if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
+            on = st.toggle("自动通过", value=template_id in current, key=f"policy-{template_id}")
+            if on != (template_id in current) and st.button("保存策略", type="primary"):
                 with action():
                     set_policy(session, actor, template_id, on)
                     st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"

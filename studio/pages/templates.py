@@ -12,6 +12,7 @@ from studio.materials.search import SEASONS
 from studio.services.data_version import data_version
 from studio.services.templates import (
     LibraryFilter,
+    LibraryOptions,
     LibraryPage,
     TemplateDraft,
     create_template,
@@ -41,7 +42,7 @@ def _library_page(version: int, actor_json: str, filters_json: str, page: int, a
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _options(version: int, actor_json: str) -> dict[str, list[str]]:
+def _options(version: int, actor_json: str) -> LibraryOptions:
     with db() as session:
         return library_options(session, Actor.model_validate_json(actor_json))
 
@@ -66,13 +67,13 @@ def _pick(value):  # type: ignore[no-untyped-def]
     return None if value == "全部" else str(getattr(value, "value", value))
 
 
-def _filters(options: dict[str, list[str]]) -> LibraryFilter:
+def _filters(options: LibraryOptions) -> LibraryFilter:
     with st.expander("筛选与搜索", expanded=True):
         row = st.columns(4)
         kind = row[0].selectbox("场景", _all(_TAGS), format_func=_fmt)
-        occasion = row[1].selectbox("时机", _all(options["occasions"]))
+        occasion = row[1].selectbox("时机", _all(options.occasions))
         season = row[2].selectbox("季节", _all(list(SEASONS)))
-        region = row[3].selectbox("地区", _all(options["regions"]))
+        region = row[3].selectbox("地区", _all(options.regions))
         row = st.columns(4)
         ctype = row[0].selectbox("内容类型", _all(list(ContentType)), format_func=_fmt)
         persona = row[1].selectbox("人设", _all(list(Persona)), format_func=_fmt)

@@ -11,7 +11,7 @@ from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Varia
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.month import Month
-from studio.domain.views import Actor, DailyPost, SlotPlacement
+from studio.domain.views import Actor, DailyPost, PickRow, SlotPlacement
 from studio.errors import NotFound, ValidationError
 from studio.services.orgs import ancestors, get_org
 from studio.workflow import audit
@@ -173,8 +173,8 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
 
 
 def approved_variants_for(session: Session, actor: Actor, org_id: int, query: str = "",
-                          limit: int = 100) -> list[tuple[int, str, str]]:
-    """(variant id, title, org name) of approved variants an org may place: its own and its parents',
+                          limit: int = 100) -> list[PickRow]:
+    """Approved variants an org may place (id, title, owning org's name): its own and its parents',
     newest first, titles containing `query`, at most `limit` (HQ may hold thousands)."""
     require(actor, "calendar.edit")
     org = get_org(session, org_id)
@@ -185,7 +185,7 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int, query: st
     if query.strip():
         rows = rows.where(Variant.title.contains(query.strip(), autoescape=True))  # type: ignore[attr-defined]
     found = session.exec(rows.order_by(Variant.id.desc()).limit(max(1, min(limit, 500)))).all()  # type: ignore[union-attr]
-    return [(vid or 0, title, chain[owner]) for vid, title, owner in found]
+    return [PickRow(id=vid or 0, title=title, org_name=chain[owner]) for vid, title, owner in found]
 
 
 def month_slots_for_org(session: Session, org: Org, month: Month) -> list[SlotPlacement]:

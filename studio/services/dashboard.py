@@ -24,7 +24,8 @@ from studio.services.occasion_calendar import hot_topics
 from studio.services.planning import occasions_of_month
 from studio.workflow.permissions import require
 
-AGE_BUCKETS = ("24小时内", "1-3天", "超过3天")
+# Waiting-time buckets of the review backlog, in hours: [from, until), the last one open-ended.
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 24), (24, 72), (72, None))
 TOP_BACKLOG_ORGS = 15
 
 
@@ -49,6 +50,24 @@ class AdoptionPage(BaseModel):
     total: int
 
 
+class AgeCount(BaseModel):
+    """Items waiting for review at least `min_hours` and less than `max_hours` (None: no upper bound)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_hours: int
+    max_hours: int | None
+    count: int
+
+
+class OrgBacklog(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    org_id: int | None  # None: HQ's library (template versions waiting)
+    org_name: str | None
+    waiting: int
+
+
 class Dashboard(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -56,9 +75,9 @@ class Dashboard(BaseModel):
     by_bank: list[AdoptionRow]
     due: int
     posted: int
-    mix: dict[str, int]
-    backlog_by_age: dict[str, int]
-    backlog_by_org: dict[str, int]  # the TOP_BACKLOG_ORGS orgs with most waiting, and HQ's library
+    mix: dict[ContentType, int]
+    backlog_by_age: list[AgeCount]  # one per AGE_BUCKETS entry, in that order
+    backlog_by_org: list[OrgBacklog]  # the TOP_BACKLOG_ORGS orgs with most waiting, then HQ's library
     occasion_gaps: dict[str, int]
 
 
@@ -148,7 +167,7 @@ def adoption_page(session: Session, actor: Actor, month: str, today: date, *, pa
                                                 for b, n, d, p in rows])
 
 
-def _mix(session: Session, actor: Actor, days: list[date]) -> dict[str, int]:
+def _mix(session: Session, actor: Actor, days: list[date]) -> dict[ContentType, int]:
     # Count the month's slots per variant first (one pass over the day index), then label the few variants.
     per_variant = (select(CalendarSlot.variant_id, func.count().label("n"))
                    .where(CalendarSlot.day >= days[0], CalendarSlot.day <= days[-1],
@@ -161,16 +180,17 @@ def _mix(session: Session, actor: Actor, days: list[date]) -> dict[str, int]:
         .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
         .group_by(TemplateVersion.content_type)
     ).all()
-    return {ContentType(kind).label: int(n) for kind, n in rows}
+    return {ContentType(kind): int(n) for kind, n in rows}
 
 
 def _age_bucket(column, now):  # type: ignore[no-untyped-def]
     # Never submitted counts as "just now", as before.
-    return case((column.is_(None), 0), (column > now - timedelta(hours=24), 0),
-                (column > now - timedelta(hours=72), 1), else_=2)
+    bounded = [(column > now - timedelta(hours=until), i) for i, (_, until) in enumerate(AGE_BUCKETS)
+               if until is not None]
+    return case((column.is_(None), 0), *bounded, else_=len(AGE_BUCKETS) - 1)
 
 
-def _backlog_by_age(session: Session, actor: Actor) -> dict[str, int]:
+def _backlog_by_age(session: Session, actor: Actor) -> list[AgeCount]:
     now = utcnow()
     counts: Counter[int] = Counter()
     variant_bucket = _age_bucket(Variant.submitted_at, now)
@@ -186,22 +206,23 @@ def _backlog_by_age(session: Session, actor: Actor) -> dict[str, int]:
                                   .where(TemplateVersion.state == ReviewState.SUBMITTED.value)
                                   .group_by(template_bucket)).all():
         counts[int(bucket)] += int(n)
-    return {label: counts.get(i, 0) for i, label in enumerate(AGE_BUCKETS)}
+    return [AgeCount(min_hours=low, max_hours=high, count=counts.get(i, 0))
+            for i, (low, high) in enumerate(AGE_BUCKETS)]
 
 
-def _backlog_by_org(session: Session, actor: Actor) -> dict[str, int]:
+def _backlog_by_org(session: Session, actor: Actor) -> list[OrgBacklog]:
     waiting = func.count().label("waiting")
     rows = session.exec(
-        select(Org.name, waiting).select_from(Variant).join(Org, Org.id == Variant.org_id)
+        select(Org.id, Org.name, waiting).select_from(Variant).join(Org, Org.id == Variant.org_id)
         .where(Variant.state == ReviewState.SUBMITTED.value,
                Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
         .group_by(Org.id, Org.name).order_by(waiting.desc(), Org.name).limit(TOP_BACKLOG_ORGS)
     ).all()
-    result = {name: int(n) for name, n in rows}
+    result = [OrgBacklog(org_id=org_id, org_name=name, waiting=int(n)) for org_id, name, n in rows]
     library = session.exec(select(func.count()).select_from(TemplateVersion)
                            .where(TemplateVersion.state == ReviewState.SUBMITTED.value)).one()
     if library:
-        result["总行素材库"] = int(library)
+        result.append(OrgBacklog(org_id=None, org_name=None, waiting=int(library)))
     return result
 
 

@@ -38,7 +38,7 @@ class MonthView(BaseModel):
     month: str
     days: list[DayRow]
     slots: list[SlotPlacement]
-    mix: dict[str, int]
+    mix: dict[ContentType, int]  # slots per content type (types with none left out)
     moments_total: int
     moments_cap: int
     daily_cap: int
@@ -74,7 +74,7 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
         CalendarPublication.org_id == org_id, CalendarPublication.month == str(chosen),
     ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
     return MonthView(org_name=org.name, month=str(chosen), days=rows, slots=slots,
-                     mix={ContentType(k).label: v for k, v in mix.items()},
+                     mix={ContentType(k): v for k, v in mix.items()},
                      moments_total=sum(r.moments for r in rows), moments_cap=Channel.MOMENTS.monthly_cap,
                      daily_cap=Channel.MOMENTS.daily_cap, published_version=latest.version if latest else None,
                      occasion_gaps=occasion_gaps)

@@ -23,11 +23,22 @@ from studio.db.models import (
     utcnow,
 )
 from studio.db.prefix import starts_with
-from studio.domain.clock import as_utc, in_beijing
+from studio.domain.clock import as_utc
 from studio.domain.digest import content_digest
 from studio.domain.enums import Decision, ReviewState, Role, Severity, Verdict
 from studio.domain.severity import at_least, max_severity_of
-from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
+from studio.domain.views import (
+    Actor,
+    BatchResult,
+    BatchSkip,
+    OrgView,
+    PickRow,
+    QueuePage,
+    ReviewItem,
+    ReviewRow,
+    SeenVersion,
+    ThreadEntry,
+)
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
@@ -46,9 +57,9 @@ def required_approvals(product_type: str) -> int:
     return 2 if product_type in get_settings().dual_approval_products else 1
 
 
-def _name(session: Session, user_id: int | None) -> str:
+def _name(session: Session, user_id: int | None) -> str | None:
     user = session.get(User, user_id) if user_id else None
-    return user.display_name if user else "—"
+    return user.display_name if user else None
 
 
 def _is_hq(actor: Actor) -> bool:
@@ -95,7 +106,7 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
 
     if isinstance(subject, Variant):
         text, parent = subject.text, _parent_text(session, subject, version)
-        org_name, org_id = (org.name if org else "—"), subject.org_id
+        org_name, org_id = (org.name if org else None), subject.org_id
     else:
         text, parent = template_sample_text(subject), None
         previous = session.exec(select(TemplateVersion).where(
@@ -104,7 +115,7 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         ).order_by(TemplateVersion.version_no.desc()).limit(1)).first()  # type: ignore[attr-defined]
         if previous is not None:
             parent = template_sample_text(previous)
-        org_name, org_id = HQ_LIBRARY_ZH, None
+        org_name, org_id = None, None  # HQ's library
     submitted = subject.submitted_at
     age = _age_hours(submitted, utcnow())
     approvals = _approvals(session, subject_type, subject.id or 0, subject.lock_version)
@@ -113,7 +124,7 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         org_id=org_id, text=text, parent_text=parent,
         diff=diff_segments(parent, text) if parent is not None else [],
         channel=version.channel, product_type=version.product_type, verdict=subject.verdict,
-        findings=subject.findings, max_severity=max_severity_of(subject.findings),
+        findings=subject.findings, max_severity=max_severity_of(subject.findings) or None,
         submitted_by_name=_name(session, subject.submitted_by), submitted_at=submitted,
         age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours,
         seen=SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest),
@@ -122,7 +133,6 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
     )
 
 
-HQ_LIBRARY_ZH = "总行素材库"
 PAGE_SIZE = 20
 MAX_BATCH = 50  # batch approval takes at most a couple of pages' clean rows
 _QUEUE_ORDER = ("submitted_at", "subject_type", "subject_id")  # oldest first, stable tiebreak
@@ -205,9 +215,9 @@ def _row(r: Any, now: datetime, sla: float) -> ReviewRow:
     age = _age_hours(r["submitted_at"], now)
     return ReviewRow(
         subject_type=r["subject_type"], subject_id=r["subject_id"], title=r["title"],
-        org_name=r["org_name"] or HQ_LIBRARY_ZH, org_id=r["org_id"], channel=r["channel"],
-        product_type=r["product_type"], verdict=r["verdict"], max_severity=r["max_severity"] or "",
-        submitted_by_name=r["submitted_by_name"] or "—", submitted_at=r["submitted_at"],
+        org_name=r["org_name"], org_id=r["org_id"], channel=r["channel"],
+        product_type=r["product_type"], verdict=r["verdict"], max_severity=r["max_severity"] or None,
+        submitted_by_name=r["submitted_by_name"], submitted_at=r["submitted_at"],
         age_hours=round(age, 1), overdue=age > sla,
         seen=SeenVersion(lock_version=r["lock_version"], digest=r["content_digest"]),
         approvals=int(r["approvals"] or 0), required_approvals=required_approvals(r["product_type"]))
@@ -397,24 +407,25 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
     return subject.state
 
 
-def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]
-                  ) -> tuple[int, list[str]]:
-    """Approve several clean items, each at the version the reviewer saw. Returns (approved, problems)."""
+def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]) -> BatchResult:
+    """Approve several clean items, each at the version the reviewer saw; the others stay, with a reason."""
     if len(items) > MAX_BATCH:
         raise ValidationError(f"at most {MAX_BATCH} items per batch", f"每次最多批量通过 {MAX_BATCH} 条。")
-    done, problems = 0, []
+    done, skipped = 0, []
     for subject_type, subject_id, seen in items:
         subject, _, _ = _load(session, actor, subject_type, subject_id)
         if subject.verdict != Verdict.PASS.value:
-            problems.append(f"“{subject.title}”有合规提示，需逐条审核")
+            skipped.append(BatchSkip(subject_type=subject_type, subject_id=subject_id, title=subject.title,
+                                     has_findings=True, message_zh=None))
             continue
         try:
             decide(session, actor, subject_type, subject_id, Decision.APPROVE, seen=seen)
             done += 1
         except (PermissionDenied, ValidationError, Conflict) as error:
             session.rollback()
-            problems.append(f"“{subject.title}”：{error.message_zh}")
-    return done, problems
+            skipped.append(BatchSkip(subject_type=subject_type, subject_id=subject_id, title=subject.title,
+                                     has_findings=False, message_zh=error.message_zh))
+    return BatchResult(approved=done, skipped=skipped)
 
 
 def auto_approve_if_allowed(session: Session, variant: Variant, version: TemplateVersion,
@@ -458,8 +469,10 @@ def set_policy(session: Session, actor: Actor, template_id: int, enabled: bool) 
     session.commit()
 
 
-def policies(session: Session) -> dict[int, bool]:
-    return {p.template_id: p.enabled for p in session.exec(select(ReviewPolicy))}
+def policies(session: Session) -> frozenset[int]:
+    """The templates whose auto-approval policy is on."""
+    enabled = select(ReviewPolicy.template_id).where(ReviewPolicy.enabled)  # type: ignore[arg-type]
+    return frozenset(session.exec(enabled))
 
 
 def _supersede(session: Session, actor: Actor | None, replacement: Variant) -> None:
@@ -563,29 +576,24 @@ def _lineage(session: Session, subject_type: str, subject_id: int) -> list[int]:
 THREAD_LIMIT = PAGE_SIZE  # newest decisions and newest comments shown, each
 
 
-def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[dict[str, str]]:
+def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[ThreadEntry]:
     """Decisions and comments on one item and on the submissions it superseded, oldest first (the newest
     THREAD_LIMIT of each kind; names joined, not looked up one by one)."""
     _check_thread_access(session, actor, subject_type, subject_id)
     ids = _lineage(session, subject_type, subject_id)
-    entries: list[tuple[datetime, dict[str, str]]] = []
+    entries: list[ThreadEntry] = []
     for r, name in session.exec(
             select(Review, User.display_name).outerjoin(User, User.id == Review.reviewer_id)  # type: ignore[arg-type]
             .where(Review.subject_type == subject_type, Review.subject_id.in_(ids))  # type: ignore[attr-defined]
             .order_by(Review.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
-        who = (name or "—") if r.reviewer_id else f"自动通过策略 #{r.policy_id}"
-        entries.append((as_utc(r.created_at), {"who": who, "what": Decision(r.decision).label,
-                                               "text": r.comment, "at": _local(r.created_at)}))
+        entries.append(ThreadEntry(at=as_utc(r.created_at), decision=Decision(r.decision), author_name=name,
+                                   policy_id=None if r.reviewer_id else r.policy_id, text=r.comment))
     for c, name in session.exec(
             select(Comment, User.display_name).outerjoin(User, User.id == Comment.author_id)  # type: ignore[arg-type]
             .where(Comment.subject_type == subject_type, Comment.subject_id.in_(ids))  # type: ignore[attr-defined]
             .order_by(Comment.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
-        entries.append((as_utc(c.created_at), {"who": name or "—", "what": "评论",
-                                               "text": c.body, "at": _local(c.created_at)}))
-    return [e for _, e in sorted(entries, key=lambda pair: pair[0])]
-
-
-def _local(value: datetime) -> str:
-    return in_beijing(value).strftime("%m-%d %H:%M")
+        entries.append(ThreadEntry(at=as_utc(c.created_at), decision=None, author_name=name, policy_id=None,
+                                   text=c.body))
+    return sorted(entries, key=lambda entry: entry.at)
 
 

@@ -4,6 +4,7 @@ every edit stores a new ruleset version, which every later check uses and record
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -29,7 +30,7 @@ class RulesetInfo(BaseModel):
     version: str
     note: str
     author: str
-    at: str
+    at: datetime  # as stored
 
 
 def active_ruleset(session: Session) -> Ruleset:
@@ -114,4 +115,4 @@ def history(session: Session) -> list[RulesetInfo]:
     rows = session.exec(select(RulesetVersion, User).join(User, User.id == RulesetVersion.created_by)
                         .order_by(RulesetVersion.id.desc())).all()  # type: ignore[union-attr]
     return [RulesetInfo(version=r.version, note=r.note, author=u.display_name,
-                        at=r.created_at.isoformat(timespec="minutes")) for r, u in rows]
+                        at=r.created_at) for r, u in rows]

@@ -279,14 +279,23 @@ def list_library(session: Session, actor: Actor, filters: LibraryFilter | None =
                        page_size=page_size)
 
 
-def library_options(session: Session, actor: Actor, *, approved_only: bool = False) -> dict[str, list[str]]:
+class LibraryOptions(BaseModel):
+    """Values the library's filters offer: those current versions use, sorted, at most MAX_OPTIONS each."""
+
+    model_config = ConfigDict(frozen=True)
+
+    occasions: list[str]
+    regions: list[str]
+
+
+def library_options(session: Session, actor: Actor, *, approved_only: bool = False) -> LibraryOptions:
     """Occasions and regions in use by current versions (SELECT DISTINCT), for the filter select boxes."""
     require(actor, "template.read")
-    out: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
     for name, column in (("occasions", TemplateVersion.occasion), ("regions", TemplateVersion.region)):
         query = _current(select(column).distinct(), approved_only).where(column.is_not(None))  # type: ignore[union-attr]
-        out[name] = list(session.exec(query.order_by(column).limit(MAX_OPTIONS)).all())
-    return out
+        found[name] = list(session.exec(query.order_by(column).limit(MAX_OPTIONS)).all())
+    return LibraryOptions(**found)
 
 
 def get_template(session: Session, actor: Actor, version_id: int) -> TemplateView:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from studio.db.locking import CONFLICT_ZH, claim
 from studio.db.models import Org, Review, Template, TemplateVersion, Variant, utcnow
-from studio.domain.enums import Channel, ReviewState
+from studio.domain.enums import Channel, ReviewState, Verdict
 from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
@@ -119,18 +119,28 @@ def _merge_inherited(specs: list[SlotSpec], parent: Variant | None, values: dict
     return merged
 
 
-def localisation_form(session: Session, actor: Actor, template_version_id: int) -> dict[str, Any]:
-    """What the localise page shows: slots, values inherited from the parent org, and which are locked."""
+class LocalisationForm(BaseModel):
+    """What the localise page pre-fills: values inherited from the parent org (or known from the org tree),
+    the bank-level slots the parent set (locked for this org), and whose variant they come from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inherited: dict[str, str]
+    locked: frozenset[str]
+    parent_org: str | None  # None: nothing inherited
+
+
+def localisation_form(session: Session, actor: Actor, template_version_id: int) -> LocalisationForm:
+    """What the localise page shows: values inherited from the parent org, and which slots are locked."""
     require(actor, "variant.edit")
     version = get_version(session, template_version_id)
     org = session.get(Org, actor.org_id)
     assert org is not None
     parent = inherited_parent(session, org, template_version_id)
     inherited = parent.slot_values if parent else {}
-    locked = {s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name)}
-    return {"inherited": {**_org_defaults(session, org), **inherited}, "locked": locked,
-            "parent_org": _org_name(session, parent),
-            "outline": jinja.render(version.body, {s.name: f"【{s.label}】" for s in slot_specs(version)})}
+    locked = frozenset(s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name))
+    return LocalisationForm(inherited={**_org_defaults(session, org), **inherited}, locked=locked,
+                            parent_org=_org_name(session, parent))
 
 
 def _org_defaults(session: Session, org: Org) -> dict[str, str]:
@@ -231,9 +241,9 @@ class VariantRow(BaseModel):
     org_name: str
     template_code: str
     title: str
-    channel: str
-    state: str
-    verdict: str
+    channel: Channel
+    state: ReviewState
+    verdict: Verdict
     updated_at: datetime
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
-from studio.db.models import TemplateVersion, Variant
+from studio.db.models import ReviewPolicy, TemplateVersion, Variant
 from studio.domain.clock import today_cn
 from studio.domain.enums import Decision, ReviewState
 from studio.errors import Conflict, PermissionDenied, ValidationError
@@ -99,7 +100,9 @@ def test_auto_approval_policy_records_which_policy(world):
     v = variants.localise(world.session, world.actor("loc_a"), t.version_id, VALUES)
     assert v.state == ReviewState.APPROVED
     history = reviews.thread(world.session, world.actor("loc_a"), "variant", v.id)
-    assert history[0]["who"].startswith("自动通过策略")
+    assert (history[0].decision, history[0].author_name) == (Decision.APPROVE, None)
+    assert history[0].policy_id is not None and history[0].policy_id in {
+        p.id for p in world.session.exec(select(ReviewPolicy)).all()}
 
 
 def test_policy_does_not_approve_edited_regions_or_findings(world):
@@ -142,7 +145,8 @@ def test_branch_inherits_bank_variant_and_bank_slots_are_locked(world, session):
     decide_now(world.session, world.actor("reviewer"), "variant", bank_variant.id, Decision.APPROVE)
     loc = world.actor("loc_a")
     form = variants.localisation_form(world.session, loc, t.version_id)
-    assert form["inherited"]["bank_name"] == "赣州农商银行" and form["locked"] == {"bank_name"}
+    assert form.inherited["bank_name"] == "赣州农商银行" and form.locked == {"bank_name"}
+    assert form.parent_org == "赣州分行"
     with pytest.raises(ValidationError, match="parent org"):
         variants.localise(world.session, loc, t.version_id, {"bank_name": "别的银行", "branch_name": "章贡支行"})
     child = variants.localise(world.session, loc, t.version_id, {"branch_name": "章贡支行"})
@@ -201,9 +205,9 @@ def test_batch_approve_only_clean_items_and_queue_filters(world):
     assert reviews.queue_page(world.session, reviewer, product_type="loan").rows == []
     assert reviews.queue_page(world.session, reviewer, min_age_hours=1).rows == []
     seen = {i.subject_id: i.seen for i in own_org}
-    done, problems = reviews.batch_approve(world.session, reviewer, [("variant", ids[0], seen[ids[0]]),
-                                                                     ("variant", ids[1], seen[ids[1]])])
-    assert (done, problems) == (2, [])
+    result = reviews.batch_approve(world.session, reviewer, [("variant", ids[0], seen[ids[0]]),
+                                                             ("variant", ids[1], seen[ids[1]])])
+    assert (result.approved, result.skipped) == (2, [])
     left = reviews.queue_page(world.session, reviewer, org_id=loc.org_id)
     assert [i.subject_id for i in left.rows] == [ids[2]] and left.total == 1
 
@@ -213,7 +217,10 @@ def test_comment_thread_is_scoped(world):
     reviews.add_comment(world.session, world.actor("reviewer"), "variant", v.id, "标题能否更亲切一些？")
     reviews.add_comment(world.session, world.actor("loc_a"), "variant", v.id, "好的，我改一下。")
     thread = reviews.thread(world.session, world.actor("loc_a"), "variant", v.id)
-    assert [e["text"] for e in thread] == ["标题能否更亲切一些？", "好的，我改一下。"]
+    assert [(e.text, e.decision, e.author_name) for e in thread] == [
+        ("标题能否更亲切一些？", None, world.actor("reviewer").display_name),
+        ("好的，我改一下。", None, world.actor("loc_a").display_name)]
+    assert thread[0].at <= thread[1].at and thread[0].at.tzinfo is not None
     with pytest.raises(PermissionDenied):
         reviews.thread(world.session, world.actor("loc_b"), "variant", v.id)
     with pytest.raises(ValidationError):
