@@ -20,7 +20,7 @@ from studio.domain.views import PickRow
 
 # (module, function): why a dict is the right value there.
 ALLOWED = {
-    ("studio.services.checks", "findings_json"): "findings as stored in the JSON column",
+    ("studio.services.rules", "findings_json"): "findings as stored in the JSON column",
     ("studio.services.occasion_calendar", "hot_topic_ends"): "a lookup table for expiry dates, not a view",
     ("studio.services.seed_scale", "fragments"): "the seed's YAML data file",
     ("studio.services.variants", "render_variant"): "validated slot values as stored on the variant",
