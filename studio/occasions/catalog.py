@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from studio.occasions.model import Occasion, OccasionKind
 from studio.occasions.provinces import PROVINCES
 from studio.occasions.rules import AnnouncedRule, DateRule
-from studio.settings import REPO_ROOT
+from studio.resources import package_library
 
-DATA_DIR = REPO_ROOT / "library" / "occasions"
+DATA_DIR = package_library() / "occasions"
 CATALOG_FILES = ("festivals.yaml", "finance_days.yaml", "regional.yaml")
 
 
