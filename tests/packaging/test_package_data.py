@@ -45,3 +45,11 @@ def test_package_text_reads_module_data() -> None:
     assert "product" in package_text("studio.materials", "scale_fragments.yaml")
     with pytest.raises(FileNotFoundError):
         package_text("studio.materials", "missing.yaml")
+
+
+def test_ui_serves_a_script_inside_the_package() -> None:
+    from studio.commands.ui import streamlit_command
+
+    command = streamlit_command(8501, "127.0.0.1")
+    script = Path(command[command.index("run") + 1])
+    assert script.is_file() and script.is_relative_to(REPO_ROOT / "studio"), script
