@@ -108,7 +108,7 @@ def _python(bin_dir: Path, cwd: Path, code: str) -> str:
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    command = [bin_dir / "studio", *args]
+    command = [str(bin_dir / "studio"), *args]
     return subprocess.run(
         command,
         input=stdin,
