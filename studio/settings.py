@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio.resources import package_library
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout when run from source (site-packages if installed)
 # Where data/ and calendars/ go by default: beside the code in a source checkout; an installed package
 # must not write into site-packages, so there it is the working directory.
 BASE_DIR = REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()

@@ -53,3 +53,11 @@ def test_ui_serves_a_script_inside_the_package() -> None:
     command = streamlit_command(8501, "127.0.0.1")
     script = Path(command[command.index("run") + 1])
     assert script.is_file() and script.is_relative_to(REPO_ROOT / "studio"), script
+
+
+def test_packaged_ui_script_shows_the_login_page() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(REPO_ROOT / "studio" / "ui" / "main.py"), default_timeout=60).run()
+    assert not app.exception
+    assert [field.label for field in app.text_input] == ["用户名", "密码"]
