@@ -1,6 +1,6 @@
 """`studio` command line. Each command family lives in studio/commands/<name>.py with `register(sub)`.
 
-Exit codes (design.md §7): 0 success, 1 found problems, 2 usage or input error (one English line).
+Exit codes (README, Command line): 0 success, 1 found problems, 2 usage or input error (one English line).
 """
 
 from __future__ import annotations

@@ -5,19 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from studio.resources import package_library
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout when run from source (site-packages if installed)
+# Where data/ and calendars/ go by default: beside the code in a source checkout; an installed package
+# must not write into site-packages, so there it is the working directory.
+BASE_DIR = REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STUDIO_", env_file=".env", extra="ignore")
 
-    data_dir: Path = REPO_ROOT / "data"
+    data_dir: Path = BASE_DIR / "data"
     database_url: str = ""
-    library_dir: Path = REPO_ROOT / "library"
-    calendars_dir: Path = REPO_ROOT / "calendars"
+    library_dir: Path = Field(default_factory=package_library)
+    calendars_dir: Path = BASE_DIR / "calendars"
     # Review SLA in hours, shown against item age in the queue.
     review_sla_hours: int = 24
     # Product types whose content needs two approvals by two different reviewers.

@@ -1,4 +1,4 @@
-"""`studio calendar build|publish|export`: the approved content calendars (design.md §7)."""
+"""`studio calendar build|publish|export`: the approved content calendars (README, Command line)."""
 
 from __future__ import annotations
 

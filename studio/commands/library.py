@@ -1,6 +1,6 @@
 """`studio library check|import|export|stats`: the HQ material library as reviewable files.
 
-Exit codes (design.md §7): 0 clean, 1 the library has problems, 2 usage or input error.
+Exit codes (README, Command line): 0 clean, 1 the library has problems, 2 usage or input error.
 """
 
 from __future__ import annotations

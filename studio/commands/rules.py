@@ -10,8 +10,6 @@ from typing import Any
 
 from studio.errors import ValidationError
 
-_DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("rules", help="list and document the compliance rules")
@@ -27,7 +25,8 @@ def register(subparsers: Any) -> None:
         help="write docs/rules.md from the lexicon files",
         description="Write docs/rules.md. With --check, write nothing and exit 1 if the file is stale.",
     )
-    docs.add_argument("--output", type=Path, default=_DOCS_PATH, help=f"target file (default: {_DOCS_PATH})")
+    docs.add_argument("--output", type=Path, default=None,
+                      help="target file (default: docs/rules.md in the checkout, or in the working directory)")
     docs.add_argument("--check", action="store_true", help="exit 1 if the file differs from the rules")
     docs.set_defaults(handler=_docs)
 
@@ -56,10 +55,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    # Imported here, not at start-up: the rules engine and pydantic-settings are slow to load.
     from studio.compliance.docs import render_rules_markdown
+    from studio.settings import BASE_DIR
 
     rendered = render_rules_markdown()
-    target: Path = args.output
+    target: Path = args.output or BASE_DIR / "docs" / "rules.md"
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != rendered:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-
-from studio.settings import REPO_ROOT
+from pathlib import Path
 
 DEFAULT_ADDRESS = "127.0.0.1"
 
@@ -25,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def streamlit_command(port: int, address: str) -> list[str]:
     """The command line that serves the app; flags given here take precedence over .streamlit/config.toml."""
-    return [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
+    script = Path(__file__).resolve().parents[1] / "ui" / "main.py"
+    return [sys.executable, "-m", "streamlit", "run", str(script),
             "--server.port", str(port), "--server.address", address,
             "--server.headless", "true", "--browser.gatherUsageStats", "false"]
 

@@ -9,16 +9,17 @@ from typing import Any
 import yaml
 
 from studio.compliance.errors import LexiconError
+from studio.resources import package_library
 
 LIBRARY_ENV = "STUDIO_LIBRARY_DIR"
 
 
 def library_dir() -> Path:
-    """The material library: `$STUDIO_LIBRARY_DIR`, else `<repo>/library`."""
+    """The material library: `$STUDIO_LIBRARY_DIR`, else the one shipped in the package."""
     override = os.environ.get(LIBRARY_ENV)
     if override:
         return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "library"
+    return package_library()
 
 
 def lexicon_dir() -> Path:

@@ -36,7 +36,7 @@ class CheckResult(BaseModel):
         return self.verdict is Verdict.BLOCK
 
     def to_json_dict(self) -> dict[str, object]:
-        """The `studio check --format json` shape (design.md §7)."""
+        """The `studio check --format json` shape (`studio check --help`; docs/architecture.md)."""
         return {
             "verdict": self.verdict.value,
             "ruleset": self.ruleset,

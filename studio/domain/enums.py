@@ -1,4 +1,4 @@
-"""Vocabulary shared by every layer (design.md §2). Values are stable identifiers; labels are UI text."""
+"""Vocabulary shared by every layer (glossary: docs/architecture.md). Values are stable identifiers; labels are UI text."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from studio.domain.enums import OccasionKind
 from studio.occasions.model import Occasion, dated_kind
 from studio.occasions.provinces import PROVINCES
 from studio.occasions.rules import AnnouncedRule, DateRule
-from studio.settings import REPO_ROOT
+from studio.resources import package_library
 
-DATA_DIR = REPO_ROOT / "library" / "occasions"
+DATA_DIR = package_library() / "occasions"
 CATALOG_FILES = ("festivals.yaml", "finance_days.yaml", "regional.yaml")
 
 

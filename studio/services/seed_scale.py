@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -55,13 +54,14 @@ from studio.localisation.slots import STANDARD_SLOTS
 from studio.materials.search import backfill_search_tokens
 from studio.occasions import occasions_for_year
 from studio.planning.planner import FILL_ORDER
+from studio.resources import package_text
 from studio.services.auth import hash_password
 from studio.services.reviews import required_approvals
 from studio.services.rules import active_ruleset
 from studio.services.seed import DEMO_PASSWORD
 from studio.workflow import audit
 
-FRAGMENTS = Path(__file__).resolve().parents[1] / "materials" / "scale_fragments.yaml"
+FRAGMENTS = ("studio.materials", "scale_fragments.yaml")  # package data: (package, file)
 MARKER = "seed.scale"  # the audit action of the summary event: present means the data set is there
 BANK_NAME = "锦程银行"
 TEMPLATE_PREFIX = "scale-"
@@ -113,7 +113,7 @@ def _table(model: type) -> Table:
 
 @lru_cache(maxsize=1)
 def fragments() -> dict[str, Any]:
-    return yaml.safe_load(FRAGMENTS.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return yaml.safe_load(package_text(*FRAGMENTS))  # type: ignore[no-any-return]
 
 
 def is_seeded(session: Session) -> bool:

@@ -1,4 +1,4 @@
-"""Router: the login gate and a navigation built from the user's role (design.md §6).
+"""Router: the login gate and a navigation built from the user's role (docs/architecture.md, Pitfalls).
 
 Only pages listed for the role exist in this session's navigation, so a deep link to any other page
 falls back to the default page; an unauthenticated session has only the login page.

@@ -1,4 +1,4 @@
-"""Shared fixtures: the team's reference dates in ../shared/reference (outside the repo)."""
+"""Shared fixtures: reference dates kept in tests/occasions/data (sources in its README.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+REFERENCE_FILE = Path(__file__).resolve().parent / "data" / "calendar_reference.json"
 
 # calendar_reference.json names some festivals without 节; the studio uses the common full forms.
 REFERENCE_NAMES = {"元宵": "元宵节", "端午": "端午节", "中秋": "中秋节", "中元": "中元节", "重阳": "重阳节"}
@@ -16,7 +16,8 @@ REFERENCE_NAMES = {"元宵": "元宵节", "端午": "端午节", "中秋": "中�
 
 @pytest.fixture(scope="session")
 def calendar_reference() -> dict[str, Any]:
-    path = REFERENCE_DIR / "calendar_reference.json"
-    if not path.is_file():
-        pytest.skip(f"reference file {path} not found (it lives outside the repository)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    # Part of the repository: a missing file is a failure, never a skip.
+    if not REFERENCE_FILE.is_file():
+        pytest.fail(f"reference file {REFERENCE_FILE} is missing from the repository")
+    data: dict[str, Any] = json.loads(REFERENCE_FILE.read_text(encoding="utf-8"))
+    return data
