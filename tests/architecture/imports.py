@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     "studio.materials.search": 1,  # jieba tokens and the full-text index DDL: used by the tables below
     "studio.db": 2,
     "studio.workflow": 3,
-    "studio.planning": 4,
+    "studio.planning": 1,  # pure: the planner takes candidates and occasions as values
     "studio.materials": 4,
     "studio.services": 5,
     "studio.ui": 6,

@@ -1,6 +1,6 @@
 """Layers point one way and no modules import each other in a circle, lazy imports included.
 
-domain ← compliance/occasions/localisation ← db ← workflow ← planning/materials ← services ← ui ← pages/cli
+domain ← compliance/occasions/localisation/planning/exports ← db ← workflow ← materials ← services ← ui ← pages/cli
 (`tests/architecture/imports.py` holds the exact map). There is no list of allowed exceptions.
 """
 
