@@ -58,7 +58,7 @@ def occasions_of_month(month: str, province: str | None, topics: tuple[HotTopicV
     return tuple(occasions_between(days[0], days[-1], province=province, hot_topics=topics).items)
 
 
-class CandidatePool:
+class _CandidatePool:
     """Approved variants grouped by org, loaded once; an org's candidates are its own and its parents'."""
 
     def __init__(self, session: Session) -> None:
@@ -89,9 +89,9 @@ def _earliest(*days: date | None) -> date | None:
     return min(known) if known else None
 
 
-def _propose_for(session: Session, actor: Actor, org: Org, month: str, *, pool: CandidatePool | None = None,
+def _propose_for(session: Session, actor: Actor, org: Org, month: str, *, pool: _CandidatePool | None = None,
                  topics: tuple[HotTopicValue, ...] | None = None, config: PlanConfig | None = None) -> Plan:
-    pool = pool or CandidatePool(session)
+    pool = pool or _CandidatePool(session)
     topics = tuple(hot_topics(session)) if topics is None else topics
     regional = tuple(t for t in topics if t.region in (None, org.province))
     occasions = list(occasions_of_month(month, org.province, regional))
@@ -190,7 +190,7 @@ def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
 
 
 def refresh_document(session: Session, actor: Actor, org: Org, month: str, *, today: date | None = None,
-                     pool: CandidatePool | None = None, topics: tuple[HotTopicValue, ...] | None = None
+                     pool: _CandidatePool | None = None, topics: tuple[HotTopicValue, ...] | None = None
                      ) -> CalendarDocument:
     """The published month or the proposal. A published month whose future days hold expired or withdrawn
     content is first refreshed: a new version without them is written and audited (hence the name)."""
@@ -241,7 +241,7 @@ def export_month(session: Session, actor: Actor, org_code: str | None, month: st
     else:
         orgs = list(session.exec(_branches_of(actor)))
     ensure_writable(out_dir)
-    pool = CandidatePool(session)
+    pool = _CandidatePool(session)
     topics = tuple(hot_topics(session))
     for index, org in enumerate(orgs, 1):
         doc = refresh_document(session, actor, org, month, pool=pool, topics=topics)
@@ -272,7 +272,7 @@ def _worker_init(url: str, month: str, actor: Actor) -> None:
     from studio.db.engine import make_engine
 
     session = _Session(make_engine(url), expire_on_commit=False)
-    _WORKER.update(session=session, pool=CandidatePool(session), topics=tuple(hot_topics(session)), month=month,
+    _WORKER.update(session=session, pool=_CandidatePool(session), topics=tuple(hot_topics(session)), month=month,
                    actor=actor)
 
 

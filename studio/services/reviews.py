@@ -232,6 +232,8 @@ def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 3
     """Orgs in the actor's subtree whose name or code contains `search`, for a filter picker (bounded)."""
     from studio.services.orgs import to_view
 
+    require(actor, "review.decide")
+
     query = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
     if term := search.strip():
         pattern = f"%{_escape_like(term)}%"
@@ -410,6 +412,7 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
 def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]
                   ) -> tuple[int, list[str]]:
     """Approve several clean items, each at the version the reviewer saw. Returns (approved, problems)."""
+    require(actor, "review.decide")  # each decision checks again; this refuses the batch as a whole
     if len(items) > MAX_BATCH:
         raise ValidationError(f"at most {MAX_BATCH} items per batch", f"每次最多批量通过 {MAX_BATCH} 条。")
     done, problems = 0, []
