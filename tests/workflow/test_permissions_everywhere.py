@@ -162,21 +162,30 @@ def test_a_function_with_an_actor_checks_a_capability():
 # -- reads do not write ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(tmp_path) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    """The demo data on a migrated SQLite database: every table has rows for the reads to find."""
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    """The demo data on a migrated SQLite database: every table has rows for the reads to find. Seeded once
+    for the module, in its own data directory (the audit key), which the per-test fixture then keeps."""
     from studio.db.engine import make_engine
     from studio.db.migrate import upgrade
     from studio.services.seed import seed_demo
+    from studio.settings import get_settings
 
-    url = f"sqlite:///{tmp_path / 'reads.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        seed_demo(session)
-        _publish_then_withdraw(session)
-        yield session
-    engine.dispose()
+    data = tmp_path_factory.mktemp("reads")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("STUDIO_DATA_DIR", str(data))
+        for name in ("STUDIO_AUDIT_KEY", "STUDIO_AUDIT_KEY_FILE", "STUDIO_AUDIT_ANCHOR_DIR"):
+            env.delenv(name, raising=False)
+        get_settings.cache_clear()
+        url = f"sqlite:///{data / 'reads.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as session:
+            seed_demo(session)
+            _publish_then_withdraw(session)
+            yield session
+        engine.dispose()
+    get_settings.cache_clear()
 
 
 def _publish_then_withdraw(session: Session) -> None:
