@@ -116,18 +116,20 @@ def main() -> int:
 
         from studio.db.engine import make_engine
         from studio.planning.exporters import to_json_dict
+        from studio.services.library_import import ensure_library_actor
         from studio.services.planning import export_all_parallel, export_month
 
         engine = make_engine(url)
         t0 = time.perf_counter()
         with Session(engine) as session:
+            actor = ensure_library_actor(session)
             if args.jobs > 1:
-                count, _ = export_all_parallel(session, url, args.month, tmpdir / "out", formats, jobs=args.jobs)
+                count, _ = export_all_parallel(session, actor, url, args.month, tmpdir / "out", formats, jobs=args.jobs)
             else:
-                count = len(list(export_month(session, None, args.month, tmpdir / "out", formats)))
+                count = len(list(export_month(session, actor, None, args.month, tmpdir / "out", formats)))
         elapsed = time.perf_counter() - t0
         with Session(engine) as session:
-            sample = next(iter(export_month(session, "B00-0000", args.month, tmpdir / "sample", ("json",))))
+            sample = next(iter(export_month(session, ensure_library_actor(session), "B00-0000", args.month, tmpdir / "sample", ("json",))))
         engine.dispose()
         entries = sum(len(json.loads(p.read_text(encoding="utf-8"))["entries"])
                       for p in (tmpdir / "out").rglob("*.json"))

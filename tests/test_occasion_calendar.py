@@ -49,5 +49,5 @@ def test_hot_topics_appear_in_window_and_expire_their_content(world):
     _approved(world, title="寒潮防寒提示", occasion_kind="hot_topic", occasion="寒潮")
     data = overview(world.session, editor, date(2026, 12, 1), date(2026, 12, 31), "江西")
     assert any(r.name == "寒潮" and r.kind == "hot_topic" and r.approved == 1 for r in data.rows)
-    assert reviews.expire_due(world.session, date(2026, 12, 3)) == 0
-    assert reviews.expire_due(world.session, date(2026, 12, 4)) == 1
+    assert reviews.expire_due(world.session, world.actor("admin"), date(2026, 12, 3)) == 0
+    assert reviews.expire_due(world.session, world.actor("admin"), date(2026, 12, 4)) == 1

@@ -187,7 +187,7 @@ def test_calendars_show_the_slots_to_branch_staff(seeded: Session) -> None:
     placed = calendar.month_slots(session, staff, staff.org_id, today.year, today.month)
     org = session.get(Org, staff.org_id)
     assert org is not None
-    chain = {o.id for o in ancestors(session, org)}
+    chain = {o.id for o in ancestors(session, staff, org)}
     stored = session.exec(select(CalendarSlot).where(CalendarSlot.org_id.in_(chain))).all()  # type: ignore[attr-defined]
     # Every slot of the branch and its bank is live (approved, valid, in the chain): the view shows them all.
     assert len(placed) == len(stored) >= 20

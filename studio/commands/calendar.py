@@ -33,9 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _system_actor(session):  # type: ignore[no-untyped-def]
-    from studio.services.library_import import library_actor
+    """The CLI acts as the library's system editor at the head office (no login), audited under that name."""
+    from studio.services.library_import import ensure_library_actor
 
-    return library_actor(session)
+    return ensure_library_actor(session)
 
 
 def _org_id(session, code: str) -> int:  # type: ignore[no-untyped-def]
@@ -105,12 +106,13 @@ def _export(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     drafts = written = 0
     with session_scope() as session:
+        actor = _system_actor(session)
         if args.all and jobs > 1:
-            written, drafts = planning.export_all_parallel(session, get_settings().effective_database_url,
+            written, drafts = planning.export_all_parallel(session, actor, get_settings().effective_database_url,
                                                            args.month, args.out, (args.format,), jobs=jobs,
                                                            progress=progress)
         else:
-            for doc in planning.export_month(session, None if args.all else args.org, args.month, args.out,
+            for doc in planning.export_month(session, actor, None if args.all else args.org, args.month, args.out,
                                              (args.format,), progress=progress):
                 written += 1
                 drafts += doc.draft

@@ -90,9 +90,10 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from studio.db.engine import session_scope
     from studio.materials.exporter import export_library
+    from studio.services.library_import import ensure_library_actor
 
     with session_scope(_engine(args.url)) as session:
-        report = export_library(session, args.out)
+        report = export_library(session, ensure_library_actor(session), args.out)
     for path, count in report.files.items():
         print(f"{path}: {count} templates")
     sys.stderr.write(f"exported {report.templates} templates to {len(report.files)} files\n")

@@ -18,9 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _expire(args: argparse.Namespace) -> int:
     from studio.db.engine import session_scope
     from studio.domain.clock import today_cn
+    from studio.services.library_import import ensure_library_actor
     from studio.services.reviews import expire_due
 
     with session_scope() as session:
-        count = expire_due(session, args.date or today_cn())
+        # Acts as the head office's system editor, like `calendar`: the events name who expired what.
+        count = expire_due(session, ensure_library_actor(session), args.date or today_cn())
     sys.stderr.write(f"expired {count} item(s)\n")
     return 0

@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 
 from studio.db.models import Template, TemplateVersion
 from studio.domain.enums import OccasionKind
+from studio.domain.views import Actor
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec
+from studio.workflow.permissions import require
 
 ENTRY_ORDER = ("code", "title", "occasion_kind", "occasion", "content_type", "persona", "channel",
                "product_type", "region", "valid_from", "valid_to", "slots", "body")
@@ -58,7 +60,7 @@ _Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org
                                                                     flow_style=True))
 
 
-def latest_versions(session: Session) -> list[tuple[Template, TemplateVersion]]:
+def _latest_versions(session: Session) -> list[tuple[Template, TemplateVersion]]:
     rows = session.exec(select(Template, TemplateVersion)
                         .join(TemplateVersion, TemplateVersion.template_id == Template.id))  # type: ignore[arg-type]
     latest: dict[int, tuple[Template, TemplateVersion]] = {}
@@ -101,10 +103,12 @@ def _file_name(kind: str) -> str:
     return f"{kind.replace('_', '-')}.yaml"
 
 
-def export_library(session: Session, out_dir: Path) -> ExportReport:
-    """Write `out_dir/templates/<kind>.yaml`, one file per occasion kind that has templates."""
+def export_library(session: Session, actor: Actor, out_dir: Path) -> ExportReport:
+    """Write `out_dir/templates/<kind>.yaml`, one file per occasion kind that has templates (HQ's library,
+    shared with every org: the capability is the check)."""
+    require(actor, "template.read")
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for template, version in latest_versions(session):
+    for template, version in _latest_versions(session):
         groups[version.occasion_kind].append(entry_of(template, version))
     target = out_dir / "templates"
     target.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ needle = c[0].text_input("搜索机构（名称或代码）", placeholder="如 �
 with db() as session:
     orgs = search_orgs(session, actor, needle, limit=50)
     if not needle.strip() and not any(o.id == actor.org_id for o in orgs):
-        orgs = [to_view(get_org(session, actor.org_id)), *orgs]
+        orgs = [to_view(get_org(session, actor, actor.org_id)), *orgs]
 if not orgs:
     st.info("没有匹配的机构。")
     st.stop()

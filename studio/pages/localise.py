@@ -107,7 +107,7 @@ def _new() -> None:
         submit = c[1].form_submit_button("提交审核", type="primary")
     if preview:
         with action(), db() as session:
-            _, text = render_variant(get_version(session, version_id), values)
+            _, text = render_variant(get_version(session, actor, version_id), values)
             st.subheader("预览")
             st.code(text, language=None, wrap_lines=True)
     if submit:
@@ -165,7 +165,7 @@ def _opened(v: VariantView) -> None:
                        ReviewState.APPROVED) and v.org_id == actor.org_id:
             with st.form(f"edit-variant-{v.id}"):
                 with db() as session:
-                    version = get_version(session, v.template_version_id)
+                    version = get_version(session, actor, v.template_version_id)
                 edited = _slot_inputs(version.slots, v.slot_values, frozenset(), f"v{v.id}")
                 hint = "修改后生成新版本，原版本在新版本通过前继续使用" if v.state == ReviewState.APPROVED else ""
                 if st.form_submit_button("修改并重新提交", help=hint or None):

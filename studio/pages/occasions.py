@@ -31,7 +31,7 @@ actor = require_actor()
 st.title("节日日历")
 today = today_cn()
 with db() as session:
-    own_province = get_org(session, actor.org_id).province
+    own_province = get_org(session, actor, actor.org_id).province
 
 c = st.columns(4)
 options = ["全国", *PROVINCES]
@@ -84,7 +84,7 @@ with action(), db() as session:
                     add_hot_topic(session, actor, name=name, start=first, end=last,
                                   region=None if region == "全国" else region)
                     st.success(f"已添加热点：{md(name.strip())}")
-        for topic_id, topic_name, first, last, region in list_hot_topics(session,
+        for topic_id, topic_name, first, last, region in list_hot_topics(session, actor,
                                                                          ended_after=today - timedelta(days=90)):
             row = st.columns([4, 1])
             row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {region or '全国'}")

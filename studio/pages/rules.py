@@ -87,7 +87,7 @@ with action(), db() as session:
         with policy_tab[0]:
             st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
                        "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
-            current = policies(session)
+            current = policies(session, actor)
             approved = list_templates(session, actor, approved_only=True)
             by_id = {t.id: t for t in approved}
             enabled = [t for t in approved if t.id in current]

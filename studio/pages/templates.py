@@ -125,7 +125,7 @@ def _library() -> None:
 
         current = get_template(session, actor, picked)
         st.caption("以示例插槽值预览：")
-        st.code(template_sample_text(get_version(session, picked)), language=None, wrap_lines=True)
+        st.code(template_sample_text(get_version(session, actor, picked)), language=None, wrap_lines=True)
         verdict_badge(current.verdict)
         findings_list(current.findings)
 

@@ -15,7 +15,7 @@ from studio.domain.views import Actor, DailyPost, PickRow, SlotPlacement
 from studio.errors import NotFound, ValidationError
 from studio.services.orgs import ancestors, get_org
 from studio.workflow import audit
-from studio.workflow.permissions import require, require_scope
+from studio.workflow.permissions import require
 
 
 def _live(variant: Variant, version: TemplateVersion, day: date) -> bool:
@@ -30,8 +30,7 @@ def _live(variant: Variant, version: TemplateVersion, day: date) -> bool:
 def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id: int,
           time_of_day: str | None = None, note: str | None = None) -> SlotPlacement:
     require(actor, "calendar.edit")
-    org = get_org(session, org_id)
-    require_scope(actor, org.path)
+    org = get_org(session, actor, org_id)
     variant = session.get(Variant, variant_id)
     if variant is None:
         raise NotFound(f"variant {variant_id} not found")
@@ -39,7 +38,7 @@ def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id:
     assert version is not None
     if not _live(variant, version, day):
         raise ValidationError("only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。")
-    if variant.org_id not in {o.id for o in ancestors(session, org)}:
+    if variant.org_id not in {o.id for o in ancestors(session, actor, org)}:
         raise ValidationError("variant belongs to another org", "该内容不属于此机构或其上级机构，不能排入。")
     channel = Channel(version.channel)
     if time_of_day and not _valid_time(time_of_day):
@@ -82,7 +81,7 @@ def remove(session: Session, actor: Actor, slot_id: int) -> None:
     slot = session.get(CalendarSlot, slot_id)
     if slot is None:
         raise NotFound(f"slot {slot_id} not found")
-    require_scope(actor, get_org(session, slot.org_id).path)
+    get_org(session, actor, slot.org_id)  # refuses a slot outside the subtree
     if _has_post_marks(session, slot_id):
         raise ValidationError(_POSTED_EN.format(id=slot_id), _POSTED_ZH)
     day = slot.day
@@ -104,7 +103,7 @@ def _has_post_marks(session: Session, slot_id: int) -> bool:
 def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[int]) -> set[int]:
     """Which of the org's slots some staff member marked posted (those are history: not removable)."""
     require(actor, "calendar.read")
-    require_scope(actor, get_org(session, org_id).path)
+    get_org(session, actor, org_id)
     if not slot_ids:
         return set()
     rows = session.exec(select(PostMark.slot_id).join(CalendarSlot, CalendarSlot.id == PostMark.slot_id)
@@ -116,14 +115,13 @@ def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[
 def month_slots(session: Session, actor: Actor, org_id: int, year: int, month: int) -> list[SlotPlacement]:
     """The org's own slots of a month, plus those its parent orgs placed for everyone below them."""
     require(actor, "calendar.read")
-    org = get_org(session, org_id)
-    require_scope(actor, org.path)
+    org = get_org(session, actor, org_id)
     chosen = Month(year, month)
-    return _slots(session, org, chosen.first, chosen.last)
+    return _slots(session, actor, org, chosen.first, chosen.last)
 
 
-def _slots(session: Session, org: Org, first: date, last: date) -> list[SlotPlacement]:
-    org_ids = [o.id for o in ancestors(session, org)]
+def _slots(session: Session, actor: Actor, org: Org, first: date, last: date) -> list[SlotPlacement]:
+    org_ids = [o.id for o in ancestors(session, actor, org)]
     rows = session.exec(
         select(CalendarSlot, Variant, TemplateVersion)
         .join(Variant, Variant.id == CalendarSlot.variant_id)
@@ -137,8 +135,8 @@ def _slots(session: Session, org: Org, first: date, last: date) -> list[SlotPlac
 def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]:
     """What staff of the actor's org post on `day`: approved, valid, placed for the org or above it."""
     require(actor, "today.read")
-    org = get_org(session, actor.org_id)
-    placements = _slots(session, org, day, day)
+    org = get_org(session, actor, actor.org_id)
+    placements = _slots(session, actor, org, day, day)
     # Only this day's slots: a user's marks grow every day, the day's slots are bounded by the daily caps.
     posted = set(session.exec(select(PostMark.slot_id).where(
         PostMark.user_id == actor.user_id, PostMark.slot_id.in_([p.id for p in placements])))) if placements else set()  # type: ignore[attr-defined]
@@ -152,8 +150,8 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
     slot = session.get(CalendarSlot, slot_id)
     if slot is None:
         raise NotFound(f"slot {slot_id} not found")
-    own = get_org(session, actor.org_id)
-    if slot.org_id not in {o.id for o in ancestors(session, own)}:
+    own = get_org(session, actor, actor.org_id)
+    if slot.org_id not in {o.id for o in ancestors(session, actor, own)}:
         raise NotFound(f"slot {slot_id} not found")
     if slot.day > today_cn():
         raise ValidationError("cannot mark a future post as posted", "还没到发布日期，不能标记为已发布。")
@@ -177,9 +175,8 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int, query: st
     """Approved variants an org may place (id, title, owning org's name): its own and its parents',
     newest first, titles containing `query`, at most `limit` (HQ may hold thousands)."""
     require(actor, "calendar.edit")
-    org = get_org(session, org_id)
-    require_scope(actor, org.path)
-    chain = {o.id: o.name for o in ancestors(session, org)}
+    org = get_org(session, actor, org_id)
+    chain = {o.id: o.name for o in ancestors(session, actor, org)}
     rows = select(Variant.id, Variant.title, Variant.org_id).where(
         Variant.org_id.in_(list(chain)), Variant.state == ReviewState.APPROVED.value)  # type: ignore[attr-defined]
     if query.strip():
@@ -187,7 +184,3 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int, query: st
     found = session.exec(rows.order_by(Variant.id.desc()).limit(max(1, min(limit, 500)))).all()  # type: ignore[union-attr]
     return [PickRow(id=vid or 0, title=title, org_name=chain[owner]) for vid, title, owner in found]
 
-
-def month_slots_for_org(session: Session, org: Org, month: Month) -> list[SlotPlacement]:
-    """The org's live slots of a month (own and inherited), for publishing; callers check permissions."""
-    return _slots(session, org, month.first, month.last)

@@ -37,7 +37,7 @@ class ImportReport:
         return bool(self.created or self.updated)
 
 
-def library_actor(session: Session) -> Actor:
+def ensure_library_actor(session: Session) -> Actor:
     """The system editor that owns imported templates; created (with the HQ org) on a fresh database."""
     user = session.exec(select(User).where(User.username == LIBRARY_USER)).first()
     if user is None:
@@ -71,7 +71,7 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
         raise LibraryProblems(checked.problems)
     report = ImportReport()
     try:
-        actor = library_actor(session)
+        actor = ensure_library_actor(session)
         for entry in checked.entries:
             _import_entry(session, actor, entry, report)
         session.commit()
@@ -93,7 +93,7 @@ def _import_entry(session: Session, actor: Actor, entry: LibraryEntry, report: I
         if template is None:
             create_template(session, actor, draft, digest=digest, commit=False)
             report.created.append(draft.code or "")
-        elif latest_version(session, template.id or 0).source_digest == digest:
+        elif latest_version(session, actor, template.id or 0).source_digest == digest:
             report.unchanged.append(draft.code or "")
         else:
             update_template(session, actor, template.id or 0, draft, expected_lock_version=template.lock_version,

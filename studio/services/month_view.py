@@ -48,7 +48,7 @@ class MonthView(BaseModel):
 
 def month_view(session: Session, actor: Actor, org_id: int, month: str) -> MonthView:
     require(actor, "calendar.read")
-    org = get_org(session, org_id)
+    org = get_org(session, actor, org_id)
     require_scope(actor, org.path)
     chosen = Month.parse(month)
     slots = calendar.month_slots(session, actor, org_id, chosen.year, chosen.number)

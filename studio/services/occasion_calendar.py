@@ -116,9 +116,10 @@ def remove_hot_topic(session: Session, actor: Actor, topic_id: int) -> None:
     session.commit()
 
 
-def list_hot_topics(session: Session, *, ended_after: date | None = None,
+def list_hot_topics(session: Session, actor: Actor, *, ended_after: date | None = None,
                     limit: int = 100) -> list[tuple[int, str, date, date, str | None]]:
     """Hot topics by start date, only those still running on or after `ended_after`, at most `limit`."""
+    require(actor, "calendar.read")
     query = select(HotTopic)
     if ended_after is not None:
         query = query.where(HotTopic.end >= ended_after)

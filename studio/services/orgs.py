@@ -11,7 +11,7 @@ from studio.domain.views import Actor, OrgView
 from studio.errors import NotFound, ValidationError
 from studio.services.auth import hash_password
 from studio.workflow import audit
-from studio.workflow.permissions import in_scope
+from studio.workflow.permissions import in_scope, require, require_scope
 
 
 def to_view(org: Org) -> OrgView:
@@ -53,14 +53,18 @@ def create_user(
     return user
 
 
-def get_org(session: Session, org_id: int) -> Org:
+def get_org(session: Session, actor: Actor, org_id: int) -> Org:
+    """An org in the actor's subtree; anything else is refused, not returned."""
+    require(actor, "org.read")
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound(f"org {org_id} not found")
+    require_scope(actor, org.path)
     return org
 
 
 def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
+    require(actor, "org.read")
     rows = session.exec(select(Org).where(Org.path.startswith(actor.org_path)).order_by(Org.path))  # type: ignore[attr-defined]
     return [to_view(org) for org in rows if in_scope(actor, org.path)]
 
@@ -68,6 +72,7 @@ def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
 def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int = 50) -> list[OrgView]:
     """Orgs in the actor's scope whose name or code contains `query`, in tree order, at most `limit`:
     a picker over 2,300 branches shows a searchable handful, never the whole tree."""
+    require(actor, "org.read")
     needle = query.strip()
     rows = select(Org).where(Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
     if needle:
@@ -78,8 +83,10 @@ def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int =
     return [to_view(org) for org in found if in_scope(actor, org.path)]
 
 
-def ancestors(session: Session, org: Org) -> list[Org]:
-    """The org and every org above it, nearest first."""
+def ancestors(session: Session, actor: Actor, org: Org) -> list[Org]:
+    """The org and every org above it, nearest first: what an org in the actor's subtree inherits from."""
+    require(actor, "org.read")
+    require_scope(actor, org.path)
     ids = [int(part) for part in org.path.strip("/").split("/") if part]
     rows = {o.id: o for o in session.exec(select(Org).where(Org.id.in_(ids)))}  # type: ignore[union-attr]
     return [rows[i] for i in reversed(ids) if i in rows]

@@ -27,7 +27,7 @@ from studio.occasions import HotTopicSpan, Occasion, occasions_between
 from studio.planning.exporters import FORMATS, CalendarDocument, ensure_writable, export, staged
 from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
 from studio.planning.planner import propose
-from studio.services.calendar import month_slots_for_org
+from studio.services.calendar import month_slots
 from studio.services.occasion_calendar import hot_topic_ends, hot_topics
 from studio.services.orgs import ancestors, get_org
 from studio.workflow import audit
@@ -39,7 +39,7 @@ def occasions_of_month(month: Month, province: str | None, topics: tuple[HotTopi
     return tuple(occasions_between(month.first, month.last, province=province, hot_topics=topics).items)
 
 
-class CandidatePool:
+class _CandidatePool:
     """Approved variants grouped by org, loaded once; an org's candidates are its own and its parents'."""
 
     def __init__(self, session: Session) -> None:
@@ -69,30 +69,30 @@ def _earliest(*days: date | None) -> date | None:
     return min(known) if known else None
 
 
-def propose_for(session: Session, org: Org, month: Month, *, pool: CandidatePool | None = None,
-                topics: tuple[HotTopicSpan, ...] | None = None, config: PlanConfig | None = None) -> Plan:
-    pool = pool or CandidatePool(session)
+def _propose_for(session: Session, actor: Actor, org: Org, month: Month, *, pool: _CandidatePool | None = None,
+                 topics: tuple[HotTopicSpan, ...] | None = None, config: PlanConfig | None = None) -> Plan:
+    pool = pool or _CandidatePool(session)
     topics = tuple(hot_topics(session)) if topics is None else topics
     regional = tuple(t for t in topics if t.region in (None, org.province))
     occasions = list(occasions_of_month(month, org.province, regional))
-    return propose(org.code, month, pool.for_chain(ancestors(session, org)), occasions, province=org.province,
+    return propose(org.code, month, pool.for_chain(ancestors(session, actor, org)), occasions, province=org.province,
                    config=config)
 
 
 def propose_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
     require(actor, "calendar.read")
-    org = get_org(session, org_id)
+    org = get_org(session, actor, org_id)
     require_scope(actor, org.path)
-    return propose_for(session, org, Month.parse(month))
+    return _propose_for(session, actor, org, Month.parse(month))
 
 
 def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
     """Write the proposal into the org's calendar slots (keeping slots someone already marked posted)."""
     require(actor, "calendar.edit")
-    org = get_org(session, org_id)
+    org = get_org(session, actor, org_id)
     require_scope(actor, org.path)
     parsed = Month.parse(month)
-    plan = propose_for(session, org, parsed)
+    plan = _propose_for(session, actor, org, parsed)
     existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= parsed.first,
                                                        CalendarSlot.day <= parsed.last)).all()
     posted = {m.slot_id for m in session.exec(select(PostMark).where(
@@ -111,21 +111,21 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
     return plan
 
 
-def _current_entries(session: Session, org: Org, month: Month) -> list[PlanEntry]:
+def _current_entries(session: Session, actor: Actor, org: Org, month: Month) -> list[PlanEntry]:
     return [PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
                       variant_id=p.variant_id, title=p.title, text=p.text, content_type=ContentType(p.content_type),
                       occasion=p.occasion, reason="已排期")
-            for p in month_slots_for_org(session, org, month)]
+            for p in month_slots(session, actor, org.id or 0, month.year, month.number)]
 
 
 def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, out_dir: Path | None = None) -> int:
     """Freeze the org's current calendar for the month as a new published version and write its files."""
     require(actor, "calendar.edit")
-    org = get_org(session, org_id)
+    org = get_org(session, actor, org_id)
     require_scope(actor, org.path)
     parsed = Month.parse(month)
     month = str(parsed)
-    entries = _current_entries(session, org, parsed)
+    entries = _current_entries(session, actor, org, parsed)
     if not entries:
         raise ValidationError("nothing to publish", "该月还没有排期，无法发布。")
     version = _latest_version(session, org_id, month) + 1
@@ -166,15 +166,19 @@ def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
             and (tv.valid_to is None or tv.valid_to >= today)}
 
 
-def document(session: Session, org: Org, month: str, *, today: date | None = None,
-             pool: CandidatePool | None = None, topics: tuple[HotTopicSpan, ...] | None = None) -> CalendarDocument:
-    """The published month (future days cleaned of expired/withdrawn content, recorded) or the proposal."""
+def refresh_document(session: Session, actor: Actor, org: Org, month: str, *, today: date | None = None,
+                     pool: _CandidatePool | None = None, topics: tuple[HotTopicSpan, ...] | None = None
+                     ) -> CalendarDocument:
+    """The published month or the proposal. A published month whose future days hold expired or withdrawn
+    content is first refreshed: a new version without them is written and audited (hence the name)."""
+    require(actor, "calendar.export")
+    require_scope(actor, org.path)
     today = today or today_cn()
     publication = session.exec(select(CalendarPublication).where(
         CalendarPublication.org_id == org.id, CalendarPublication.month == month,
     ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
     if publication is None:
-        plan = propose_for(session, org, Month.parse(month), pool=pool, topics=topics)
+        plan = _propose_for(session, actor, org, Month.parse(month), pool=pool, topics=topics)
         return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
                                 generated_at=utcnow(), entries=plan.entries)
     entries = [PlanEntry.model_validate(e) for e in publication.entries]
@@ -194,10 +198,12 @@ def document(session: Session, org: Org, month: str, *, today: date | None = Non
                             version=publication.version, generated_at=utcnow(), entries=kept)
 
 
-def export_month(session: Session, org_code: str | None, month: str, out_dir: Path,
+def export_month(session: Session, actor: Actor, org_code: str | None, month: str, out_dir: Path,
                  formats: tuple[str, ...] = FORMATS, *, progress: Callable[[int, int], None] | None = None,
                  ) -> Iterator[CalendarDocument]:
-    """Export one org (by code) or every branch-level org (None); yields each document written."""
+    """Export one org (by code) or every branch-level org in the actor's subtree (None); yields each
+    document written."""
+    require(actor, "calendar.export")
     month = str(Month.parse(month))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -207,19 +213,20 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
         org = session.exec(select(Org).where(Org.code == org_code)).first()
         if org is None:
             raise NotFound(f"org {org_code} not found", f"机构 {org_code} 不存在。")
+        require_scope(actor, org.path)
         orgs = [org]
     else:
-        orgs = list(session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code)))
+        orgs = list(session.exec(_branches_of(actor)))
     ensure_writable(out_dir)
-    pool = CandidatePool(session)
+    pool = _CandidatePool(session)
     topics = tuple(hot_topics(session))
     for index, org in enumerate(orgs, 1):
-        doc = document(session, org, month, pool=pool, topics=topics)
+        doc = refresh_document(session, actor, org, month, pool=pool, topics=topics)
         export(doc, out_dir, formats)
         if progress:
             progress(index, len(orgs))
         yield doc
-    audit.append(session, None, "calendar.export", f"org:{org_code or '*'}",
+    audit.append(session, actor, "calendar.export", f"org:{org_code or '*'}",
                  {"month": month, "orgs": len(orgs), "formats": list(formats)})
     session.commit()
 
@@ -229,13 +236,21 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
 _WORKER: dict[str, object] = {}
 
 
-def _worker_init(url: str, month: str) -> None:
+def _branches_of(actor: Actor):  # type: ignore[no-untyped-def]
+    """Branch-level orgs in the actor's subtree, by code: what `--all` exports."""
+    return (select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value,
+                              Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+            .order_by(Org.code))
+
+
+def _worker_init(url: str, month: str, actor: Actor) -> None:
     from sqlmodel import Session as _Session
 
     from studio.db.engine import make_engine
 
     session = _Session(make_engine(url), expire_on_commit=False)
-    _WORKER.update(session=session, pool=CandidatePool(session), topics=tuple(hot_topics(session)), month=month)
+    _WORKER.update(session=session, pool=_CandidatePool(session), topics=tuple(hot_topics(session)), month=month,
+                   actor=actor)
 
 
 def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> tuple[int, int]:
@@ -243,28 +258,31 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
     drafts = 0
     for code in codes:
         org = session.exec(select(Org).where(Org.code == code)).one()
-        doc = document(session, org, str(_WORKER["month"]), pool=_WORKER["pool"],  # type: ignore[arg-type]
-                       topics=_WORKER["topics"])  # type: ignore[arg-type]
+        doc = refresh_document(session, _WORKER["actor"], org, str(_WORKER["month"]),  # type: ignore[arg-type]
+                               pool=_WORKER["pool"], topics=_WORKER["topics"])  # type: ignore[arg-type]
         export(doc, Path(out_dir), formats)
         drafts += doc.draft
     return len(codes), drafts
 
 
-def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, formats: tuple[str, ...], *,
-                        jobs: int, progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-    """Export every branch with `jobs` processes; returns (written, drafts). Audited once, like the serial path."""
+def export_all_parallel(session: Session, actor: Actor, url: str, month: str, out_dir: Path,
+                        formats: tuple[str, ...], *, jobs: int, progress: Callable[[int, int], None] | None = None
+                        ) -> tuple[int, int]:
+    """Export every branch in the actor's subtree with `jobs` processes; returns (written, drafts). Audited
+    once, like the serial path; each worker checks the actor again for every org it writes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    require(actor, "calendar.export")
     month = str(Month.parse(month))
     ensure_writable(out_dir)
-    codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
+    codes = [o.code for o in session.exec(_branches_of(actor))]
     chunk = max(1, len(codes) // (jobs * 8))
     written = drafts = 0
     # Spawned, not forked: a forked child would inherit (and on exit close) the parent's DB connections.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                             initargs=(url, month)) as pool:
+                             initargs=(url, month, actor)) as pool:
         futures = [pool.submit(_worker_export, codes[i:i + chunk], str(out_dir), formats)
                    for i in range(0, len(codes), chunk)]
         for future in as_completed(futures):
@@ -273,7 +291,7 @@ def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, f
             drafts += draft_count
             if progress:
                 progress(written, len(codes))
-    audit.append(session, None, "calendar.export", "org:*",
+    audit.append(session, actor, "calendar.export", "org:*",
                  {"month": month, "orgs": written, "formats": list(formats), "jobs": jobs})
     session.commit()
     return written, drafts

@@ -46,7 +46,7 @@ from studio.services.occasion_calendar import hot_topic_ends
 from studio.services.rules import check, findings_json
 from studio.settings import get_settings
 from studio.workflow import audit
-from studio.workflow.permissions import require, require_scope
+from studio.workflow.permissions import require, require_network_scope, require_scope
 
 MAX_COMMENT = 2000
 _OUTCOME = {Decision.APPROVE: ReviewState.APPROVED, Decision.REJECT: ReviewState.REJECTED,
@@ -237,6 +237,8 @@ def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 3
     """Orgs in the actor's subtree whose name or code contains `search`, for a filter picker (bounded)."""
     from studio.services.orgs import to_view
 
+    require(actor, "review.decide")
+
     query = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
     if term := search.strip():
         pattern = f"%{_escape_like(term)}%"
@@ -269,6 +271,13 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _org_path(session: Session, org_id: int) -> str:
+    org = session.get(Org, org_id)
+    if org is None:
+        raise NotFound(f"org {org_id} not found")
+    return org.path
+
+
 def _load(session: Session, actor: Actor, subject_type: str, subject_id: int
           ) -> tuple[TemplateVersion | Variant, TemplateVersion, str]:
     """The subject, its template version and the text that gets checked; scope enforced."""
@@ -283,9 +292,7 @@ def _load(session: Session, actor: Actor, subject_type: str, subject_id: int
         variant = session.get(Variant, subject_id)
         if variant is None:
             raise NotFound(f"variant {subject_id} not found")
-        org = session.get(Org, variant.org_id)
-        assert org is not None
-        require_scope(actor, org.path)
+        require_scope(actor, _org_path(session, variant.org_id))
         version = session.get(TemplateVersion, variant.template_version_id)
         assert version is not None
         return variant, version, variant.text
@@ -409,6 +416,7 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
 
 def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]) -> BatchResult:
     """Approve several clean items, each at the version the reviewer saw; the others stay, with a reason."""
+    require(actor, "review.decide")  # each decision checks again; this refuses the batch as a whole
     if len(items) > MAX_BATCH:
         raise ValidationError(f"at most {MAX_BATCH} items per batch", f"每次最多批量通过 {MAX_BATCH} 条。")
     done, skipped = 0, []
@@ -428,9 +436,13 @@ def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, Se
     return BatchResult(approved=done, skipped=skipped)
 
 
-def auto_approve_if_allowed(session: Session, variant: Variant, version: TemplateVersion,
+def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, version: TemplateVersion,
                             only_slots_changed: bool) -> bool:
-    """Apply the template's auto-approval policy to a freshly submitted variant (caller commits)."""
+    """Apply the template's auto-approval policy to a variant `actor` just submitted (caller commits).
+
+    The policy decides, not the submitter: the approval and its audit event name no reviewer."""
+    require(actor, "variant.edit")
+    require_scope(actor, _org_path(session, variant.org_id))
     if not only_slots_changed or variant.verdict != Verdict.PASS.value:
         return False
     if required_approvals(version.product_type) > 1:
@@ -469,8 +481,9 @@ def set_policy(session: Session, actor: Actor, template_id: int, enabled: bool) 
     session.commit()
 
 
-def policies(session: Session) -> frozenset[int]:
+def policies(session: Session, actor: Actor) -> frozenset[int]:
     """The templates whose auto-approval policy is on."""
+    require(actor, "rules.edit")
     enabled = select(ReviewPolicy.template_id).where(ReviewPolicy.enabled)  # type: ignore[arg-type]
     return frozenset(session.exec(enabled))
 
@@ -490,8 +503,7 @@ def _supersede(session: Session, actor: Actor | None, replacement: Variant) -> N
 
 def withdraw(session: Session, actor: Actor, variant_id: int, reason: str) -> None:
     """Take approved content out of use (reviewer, or the localiser of its org); calendars drop it."""
-    if actor.role not in (Role.REVIEWER, Role.BRANCH_LOCALISER, Role.HQ_EDITOR):
-        raise PermissionDenied("role may not withdraw content", "您的角色无权撤回内容。")
+    require(actor, "variant.withdraw")
     if not reason.strip():
         raise ValidationError("a reason is required", "撤回时必须填写原因。")
     variant, _, _ = _load(session, actor, "variant", variant_id)
@@ -517,8 +529,12 @@ def expiry_date(version: TemplateVersion, decided_at: datetime | None,
     return min(candidates) if candidates else None
 
 
-def expire_due(session: Session, today: date) -> int:
-    """Mark approved variants and template versions past their expiry as expired; audited per item."""
+def expire_due(session: Session, actor: Actor, today: date) -> int:
+    """Mark approved variants and template versions past their expiry as expired; audited per item.
+
+    Runs over every org (HQ templates and every branch's variants), so only an actor at the head office."""
+    require(actor, "review.expire")
+    require_network_scope(actor)
     ends = hot_topic_ends(session)
     expired = 0
     for variant in session.exec(select(Variant).where(Variant.state == ReviewState.APPROVED.value)).all():
@@ -528,7 +544,7 @@ def expire_due(session: Session, today: date) -> int:
         if until is not None and until < today:
             variant.state = ReviewState.EXPIRED.value
             session.add(variant)
-            audit.append(session, None, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()})
+            audit.append(session, actor, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()})
             expired += 1
     for version in session.exec(select(TemplateVersion).where(
             TemplateVersion.state == ReviewState.APPROVED.value)).all():
@@ -536,7 +552,7 @@ def expire_due(session: Session, today: date) -> int:
         if until is not None and until < today:
             version.state = ReviewState.EXPIRED.value
             session.add(version)
-            audit.append(session, None, "template.expire", f"template_version:{version.id}",
+            audit.append(session, actor, "template.expire", f"template_version:{version.id}",
                          {"until": until.isoformat()})
             expired += 1
     session.commit()

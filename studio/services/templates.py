@@ -119,7 +119,8 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
     return to_view(template, version)
 
 
-def latest_version(session: Session, template_id: int) -> TemplateVersion:
+def latest_version(session: Session, actor: Actor, template_id: int) -> TemplateVersion:
+    require(actor, "template.read")
     version = session.exec(
         select(TemplateVersion).where(TemplateVersion.template_id == template_id)
         .order_by(TemplateVersion.version_no.desc())  # type: ignore[attr-defined]
@@ -301,13 +302,15 @@ def library_options(session: Session, actor: Actor, *, approved_only: bool = Fal
 def get_template(session: Session, actor: Actor, version_id: int) -> TemplateView:
     """One version, whole (body, slots, findings): what the 素材库 preview and the editor open."""
     require(actor, "template.read")
-    version = get_version(session, version_id)
+    version = get_version(session, actor, version_id)
     template = session.get(Template, version.template_id)
     assert template is not None
     return to_view(template, version)
 
 
-def get_version(session: Session, version_id: int) -> TemplateVersion:
+def get_version(session: Session, actor: Actor, version_id: int) -> TemplateVersion:
+    """One version, unrendered (templates are HQ's, shared with every org: no org scope to check)."""
+    require(actor, "template.read")
     version = session.get(TemplateVersion, version_id)
     if version is None:
         raise NotFound(f"template version {version_id} not found")

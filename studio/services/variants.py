@@ -45,7 +45,7 @@ def render_variant(version: TemplateVersion, slot_values: dict[str, Any]) -> tup
     return clean, text
 
 
-def to_view(session: Session, variant: Variant) -> VariantView:
+def _to_view(session: Session, variant: Variant) -> VariantView:
     version = session.get(TemplateVersion, variant.template_version_id)
     template = session.get(Template, version.template_id) if version else None
     org = session.get(Org, variant.org_id)
@@ -89,14 +89,14 @@ def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVer
                  {"template_version": version.id, "replaces": variant.replaces_id,
                   "resubmits": variant.resubmits_id, "state": variant.state, "verdict": variant.verdict})
     if submit:
-        auto_approve_if_allowed(session, variant, version, only_plain_slots_changed(slot_specs(version), clean))
+        auto_approve_if_allowed(session, actor, variant, version, only_plain_slots_changed(slot_specs(version), clean))
     session.commit()
-    return to_view(session, variant)
+    return _to_view(session, variant)
 
 
-def inherited_parent(session: Session, org: Org, version_id: int) -> Variant | None:
+def _inherited_parent(session: Session, actor: Actor, org: Org, version_id: int) -> Variant | None:
     """The nearest parent org's approved variant of this template version (bank → branch inheritance)."""
-    for ancestor in ancestors(session, org)[1:]:
+    for ancestor in ancestors(session, actor, org)[1:]:
         parent = session.exec(select(Variant).where(
             Variant.org_id == ancestor.id, Variant.template_version_id == version_id,
             Variant.state == ReviewState.APPROVED.value,
@@ -133,19 +133,19 @@ class LocalisationForm(BaseModel):
 def localisation_form(session: Session, actor: Actor, template_version_id: int) -> LocalisationForm:
     """What the localise page shows: values inherited from the parent org, and which slots are locked."""
     require(actor, "variant.edit")
-    version = get_version(session, template_version_id)
+    version = get_version(session, actor, template_version_id)
     org = session.get(Org, actor.org_id)
     assert org is not None
-    parent = inherited_parent(session, org, template_version_id)
+    parent = _inherited_parent(session, actor, org, template_version_id)
     inherited = parent.slot_values if parent else {}
     locked = frozenset(s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name))
-    return LocalisationForm(inherited={**_org_defaults(session, org), **inherited}, locked=locked,
+    return LocalisationForm(inherited={**_org_defaults(session, actor, org), **inherited}, locked=locked,
                             parent_org=_org_name(session, parent))
 
 
-def _org_defaults(session: Session, org: Org) -> dict[str, str]:
+def _org_defaults(session: Session, actor: Actor, org: Org) -> dict[str, str]:
     """What the org tree already knows: the branch's name and city, its bank's name."""
-    bank = next((o for o in ancestors(session, org) if o.kind == "branch"), None)
+    bank = next((o for o in ancestors(session, actor, org) if o.kind == "branch"), None)
     defaults = {"branch_name": org.name, "city": org.city or ""}
     if bank is not None:
         defaults["bank_name"] = bank.name
@@ -163,14 +163,14 @@ def localise(session: Session, actor: Actor, template_version_id: int, slot_valu
              submit: bool = True) -> VariantView:
     """Create the actor's org's variant of an approved template version (inheriting its bank's values)."""
     require(actor, "variant.edit")
-    version = get_version(session, template_version_id)
+    version = get_version(session, actor, template_version_id)
     if version.state != ReviewState.APPROVED.value:
         raise ValidationError("template version is not approved", "只能本地化已审核通过的模板。")
     org = session.get(Org, actor.org_id)
     assert org is not None
     if version.region and org.province and version.region != org.province:
         raise ValidationError(f"template is for {version.region}", f"该模板仅适用于{version.region}地区。")
-    parent = inherited_parent(session, org, template_version_id)
+    parent = _inherited_parent(session, actor, org, template_version_id)
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
     variant = Variant(org_id=actor.org_id, template_version_id=version.id or 0, title=version.title,
                       parent_variant_id=parent.id if parent else None, text=text, state=ReviewState.DRAFT.value,
@@ -193,7 +193,7 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     """Edit in place while not approved; editing approved content makes a replacement that needs review."""
     require(actor, "variant.edit")
     variant = _load_scoped(session, actor, variant_id)
-    version = get_version(session, variant.template_version_id)
+    version = get_version(session, actor, variant.template_version_id)
     parent = session.get(Variant, variant.parent_variant_id) if variant.parent_variant_id else None
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
     state = ReviewState(variant.state)
@@ -224,7 +224,7 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
 
 def get_variant(session: Session, actor: Actor, variant_id: int) -> VariantView:
     require(actor, "variant.read")
-    return to_view(session, _load_scoped(session, actor, variant_id))
+    return _to_view(session, _load_scoped(session, actor, variant_id))
 
 
 PAGE_SIZE = 20

@@ -34,7 +34,7 @@ from studio.domain.clock import as_utc, at_beijing
 from studio.domain.views import Actor
 from studio.workflow import audit_anchor
 from studio.workflow.audit_anchor import AuditKey, Checkpoint
-from studio.workflow.permissions import require
+from studio.workflow.permissions import require, require_network_scope
 
 GENESIS = "0" * 64
 KEY_MARK = "_k"  # key id of the key that sealed the event; absent on legacy events
@@ -420,6 +420,7 @@ def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilt
                 page: int = 0, page_size: int = 50) -> AuditPage:
     """One page of events, newest first, and how many match; both filtered in the database."""
     require(actor, "audit.read")
+    require_network_scope(actor)  # events name every org's content
     page_size = max(1, min(page_size, 500))
     where = filters.where()
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
@@ -436,6 +437,7 @@ def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilt
 def actions(session: Session, actor: Actor) -> list[str]:
     """The distinct actions in the log (a few dozen), for the filter's options."""
     require(actor, "audit.read")
+    require_network_scope(actor)
     return list(session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
 
 
@@ -449,7 +451,8 @@ def export_csv(session: Session, actor: Actor, *, action_filter: str = "",
     """
     from studio.exports.spreadsheet import to_csv
 
-    require(actor, "audit.read")
+    require(actor, "audit.export")
+    require_network_scope(actor)  # the whole log, every org's events: never from a branch
     count = 0
 
     def rows() -> Iterator[tuple[object, ...]]:

@@ -20,6 +20,11 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "rules.edit": frozenset({Role.ADMIN}),
     "hot_topic.edit": frozenset({Role.HQ_EDITOR}),
     "dashboard.read": frozenset({Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
+    "org.read": frozenset(Role),
+    "variant.withdraw": frozenset({Role.REVIEWER, Role.BRANCH_LOCALISER, Role.HQ_EDITOR}),
+    "calendar.export": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER}),
+    "review.expire": frozenset({Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
+    "audit.export": frozenset({Role.ADMIN, Role.REVIEWER}),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
@@ -35,6 +40,11 @@ _CAPABILITY_ZH: dict[str, str] = {
     "rules.edit": "维护合规规则",
     "hot_topic.edit": "维护热点",
     "dashboard.read": "查看看板",
+    "org.read": "查看机构",
+    "variant.withdraw": "撤回内容",
+    "calendar.export": "导出内容日历",
+    "review.expire": "执行到期下线",
+    "audit.export": "导出审计日志",
 }
 
 
@@ -58,3 +68,10 @@ def in_scope(actor: Actor, org_path: str) -> bool:
 def require_scope(actor: Actor, org_path: str) -> None:
     if not in_scope(actor, org_path):
         raise PermissionDenied("record belongs to an org outside your scope", "该内容不属于您所在机构，无权访问。")
+
+
+def require_network_scope(actor: Actor) -> None:
+    """For data that spans every org (the audit log, expiry of HQ templates): only an actor at the root."""
+    if actor.org_path.strip("/").count("/") != 0:
+        raise PermissionDenied("only an actor at the head office may act on the whole network",
+                               "该操作涉及全行数据，仅限总行人员。")

@@ -18,7 +18,7 @@ from studio.errors import ValidationError
 from studio.materials.exporter import export_library
 from studio.materials.loader import load_library
 from studio.materials.validate import check_library
-from studio.services.library_import import import_library
+from studio.services.library_import import ensure_library_actor, import_library
 from studio.services.templates import validate_draft
 
 from .conftest import LIBRARY_DIR
@@ -275,7 +275,7 @@ def test_export_round_trip(tmp_path, migrated_engine):
     with Session(migrated_engine) as session:
         import_library(session, LIBRARY_DIR)
     with Session(migrated_engine) as session:
-        report = export_library(session, tmp_path / "out")
+        report = export_library(session, ensure_library_actor(session), tmp_path / "out")
     original, _ = load_library(LIBRARY_DIR)
     exported, problems = load_library(tmp_path / "out")
     assert not problems

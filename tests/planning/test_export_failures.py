@@ -114,9 +114,10 @@ def test_export_all_to_an_unwritable_dir_is_refused_before_any_work(world, tmp_p
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(ValidationError, match="exists and is not a directory"):
-        list(planning.export_month(world.session, None, "2099-12", blocker, ("json",)))
+        list(planning.export_month(world.session, world.actor("editor"), None, "2099-12", blocker, ("json",)))
     with pytest.raises(ValidationError, match="Not a directory"):
-        planning.export_all_parallel(world.session, "unused://", "2099-12", blocker / "sub", ("json",), jobs=2)
+        planning.export_all_parallel(world.session, world.actor("editor"), "unused://", "2099-12", blocker / "sub",
+                                     ("json",), jobs=2)
 
 
 def test_export_writes_complete_files_with_umask_permissions_and_no_temps(tmp_path):

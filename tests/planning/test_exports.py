@@ -102,7 +102,7 @@ def test_only_approved_and_live_content_reaches_exports(world, tmp_path):
                         valid_to=date(2026, 1, 5))
     decide_now(world.session, world.actor("reviewer"), "variant", expired.id, Decision.APPROVE)
 
-    docs = list(planning.export_month(world.session, "JX-A", "2026-12", tmp_path, ("json",)))
+    docs = list(planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2026-12", tmp_path, ("json",)))
     assert docs[0].draft
     data = json.loads((tmp_path / "JX-A" / "2026-12.json").read_text(encoding="utf-8"))
     ids = {e["variant_id"] for e in data["entries"]}
@@ -126,7 +126,7 @@ def test_publish_freezes_and_withdrawal_drops_future_days_recorded(world, tmp_pa
     assert data["status"] == "published" and len(data["entries"]) == 2
 
     reviews.withdraw(world.session, world.actor("reviewer"), v2.id, "活动取消")
-    docs = list(planning.export_month(world.session, "JX-A", "2099-12", tmp_path, ("json",)))
+    docs = list(planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2099-12", tmp_path, ("json",)))
     assert docs[0].version == 2 and [e.variant_id for e in docs[0].entries] == [v1.id]
     from sqlmodel import select
 

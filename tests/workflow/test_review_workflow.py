@@ -183,12 +183,12 @@ def test_expiry_by_validity_and_reapproval_period(world):
     _, forever = _variant(world)
     decide_now(world.session, world.actor("reviewer"), "variant", forever.id, Decision.APPROVE)
 
-    assert reviews.expire_due(world.session, date(2026, 1, 10)) == 0
-    assert reviews.expire_due(world.session, date(2026, 1, 11)) >= 1
+    assert reviews.expire_due(world.session, world.actor("admin"), date(2026, 1, 10)) == 0
+    assert reviews.expire_due(world.session, world.actor("admin"), date(2026, 1, 11)) >= 1
     state = {v.id: v.state for v in world.session.query(Variant).all()}
     assert state[short.id] == "expired" and state[product.id] == "approved"
     later = today_cn() + timedelta(days=181)
-    reviews.expire_due(world.session, later)
+    reviews.expire_due(world.session, world.actor("admin"), later)
     world.session.expire_all()
     state = {v.id: v.state for v in world.session.query(Variant).all()}
     assert state[product.id] == "expired" and state[forever.id] == "approved"
