@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal_column, null, or_, union_all, update
+from sqlalchemy import Integer, Select, String, case, cast, func, literal_column, null, or_, union_all, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Subquery
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.locking import transition
 from studio.db.models import (
@@ -148,26 +149,28 @@ def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_
     cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
 
     v, tv = Variant, TemplateVersion
-    variants = (select(literal_column("'variant'", String).label("subject_type"), v.id.label("subject_id"),
-                       v.title, Org.name.label("org_name"), v.org_id, tv.channel, tv.product_type, v.verdict,
-                       v.max_severity, v.submitted_by, v.submitted_at, v.lock_version, v.content_digest)
-                .select_from(v).join(Org, Org.id == v.org_id).join(tv, tv.id == v.template_version_id)
-                .where(v.state == submitted, starts_with(Org.path, actor.org_path, dialect)))
+    variants = (sa_select(literal_column("'variant'", String).label("subject_type"), col(v.id).label("subject_id"),
+                          col(v.title), col(Org.name).label("org_name"), col(v.org_id), col(tv.channel),
+                          col(tv.product_type), col(v.verdict), col(v.max_severity), col(v.submitted_by),
+                          col(v.submitted_at), col(v.lock_version), col(v.content_digest))
+                .select_from(v).join(Org, col(Org.id) == v.org_id).join(tv, col(tv.id) == v.template_version_id)
+                .where(col(v.state) == submitted, starts_with(col(Org.path), actor.org_path, dialect)))
     if org_id is not None:
-        variants = variants.where(v.org_id == org_id)
-    parts = [variants]
+        variants = variants.where(col(v.org_id) == org_id)
+    parts: list[Select[Any]] = [variants]
     if _is_hq(actor) and org_id is None:
-        parts.append(select(literal_column("'template_version'", String), tv.id, tv.title,
-                            cast(null(), String), cast(null(), Integer), tv.channel, tv.product_type, tv.verdict,
-                            tv.max_severity, tv.submitted_by, tv.submitted_at, tv.lock_version,
-                            tv.content_digest).where(tv.state == submitted))
-    for i, (part, model) in enumerate(zip(parts, (v, tv), strict=False)):
+        parts.append(sa_select(literal_column("'template_version'", String), col(tv.id), col(tv.title),
+                               cast(null(), String), cast(null(), Integer), col(tv.channel), col(tv.product_type),
+                               col(tv.verdict), col(tv.max_severity), col(tv.submitted_by), col(tv.submitted_at),
+                               col(tv.lock_version), col(tv.content_digest)).where(col(tv.state) == submitted))
+    models: tuple[type[Variant] | type[TemplateVersion], ...] = (v, tv)
+    for i, (part, model) in enumerate(zip(parts, models, strict=False)):
         if product_type:
-            part = part.where(tv.product_type == product_type)
+            part = part.where(col(tv.product_type) == product_type)
         if floor is not None:
-            part = part.where(model.max_severity.in_(floor))  # type: ignore[attr-defined]
+            part = part.where(col(model.max_severity).in_(floor))
         if cutoff is not None:
-            part = part.where(model.submitted_at <= cutoff)  # type: ignore[operator]
+            part = part.where(col(model.submitted_at) <= cutoff)
         parts[i] = part
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("queue")
 
