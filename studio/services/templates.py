@@ -69,24 +69,8 @@ class TemplateDraft(BaseModel):
 def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec], str]:
     """Normalise tags to codes, resolve slots, render with samples; raise ValidationError on any problem."""
     title = draft.title.strip()
-    if not title:
-        raise ValidationError("title is empty", "标题不能为空。")
-    if len(title) > MAX_TITLE:
-        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
-    if not draft.body.strip():
-        raise ValidationError("body is empty", "正文不能为空。")
-    if len(draft.body) > MAX_BODY:
-        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
-    tags: dict[str, str] = {}
-    for field, enum in (("occasion_kind", OccasionKind), ("content_type", ContentType), ("persona", Persona),
-                        ("channel", Channel), ("product_type", ProductType)):
-        try:
-            tags[field] = enum.parse(getattr(draft, field)).value
-        except ValueError:
-            raise ValidationError(
-                f"unknown {field} {getattr(draft, field)!r}",
-                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
-            ) from None
+    _check_sizes(title, draft.body)
+    tags = _tag_codes(draft)
     if draft.code is not None and not CODE_PATTERN.match(draft.code):
         raise ValidationError(f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
                               "模板编号只能由 2-80 位小写字母、数字和“-”组成。")
@@ -107,6 +91,32 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
     clean = draft.model_copy(update={**tags, "title": title, "occasion": (draft.occasion or None),
                                      "region": (draft.region or None)})
     return clean, slots, sample
+
+
+def _check_sizes(title: str, body: str) -> None:
+    if not title:
+        raise ValidationError("title is empty", "标题不能为空。")
+    if len(title) > MAX_TITLE:
+        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
+    if not body.strip():
+        raise ValidationError("body is empty", "正文不能为空。")
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
+
+
+def _tag_codes(draft: TemplateDraft) -> dict[str, str]:
+    """Each tag (Chinese label or code) as its code; an unknown one raises."""
+    tags: dict[str, str] = {}
+    for field, enum in (("occasion_kind", OccasionKind), ("content_type", ContentType), ("persona", Persona),
+                        ("channel", Channel), ("product_type", ProductType)):
+        try:
+            tags[field] = enum.parse(getattr(draft, field)).value  # type: ignore[attr-defined]
+        except ValueError:
+            raise ValidationError(
+                f"unknown {field} {getattr(draft, field)!r}",
+                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
+            ) from None
+    return tags
 
 
 _FIELD_ZH = {"occasion_kind": "场景", "content_type": "内容类型", "persona": "人设", "channel": "渠道",
