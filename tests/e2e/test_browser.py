@@ -6,7 +6,7 @@ import pytest
 
 from studio.services.seed import DEMO_PASSWORD
 from studio.ui.app import _PAGES
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import PLANTED_MARKUP, PLANTED_PHRASE, PLANTED_TITLE, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -69,4 +69,15 @@ def test_deep_link_opens_after_login_when_the_role_has_the_page(page, server):
 def test_reviewer_sees_highlighted_findings_escaped(page, server):
     _login(page, server, "reviewer")
     page.get_by_role("heading", name="审核").wait_for(timeout=30_000)
-    page.get_by_text("待审核").first.wait_for(timeout=30_000)
+    page.get_by_text(PLANTED_TITLE).first.click(timeout=30_000)  # its entry in the list of this page
+    wait_idle(page)
+    text = page.locator(".studio-text").filter(has_text=PLANTED_PHRASE)
+    text.wait_for(timeout=30_000)
+    # Escaped: the planted tags are shown as literal characters and never became elements.
+    assert PLANTED_MARKUP in text.inner_text()
+    assert text.locator("script").count() == 0 and text.locator("b").count() == 0
+    assert page.title() != "pwned"
+    # Highlighted: the finding's span is wrapped in a severity mark naming the rule.
+    mark = text.locator("mark", has_text=PLANTED_PHRASE)
+    assert mark.count() == 1
+    assert (mark.get_attribute("class") or "").startswith("sev-") and mark.get_attribute("title")
