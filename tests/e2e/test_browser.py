@@ -31,13 +31,17 @@ def test_staff_logs_in_and_sees_todays_content(page, server):
     page.screenshot(path=str(server_artifacts() / "staff-today.png"), full_page=True)
 
 
-def test_wrong_password_shows_the_same_chinese_message(page, server):
+@pytest.mark.parametrize("username", ["nobody", "staff"])
+def test_wrong_password_shows_the_same_chinese_message(page, server, username):
+    # An unknown user and a real user with a wrong password get the same words: no account probing.
     page.goto(server)
     page.get_by_role("button", name="登录").wait_for(timeout=30_000)
-    page.get_by_label("用户名").fill("nobody")
+    page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill("wrong")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.get_by_role("button", name="退出登录").count() == 0
 
 
 @pytest.mark.parametrize("url_path", [spec[3] for spec in _PAGES.values()])
