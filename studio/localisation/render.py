@@ -300,7 +300,7 @@ def _callable_allowed(obj: Any) -> bool:
 class _BoundedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"+", "-"})
-    concat = staticmethod(_bounded_concat)  # type: ignore[assignment]
+    concat = staticmethod(_bounded_concat)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _budget().tick()
@@ -408,13 +408,15 @@ class _WireHooks(NodeTransformer):
         wrapped.set_environment(self.env)
         return wrapped
 
+    # generic_visit transforms the children in place and returns the same node.
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
+        assert isinstance(node.iter, nodes.Expr)  # the parser only puts an expression there
         node.iter = self._filter(node.iter, "_studio_loop_budget")
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         return self._filter(nodes.List(node.nodes, lineno=node.lineno), "_studio_concat")
 
 
@@ -485,7 +487,7 @@ def render(body: str, values: dict[str, str]) -> str:
     return text.strip()
 
 
-def _render_bounded(template, values: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _render_bounded(template, values: dict[str, str]) -> str:
     """Stream the output and stop as soon as it is too large, instead of building it whole."""
     parts: list[str] = []
     size = 0

@@ -147,7 +147,7 @@ def _my_content() -> None:
         _opened(get_variant(session, actor, opened))
 
 
-def _opened(v) -> None:  # type: ignore[no-untyped-def]
+def _opened(v) -> None:
     """Text, findings, thread and actions of the one variant opened (loaded on demand)."""
     with st.container(border=True):
         st.markdown(f"**#{v.id} {md(v.title)}** · {md(v.org_name)} · {ReviewState(v.state).label}")

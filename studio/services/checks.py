@@ -16,4 +16,4 @@ def run_check(session: Session, text: str, product_type: str, channel: str) -> C
 
 
 def findings_json(result: CheckResult) -> list[dict[str, Any]]:
-    return list(result.to_json_dict()["findings"])  # type: ignore[arg-type]
+    return list(result.findings_json())

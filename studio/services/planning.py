@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import (
     CalendarPublication,
@@ -44,11 +44,11 @@ def parse_month(month: str) -> str:
 
 def hot_topics(session: Session, first: date | None = None, last: date | None = None) -> list[HotTopicValue]:
     """Hot topics, or only those overlapping [first, last] (a month's worth, not every topic ever)."""
-    query = select(HotTopic).order_by(HotTopic.start, HotTopic.id)  # type: ignore[arg-type]
+    query = select(HotTopic).order_by(col(HotTopic.start), col(HotTopic.id))
     if first is not None:
-        query = query.where(HotTopic.end >= first)
+        query = query.where(col(HotTopic.end) >= first)
     if last is not None:
-        query = query.where(HotTopic.start <= last)
+        query = query.where(col(HotTopic.start) <= last)
     return [HotTopicValue(name=h.name, start=h.start, end=h.end, region=h.region) for h in session.exec(query)]
 
 
@@ -68,8 +68,8 @@ class CandidatePool:
         self.by_org: dict[int, list[Candidate]] = {}
         depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
         rows = session.exec(select(Variant, TemplateVersion)
-                            .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-                            .where(Variant.state == ReviewState.APPROVED.value)).all()
+                            .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+                            .where(col(Variant.state) == ReviewState.APPROVED.value)).all()
         for variant, version in rows:
             self.by_org.setdefault(variant.org_id, []).append(Candidate(
                 variant_id=variant.id or 0, title=variant.title, text=variant.text,
@@ -114,10 +114,10 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
     month = parse_month(month)
     plan = propose_for(session, org, month)
     days = month_days(month)
-    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= days[0],
-                                                       CalendarSlot.day <= days[-1])).all()
+    existing = session.exec(select(CalendarSlot).where(col(CalendarSlot.org_id) == org_id, col(CalendarSlot.day) >= days[0],
+                                                       col(CalendarSlot.day) <= days[-1])).all()
     posted = {m.slot_id for m in session.exec(select(PostMark).where(
-        PostMark.slot_id.in_([s.id for s in existing])))}  # type: ignore[union-attr]
+        col(PostMark.slot_id).in_([s.id for s in existing])))}
     kept = {(s.day, s.variant_id) for s in existing if s.id in posted}
     for slot in existing:
         if slot.id not in posted:
@@ -173,8 +173,8 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
 
 def _latest_version(session: Session, org_id: int, month: str) -> int:
     latest = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org_id, CalendarPublication.month == month,
-    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+        col(CalendarPublication.org_id) == org_id, col(CalendarPublication.month) == month,
+    ).order_by(col(CalendarPublication.version).desc())).first()
     return latest.version if latest else 0
 
 
@@ -182,9 +182,9 @@ def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
     if not variant_ids:
         return set()
     rows = session.exec(select(Variant, TemplateVersion)
-                        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-                        .where(Variant.id.in_(variant_ids))).all()  # type: ignore[union-attr]
-    return {v.id for v, tv in rows if v.state == ReviewState.APPROVED.value
+                        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+                        .where(col(Variant.id).in_(variant_ids))).all()
+    return {v.id for v, tv in rows if v.id is not None and v.state == ReviewState.APPROVED.value
             and (tv.valid_to is None or tv.valid_to >= today)}
 
 
@@ -193,8 +193,8 @@ def document(session: Session, org: Org, month: str, *, today: date | None = Non
     """The published month (future days cleaned of expired/withdrawn content, recorded) or the proposal."""
     today = today or today_cn()
     publication = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org.id, CalendarPublication.month == month,
-    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+        col(CalendarPublication.org_id) == org.id, col(CalendarPublication.month) == month,
+    ).order_by(col(CalendarPublication.version).desc())).first()
     if publication is None:
         plan = propose_for(session, org, month, pool=pool, topics=topics)
         return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
@@ -226,12 +226,12 @@ def export_month(session: Session, org_code: str | None, month: str, out_dir: Pa
         raise ValidationError(f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}",
                               "未知的导出格式。")
     if org_code is not None:
-        org = session.exec(select(Org).where(Org.code == org_code)).first()
+        org = session.exec(select(Org).where(col(Org.code) == org_code)).first()
         if org is None:
             raise NotFound(f"org {org_code} not found", f"机构 {org_code} 不存在。")
         orgs = [org]
     else:
-        orgs = list(session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code)))
+        orgs = list(session.exec(select(Org).where(col(Org.kind) == OrgKind.SUB_BRANCH.value).order_by(col(Org.code))))
     ensure_writable(out_dir)
     pool = CandidatePool(session)
     topics = tuple(hot_topics(session))
@@ -264,7 +264,7 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
     session: Session = _WORKER["session"]  # type: ignore[assignment]
     drafts = 0
     for code in codes:
-        org = session.exec(select(Org).where(Org.code == code)).one()
+        org = session.exec(select(Org).where(col(Org.code) == code)).one()
         doc = document(session, org, str(_WORKER["month"]), pool=_WORKER["pool"],  # type: ignore[arg-type]
                        topics=_WORKER["topics"])  # type: ignore[arg-type]
         export(doc, Path(out_dir), formats)
@@ -280,7 +280,7 @@ def export_all_parallel(session: Session, url: str, month: str, out_dir: Path, f
 
     month = parse_month(month)
     ensure_writable(out_dir)
-    codes = [o.code for o in session.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value).order_by(Org.code))]
+    codes = [o.code for o in session.exec(select(Org).where(col(Org.kind) == OrgKind.SUB_BRANCH.value).order_by(col(Org.code)))]
     chunk = max(1, len(codes) // (jobs * 8))
     written = drafts = 0
     # Spawned, not forked: a forked child would inherit (and on exit close) the parent's DB connections.

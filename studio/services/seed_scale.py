@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import Table, func, insert, text
-from sqlmodel import Session, select
+from sqlalchemy import Engine, Table, func, insert, inspect, text
+from sqlmodel import Session, SQLModel, select
 
 from studio.compliance import check_text
 from studio.db.models import (
@@ -59,6 +59,8 @@ from studio.services.reviews import required_approvals
 from studio.services.rules import active_ruleset
 from studio.services.seed import DEMO_PASSWORD
 from studio.workflow import audit
+
+_T = TypeVar("_T")
 
 FRAGMENTS = Path(__file__).resolve().parents[1] / "materials" / "scale_fragments.yaml"
 MARKER = "seed.scale"  # the audit action of the summary event: present means the data set is there
@@ -107,13 +109,15 @@ class ScaleReport:
                 f"{c['slots']} calendar slots, {c['post_marks']} posted marks in {seconds:.1f}s")
 
 
-def _table(model: type) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+def _table(model: type[SQLModel]) -> Table:
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 @lru_cache(maxsize=1)
 def fragments() -> dict[str, Any]:
-    return yaml.safe_load(FRAGMENTS.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return yaml.safe_load(FRAGMENTS.read_text(encoding="utf-8"))
 
 
 def is_seeded(session: Session) -> bool:
@@ -158,7 +162,7 @@ class _Composer:
 
     _TYPES = [ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
               ContentType.NORMS, ContentType.PRODUCT]
-    _PRODUCTS = [p for p in ProductType if p is not ProductType.GENERAL]
+    _PRODUCTS: list[ProductType] = [p for p in ProductType if p is not ProductType.GENERAL]
 
     def __init__(self, today: date, seed: int = 11) -> None:
         self.f = fragments()
@@ -167,7 +171,7 @@ class _Composer:
         self.current = [o for o in self.occasions if o[3]]
         self.provinces = sorted(self.f["locals"])
 
-    def _pick(self, items: list[str]) -> str:
+    def _pick(self, items: Sequence[_T]) -> _T:
         return items[self.rng.randrange(len(items))]
 
     def draft(self, index: int) -> _Draft:
@@ -177,19 +181,19 @@ class _Composer:
         occasion: str | None = None
         if roll < 0.45:  # an occasion; a quarter of those this month, so calendars have them to place
             kind, occasion, region, _ = self._pick(self.current if (self.current and rng.random() < 0.25)
-                                                   else self.occasions)  # type: ignore[arg-type]
+                                                   else self.occasions)
         elif roll < 0.7:
             kind = "product"
         else:
             kind = "everyday"
         if kind == "product":
-            content_type, product = ContentType.PRODUCT, self._pick(self._PRODUCTS)  # type: ignore[arg-type]
+            content_type, product = ContentType.PRODUCT, self._pick(self._PRODUCTS)
         else:
-            content_type = self._pick(self._TYPES[:5])  # type: ignore[arg-type]
+            content_type = self._pick(self._TYPES[:5])
             product = ProductType.GENERAL
         if region is None and kind == "everyday" and rng.random() < 0.15:
             region = self._pick(self.provinces)
-        persona = self._pick(list(Persona))  # type: ignore[arg-type]
+        persona = self._pick(list(Persona))
         channel = rng.choices(list(Channel), weights=(45, 30, 12, 5, 8))[0]
         risk = rng.random()
         body = self._body(kind, occasion, region, ContentType(content_type), ProductType(product),
@@ -244,8 +248,9 @@ def _reserve_ids(session: Session, model: type, count: int) -> list[int]:
         return []
     name = _table(model).name
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                               {"t": name, "n": count}).scalars().all()
+        rows: list[int] = list(session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": name, "n": count}).scalars().all())
         return [int(r) for r in rows]
     start = session.execute(select(func.max(_table(model).c.id))).scalar() or 0  # SQLite: we hold the write lock
     return list(range(start + 1, start + 1 + count))
@@ -279,7 +284,7 @@ class _Ctx:
 
     def check(self, body_text: str, product: str, channel: str) -> tuple[str, list[dict[str, Any]], str]:
         result = check_text(body_text, product=ProductType(product), channel=Channel(channel), ruleset=self.ruleset)
-        return result.verdict.value, list(result.to_json_dict()["findings"]), result.ruleset  # type: ignore[arg-type]
+        return result.verdict.value, list(result.findings_json()), result.ruleset
 
 
 def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date | None = None) -> ScaleReport:
@@ -315,9 +320,10 @@ def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date
     backfill_search_tokens(session.connection())
     audit.append(session, None, MARKER, "seed:scale", dict(ctx.counts))
     session.commit()
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # Fresh statistics, or the planner guesses one row per table and nests loops (seconds per page).
-        with session.get_bind().connect() as conn:
+        with bind.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return ScaleReport(created=True, counts=dict(ctx.counts))
 

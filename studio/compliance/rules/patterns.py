@@ -71,7 +71,7 @@ def _excused(rule: CompiledRule, text: str, start: int, end: int) -> bool:
             return True
     if rule.unless_before and any(0 <= text.find(w, 0, start) for w in rule.unless_before):
         return True
-    return bool(rule.cues) and cued(text, start, end, rule.cues, rule.cue_any)
+    return bool(rule.cues) and cued(text, start, end, rule.cues, rule.cue_any) is not None
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -31,11 +31,12 @@ def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
                 if search(text, start - back if start > back else 0, end + forward) is not None and cued(
                         text, start, end, ref.cues):
                     continue
-            why: str | None = ref.why
+            why = ref.why
             if ref.near_window:
-                why = _near(ref, text, start, end)
-                if why is None:
+                near_why = _near(ref, text, start, end)
+                if near_why is None:
                     continue
+                why = near_why
             if changed and original[slice(*norm.span(start, end))] != ref.term:
                 why += _NORMALISED
             append(Hit(ref.rule, start, end, ref.hit_severity, why))
