@@ -94,10 +94,13 @@ def test_gap_listed_for_occasion_without_content():
 def test_no_repeat_within_n_days():
     plan = propose("X", "2026-12", rich_pool(), [], config=PlanConfig(no_repeat_days=10))
     last: dict[int, date] = {}
+    repeats = []
     for e in sorted(plan.entries, key=lambda e: e.day):
         if e.variant_id in last:
-            assert (e.day - last[e.variant_id]).days >= 10
+            repeats.append((e.day - last[e.variant_id]).days)
         last[e.variant_id] = e.day
+    # The month does reuse content (the rule was exercised), never sooner than 10 days apart.
+    assert repeats and min(repeats) >= 10
 
 
 def test_hot_topic_only_within_its_window():
