@@ -41,8 +41,11 @@ browser-deps:
 test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Format check, lint (with complexity and bugbear) and types; .ci/run and pre-commit run the same.
 lint: install
+	$(BIN)/ruff format --check studio tests benchmarks
 	$(BIN)/ruff check studio tests benchmarks
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/bench_check.py

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="audit log")
     actions = parser.add_subparsers(dest="audit_command", required=True)
     verify = actions.add_parser("verify", help="verify the audit chain against its key and signed checkpoints")
@@ -51,7 +51,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(report, anchors: Path | None = None) -> str:  # type: ignore[no-untyped-def]
+def describe(report, anchors: Path | None = None) -> str:
     from studio.workflow.audit_anchor import anchor_dir
 
     if report.ok:

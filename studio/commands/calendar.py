@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("calendar", help="content calendars")
     actions = parser.add_subparsers(dest="calendar_command", required=True)
     build = actions.add_parser("build", help="propose the month from approved content and save it as the org's slots")
@@ -32,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     export.set_defaults(handler=_export)
 
 
-def _system_actor(session):  # type: ignore[no-untyped-def]
+def _system_actor(session):
     """The CLI acts as the library's system editor at the head office (no login), audited under that name."""
     from studio.services.library_import import ensure_library_actor
 
     return ensure_library_actor(session)
 
 
-def _org_id(session, code: str) -> int:  # type: ignore[no-untyped-def]
+def _org_id(session, code: str) -> int:
     from sqlmodel import select
 
     from studio.db.models import Org

@@ -177,53 +177,61 @@ def _parse_channel(value: str) -> Channel:
 
 
 def _run_batch(source: str, product: ProductType, channel: Channel) -> int:
-    from studio.compliance import check_text
-    from studio.compliance.errors import TextTooLong
-
-    stream: IO[bytes]
-    if source == "-":
-        stream = sys.stdin.buffer
-    else:
-        try:
-            stream = open(source, "rb")  # noqa: SIM115 - closed below
-        except OSError as error:
-            raise ValidationError(f"cannot read {source}: {error.strerror or error}") from None
+    stream = _open_source(source)
     progress = sys.stderr.isatty()
-    out = sys.stdout
-    malformed = problems = checked = 0
-    limit = max_line_bytes()
     try:
-        for number, raw in enumerate(_lines(stream, limit), start=1):
-            if len(raw) > limit:
-                # Not JSON lines at all (or one absurd line): stop rather than skip through it.
-                sys.stderr.write(f"line {number}: longer than {limit} bytes (the maximum for one line); stopped\n")
-                malformed += 1
-                break
-            if not raw.strip():
-                continue
-            try:
-                item_id, text, item_product, item_channel = _parse_line(raw, product, channel)
-                result = check_text(text, product=item_product, channel=item_channel)
-            except (ValidationError, TextTooLong) as error:
-                malformed += 1
-                sys.stderr.write(f"line {number}: {error.message_en}\n")
-                continue
-            payload = result.to_json_dict()
-            out.write(json.dumps({"id": item_id, "verdict": payload["verdict"], "findings": payload["findings"]},
-                                 ensure_ascii=False) + "\n")
-            checked += 1
-            problems += result.verdict.value != "pass"
-            if progress and checked % 500 == 0:
-                sys.stderr.write(f"\rchecked {checked} lines")
+        checked, problems, malformed = _check_lines(stream, product, channel, progress)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
     if progress:
         sys.stderr.write(f"\rchecked {checked} lines, {malformed} malformed\n")
-    out.flush()
+    sys.stdout.flush()
     if malformed:
         return 2
     return 1 if problems else 0
+
+
+def _open_source(source: str) -> IO[bytes]:
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        return open(source, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as error:
+        raise ValidationError(f"cannot read {source}: {error.strerror or error}") from None
+
+
+def _check_lines(stream: IO[bytes], product: ProductType, channel: Channel, progress: bool) -> tuple[int, int, int]:
+    """Check each JSON line, writing one result line per item; (checked, with problems, malformed)."""
+    from studio.compliance import check_text
+    from studio.compliance.errors import TextTooLong
+
+    out = sys.stdout
+    malformed = problems = checked = 0
+    limit = max_line_bytes()
+    for number, raw in enumerate(_lines(stream, limit), start=1):
+        if len(raw) > limit:
+            # Not JSON lines at all (or one absurd line): stop rather than skip through it.
+            sys.stderr.write(f"line {number}: longer than {limit} bytes (the maximum for one line); stopped\n")
+            malformed += 1
+            break
+        if not raw.strip():
+            continue
+        try:
+            item_id, text, item_product, item_channel = _parse_line(raw, product, channel)
+            result = check_text(text, product=item_product, channel=item_channel)
+        except (ValidationError, TextTooLong) as error:
+            malformed += 1
+            sys.stderr.write(f"line {number}: {error.message_en}\n")
+            continue
+        payload = result.to_json_dict()
+        out.write(json.dumps({"id": item_id, "verdict": payload["verdict"], "findings": payload["findings"]},
+                             ensure_ascii=False) + "\n")
+        checked += 1
+        problems += result.verdict.value != "pass"
+        if progress and checked % 500 == 0:
+            sys.stderr.write(f"\rchecked {checked} lines")
+    return checked, problems, malformed
 
 
 def _lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:

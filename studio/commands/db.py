@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("db", help="database schema migrations")
     actions = parser.add_subparsers(dest="db_command", required=True)
     up = actions.add_parser("upgrade", help="migrate the database to the latest schema")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("library", help="HQ material library: check, import, export, stats")
     actions = parser.add_subparsers(dest="library_command", required=True)
 
@@ -48,13 +48,13 @@ def _library_dir(args: argparse.Namespace) -> Path:
     return get_settings().library_dir
 
 
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
+def _engine(url: str | None):
     from studio.db.engine import default_engine, make_engine
 
     return make_engine(url) if url else default_engine()
 
 
-def _print_problems(problems) -> None:  # type: ignore[no-untyped-def]
+def _print_problems(problems) -> None:
     from studio.materials.loader import display_path
 
     for problem in problems:

@@ -7,7 +7,7 @@ import sys
 from datetime import date
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("review", help="review workflow maintenance")
     actions = parser.add_subparsers(dest="review_command", required=True)
     expire = actions.add_parser("expire", help="expire approved content that is past its end date")

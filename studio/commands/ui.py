@@ -14,7 +14,7 @@ from pathlib import Path
 DEFAULT_ADDRESS = "127.0.0.1"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("ui", help="start the web app")
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default=DEFAULT_ADDRESS,

@@ -12,7 +12,7 @@ from studio.errors import ValidationError
 _MAX_STDIN = 4096
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("user", help="user accounts")
     actions = parser.add_subparsers(dest="user_command", required=True)
     passwd = actions.add_parser(

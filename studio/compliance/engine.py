@@ -42,8 +42,8 @@ def check_text(
     if len(text) > MAX_TEXT_CHARS:
         raise TextTooLong(len(text), MAX_TEXT_CHARS)
     rs = ruleset if ruleset is not None else default_ruleset()
-    product_type = _PRODUCTS.get(product) or ProductType.parse(product)  # type: ignore[call-overload]
-    channel_kind = _CHANNELS.get(channel) or Channel.parse(channel)  # type: ignore[call-overload]
+    product_type = _PRODUCTS.get(product) or ProductType.parse(product)
+    channel_kind = _CHANNELS.get(channel) or Channel.parse(channel)
     scope = rs.scope(product_type, channel_kind)  # type: ignore[arg-type]
     found = scan(scope, text)
     hits: list[Hit] = []

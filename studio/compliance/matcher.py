@@ -38,7 +38,7 @@ class _PyAhoCorasick:
     """The pyahocorasick fallback, with ahocorasick_rs's interface (overlapping matches only)."""
 
     def __init__(self, keys: Sequence[str]) -> None:
-        import ahocorasick  # type: ignore[import-not-found]
+        import ahocorasick
 
         automaton = ahocorasick.Automaton()
         for index, key in enumerate(keys):

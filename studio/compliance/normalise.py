@@ -43,6 +43,7 @@ _FULL_WIDTH = "０１２３４５６７８９＊．％＠－＿～｜＋＃／�
 )
 CHINESE_DIGITS = {"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_DIGIT_TABLE = {ord(k): v for k, v in CHINESE_DIGITS.items()}  # str.translate's form, built once
 
 
 def _opencc_dir() -> Path | None:
@@ -335,4 +336,4 @@ def normalise_key(term: str) -> str:
 
 def digit_view(text: str) -> str:
     """`text` with Chinese digit characters turned into ASCII digits (one-to-one, same length)."""
-    return text.translate(str.maketrans(CHINESE_DIGITS))
+    return text.translate(_DIGIT_TABLE)

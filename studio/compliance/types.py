@@ -37,24 +37,24 @@ class CheckResult(BaseModel):
 
     def to_json_dict(self) -> dict[str, object]:
         """The `studio check --format json` shape (`studio check --help`; docs/architecture.md)."""
-        return {
-            "verdict": self.verdict.value,
-            "ruleset": self.ruleset,
-            "findings": [
-                {
-                    "code": f.code,
-                    "slug": f.slug,
-                    "severity": f.severity.value,
-                    "start": f.start,
-                    "end": f.end,
-                    "text": f.text,
-                    "message": f.message,
-                    "source": f.source,
-                    "suggestion": f.suggestion,
-                }
-                for f in self.findings
-            ],
-        }
+        return {"verdict": self.verdict.value, "ruleset": self.ruleset, "findings": self.findings_json()}
+
+    def findings_json(self) -> list[dict[str, object]]:
+        """The findings as JSON objects: the `findings` of `to_json_dict`, and what the database stores."""
+        return [
+            {
+                "code": f.code,
+                "slug": f.slug,
+                "severity": f.severity.value,
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "message": f.message,
+                "source": f.source,
+                "suggestion": f.suggestion,
+            }
+            for f in self.findings
+        ]
 
 
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:

@@ -22,4 +22,4 @@ def starts_with(column: Any, prefix: str, dialect: str) -> ColumnElement[bool]:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return and_(column >= prefix, column < upper)
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(escaped + "%", escape="\\")  # type: ignore[no-any-return]
+    return column.like(escaped + "%", escape="\\")

@@ -17,6 +17,9 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 # OWASP's CSV-injection list plus the fullwidth (FF1D..) and small (FE66..) forms some apps fold to ASCII.
 _FORMULA_CHARS = frozenset("=+-@＝＋－＠﹦﹢﹣﹫")
@@ -41,25 +44,25 @@ def _needs_escape(text: str) -> bool:
     return False
 
 
-def escape_cell(value: object) -> object:
+def escape_cell(value: _T) -> _T | str:
     """Prefix a text cell that would start a formula with an apostrophe; numbers and dates pass through."""
     if isinstance(value, str) and _needs_escape(value):
         return "'" + value
     return value
 
 
-def csv_cell(value: object) -> object:
+def csv_cell(value: _T) -> _T | str:
     """A CSV field: line breaks normalised to LF (a bare CR must never end a record), then escaped."""
     if isinstance(value, str):
-        value = _LINE_BREAKS.sub("\n", value)
+        return escape_cell(_LINE_BREAKS.sub("\n", value))
     return escape_cell(value)
 
 
-def xlsx_cell(value: object) -> object:
+def xlsx_cell(value: _T) -> _T | str:
     """An XLSX cell value: characters XML cannot carry removed, then escaped (openpyxl writes any text
     starting with '=' as a formula, so the escape also keeps it a string)."""
     if isinstance(value, str):
-        value = _XLSX_ILLEGAL.sub("", value)
+        return escape_cell(_XLSX_ILLEGAL.sub("", value))
     return escape_cell(value)
 
 

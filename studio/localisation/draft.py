@@ -43,41 +43,9 @@ class TemplateDraft(BaseModel):
 def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec], str]:
     """Normalise tags to codes, resolve slots, render with samples; raise ValidationError on any problem."""
     title = draft.title.strip()
-    if not title:
-        raise ValidationError("title is empty", "标题不能为空。")
-    if len(title) > MAX_TITLE:
-        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
-    if not draft.body.strip():
-        raise ValidationError("body is empty", "正文不能为空。")
-    if len(draft.body) > MAX_BODY:
-        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
-    tags: dict[str, str] = {}
-    for field, enum in (
-        ("occasion_kind", OccasionKind),
-        ("content_type", ContentType),
-        ("persona", Persona),
-        ("channel", Channel),
-        ("product_type", ProductType),
-    ):
-        try:
-            tags[field] = enum.parse(getattr(draft, field)).value
-        except ValueError:
-            raise ValidationError(
-                f"unknown {field} {getattr(draft, field)!r}",
-                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
-            ) from None
-    if not OccasionKind(tags["occasion_kind"]).taggable:
-        raise ValidationError(
-            f"occasion_kind {tags['occasion_kind']!r} is calendar context, not a template tag",
-            f"“{OccasionKind(tags['occasion_kind']).label}”不能作为模板场景。",
-        )
-    if draft.code is not None and not CODE_PATTERN.match(draft.code):
-        raise ValidationError(
-            f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
-            "模板编号只能由 2-80 位小写字母、数字和“-”组成。",
-        )
-    if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
-        raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
+    _check_sizes(title, draft.body)
+    tags = _tag_codes(draft)
+    _check_code_and_dates(draft)
     try:
         declared = [SlotSpec.model_validate(s) for s in draft.slots]
     except Exception as error:
@@ -99,6 +67,52 @@ def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec],
         }
     )
     return clean, slots, sample
+
+
+def _check_sizes(title: str, body: str) -> None:
+    if not title:
+        raise ValidationError("title is empty", "标题不能为空。")
+    if len(title) > MAX_TITLE:
+        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
+    if not body.strip():
+        raise ValidationError("body is empty", "正文不能为空。")
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"body longer than {MAX_BODY}", f"正文最多 {MAX_BODY} 字。")
+
+
+def _tag_codes(draft: TemplateDraft) -> dict[str, str]:
+    """Each tag (Chinese label or code) as its code; an unknown one, or a kind no template may carry, raises."""
+    tags: dict[str, str] = {}
+    for field, enum in (
+        ("occasion_kind", OccasionKind),
+        ("content_type", ContentType),
+        ("persona", Persona),
+        ("channel", Channel),
+        ("product_type", ProductType),
+    ):
+        try:
+            tags[field] = enum.parse(getattr(draft, field)).value
+        except ValueError:
+            raise ValidationError(
+                f"unknown {field} {getattr(draft, field)!r}",
+                f"未知的标签“{getattr(draft, field)}”（{_FIELD_ZH[field]}）。",
+            ) from None
+    if not OccasionKind(tags["occasion_kind"]).taggable:
+        raise ValidationError(
+            f"occasion_kind {tags['occasion_kind']!r} is calendar context, not a template tag",
+            f"“{OccasionKind(tags['occasion_kind']).label}”不能作为模板场景。",
+        )
+    return tags
+
+
+def _check_code_and_dates(draft: TemplateDraft) -> None:
+    if draft.code is not None and not CODE_PATTERN.match(draft.code):
+        raise ValidationError(
+            f"template code {draft.code!r} must be 2-80 characters of a-z, 0-9 and '-'",
+            "模板编号只能由 2-80 位小写字母、数字和“-”组成。",
+        )
+    if draft.valid_from and draft.valid_to and draft.valid_to < draft.valid_from:
+        raise ValidationError("valid_to before valid_from", "有效期结束日期早于开始日期。")
 
 
 _FIELD_ZH = {

@@ -193,17 +193,21 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         if left.bit_length() * right > MAX_INT_BITS:
             raise _too_complex(f"a number larger than {MAX_INT_BITS} bits", "数值过大")
     if operator == "*":
-        if isinstance(left, int) and isinstance(right, int):
-            if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
-                raise _too_complex(f"a number larger than {MAX_INT_BITS} bits", "数值过大")
-        else:
-            times, sequence = (left, right) if isinstance(left, int) else (right, left)
-            if isinstance(times, int) and not _is_number(sequence) and times > 0:
-                if _weight(sequence) * times > MAX_VALUE:
-                    raise _too_complex(f"a value larger than {MAX_VALUE} characters",
-                                       f"中间结果超过 {MAX_VALUE} 字")
+        _check_product(left, right)
     if operator == "+" and not (_is_number(left) and _is_number(right)):
         if _weight(left) + _weight(right) > MAX_VALUE:
+            raise _too_complex(f"a value larger than {MAX_VALUE} characters", f"中间结果超过 {MAX_VALUE} 字")
+
+
+def _check_product(left: Any, right: Any) -> None:
+    """`a * b`: a product of integers stays within the bit budget, a repeated sequence within the size one."""
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+            raise _too_complex(f"a number larger than {MAX_INT_BITS} bits", "数值过大")
+        return
+    times, sequence = (left, right) if isinstance(left, int) else (right, left)
+    if isinstance(times, int) and not _is_number(sequence) and times > 0:
+        if _weight(sequence) * times > MAX_VALUE:
             raise _too_complex(f"a value larger than {MAX_VALUE} characters", f"中间结果超过 {MAX_VALUE} 字")
 
 
@@ -296,7 +300,7 @@ def _callable_allowed(obj: Any) -> bool:
 class _BoundedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"+", "-"})
-    concat = staticmethod(_bounded_concat)  # type: ignore[assignment]
+    concat = staticmethod(_bounded_concat)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _budget().tick()
@@ -340,32 +344,45 @@ def _nesting_error() -> ValidationError:
 
 def _check_source_nesting(env: _BoundedEnvironment, source: str) -> None:
     """Count, from tokens alone, what makes Jinja's parser recurse: brackets, open blocks, prefix chains."""
-    brackets = blocks = prefixes = 0
-    previous = None
-    inline_set_possible = False
+    depth = _NestingCount()
     for token in env.lexer.tokenize(source):  # the lexer is a loop, not recursive
-        kind, value = token.type, token.value
-        if kind in (TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE):
-            brackets += 1
-        elif kind in (TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE):
-            brackets -= 1
-        elif previous == TOKEN_BLOCK_BEGIN and kind == TOKEN_NAME:
-            if value in _OPENING_TAGS or value == "set":
-                blocks += 1
-                inline_set_possible = value == "set"
-            elif value.startswith("end"):
-                blocks -= 1
-        elif kind == TOKEN_ASSIGN and inline_set_possible:
-            blocks -= 1  # `{% set x = ... %}` has no body and no endset
-            inline_set_possible = False
-        elif (kind == TOKEN_NAME and value in _PREFIX_WORDS) or (kind in _PREFIX_OPS and previous not in _OPERANDS):
-            prefixes += 1
-        if kind in (TOKEN_VARIABLE_BEGIN, TOKEN_BLOCK_BEGIN, TOKEN_BLOCK_END):
-            prefixes = 0
-            inline_set_possible = inline_set_possible and kind != TOKEN_BLOCK_END
-        previous = kind
-        if brackets + blocks + prefixes > MAX_NESTING:
+        if depth.feed(token.type, token.value) > MAX_NESTING:
             raise _nesting_error()
+
+
+class _NestingCount:
+    """Running count of open brackets, open blocks and the current chain of prefix operators."""
+
+    def __init__(self) -> None:
+        self.brackets = self.blocks = self.prefixes = 0
+        self.previous: str | None = None
+        self.inline_set_possible = False
+
+    def feed(self, kind: str, value: Any) -> int:
+        """Account for one token; the nesting depth after it."""
+        if kind in (TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE):
+            self.brackets += 1
+        elif kind in (TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE):
+            self.brackets -= 1
+        elif self.previous == TOKEN_BLOCK_BEGIN and kind == TOKEN_NAME:
+            self._tag(value)
+        elif kind == TOKEN_ASSIGN and self.inline_set_possible:
+            self.blocks -= 1  # `{% set x = ... %}` has no body and no endset
+            self.inline_set_possible = False
+        elif (kind == TOKEN_NAME and value in _PREFIX_WORDS) or (kind in _PREFIX_OPS and self.previous not in _OPERANDS):
+            self.prefixes += 1
+        if kind in (TOKEN_VARIABLE_BEGIN, TOKEN_BLOCK_BEGIN, TOKEN_BLOCK_END):
+            self.prefixes = 0
+            self.inline_set_possible = self.inline_set_possible and kind != TOKEN_BLOCK_END
+        self.previous = kind
+        return self.brackets + self.blocks + self.prefixes
+
+    def _tag(self, name: str) -> None:
+        if name in _OPENING_TAGS or name == "set":
+            self.blocks += 1
+            self.inline_set_possible = name == "set"
+        elif name.startswith("end"):
+            self.blocks -= 1
 
 
 def _check_tree(tree: nodes.Template) -> None:
@@ -391,13 +408,15 @@ class _WireHooks(NodeTransformer):
         wrapped.set_environment(self.env)
         return wrapped
 
+    # generic_visit transforms the children in place and returns the same node.
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
+        assert isinstance(node.iter, nodes.Expr)  # the parser only puts an expression there
         node.iter = self._filter(node.iter, "_studio_loop_budget")
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         return self._filter(nodes.List(node.nodes, lineno=node.lineno), "_studio_concat")
 
 
@@ -468,7 +487,7 @@ def render(body: str, values: dict[str, str]) -> str:
     return text.strip()
 
 
-def _render_bounded(template, values: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _render_bounded(template, values: dict[str, str]) -> str:
     """Stream the output and stop as soon as it is too large, instead of building it whole."""
     parts: list[str] = []
     size = 0

@@ -81,53 +81,48 @@ def resolve_slots(variables: set[str], declared: list[SlotSpec]) -> list[SlotSpe
 def validate_values(specs: list[SlotSpec], values: dict[str, Any]) -> dict[str, str]:
     """Clean slot values or raise one ValidationError listing every problem (Chinese and English)."""
     clean: dict[str, str] = {}
-    problems_zh: list[str] = []
-    problems_en: list[str] = []
     known = {spec.name for spec in specs}
-    for name in values:
-        if name not in known:
-            problems_zh.append(f"未知插槽“{name}”")
-            problems_en.append(f"unknown slot {name!r}")
+    problems = [(f"未知插槽“{name}”", f"unknown slot {name!r}") for name in values if name not in known]
     for spec in specs:
         raw = values.get(spec.name)
         value = "" if raw is None else str(raw).strip()
-        if not value:
-            if spec.required:
-                problems_zh.append(f"“{spec.label}”必填")
-                problems_en.append(f"slot {spec.name} is required")
-            clean[spec.name] = ""
-            continue
-        if _TEMPLATE_SYNTAX.search(value):
-            problems_zh.append(f"“{spec.label}”不能包含模板语法（如 {{{{ }}}}、{{% %}}）")
-            problems_en.append(f"slot {spec.name} contains template syntax")
-            continue
-        if _CONTROL.search(value):
-            problems_zh.append(f"“{spec.label}”包含不可见控制字符")
-            problems_en.append(f"slot {spec.name} contains control characters")
-            continue
-        if len(value) > spec.max_length:
-            problems_zh.append(f"“{spec.label}”最多 {spec.max_length} 字（当前 {len(value)} 字）")
-            problems_en.append(f"slot {spec.name} longer than {spec.max_length}")
-            continue
-        if spec.type is SlotType.CHOICE and value not in spec.choices:
-            problems_zh.append(f"“{spec.label}”只能从给定选项中选择")
-            problems_en.append(f"slot {spec.name} not one of the choices")
-            continue
-        if spec.type is SlotType.NUMBER and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            problems_zh.append(f"“{spec.label}”必须是数字")
-            problems_en.append(f"slot {spec.name} is not a number")
-            continue
-        if spec.type is SlotType.DATE:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                problems_zh.append(f"“{spec.label}”必须是日期（YYYY-MM-DD）")
-                problems_en.append(f"slot {spec.name} is not a date")
+        problem = _value_problem(spec, value)
+        if problem is not None:
+            problems.append(problem)
+            if value:
                 continue
         clean[spec.name] = value
-    if problems_zh:
-        raise ValidationError("; ".join(problems_en), "；".join(problems_zh))
+    if problems:
+        raise ValidationError("; ".join(en for _, en in problems), "；".join(zh for zh, _ in problems))
     return clean
+
+
+def _value_problem(spec: SlotSpec, value: str) -> tuple[str, str] | None:
+    """What is wrong with one stripped slot value, in Chinese and English, or None."""
+    label, name = spec.label, spec.name
+    if not value:
+        return (f"“{label}”必填", f"slot {name} is required") if spec.required else None
+    if _TEMPLATE_SYNTAX.search(value):
+        return f"“{label}”不能包含模板语法（如 {{{{ }}}}、{{% %}}）", f"slot {name} contains template syntax"
+    if _CONTROL.search(value):
+        return f"“{label}”包含不可见控制字符", f"slot {name} contains control characters"
+    if len(value) > spec.max_length:
+        return f"“{label}”最多 {spec.max_length} 字（当前 {len(value)} 字）", f"slot {name} longer than {spec.max_length}"
+    if spec.type is SlotType.CHOICE and value not in spec.choices:
+        return f"“{label}”只能从给定选项中选择", f"slot {name} not one of the choices"
+    if spec.type is SlotType.NUMBER and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return f"“{label}”必须是数字", f"slot {name} is not a number"
+    if spec.type is SlotType.DATE and not _is_iso_date(value):
+        return f"“{label}”必须是日期（YYYY-MM-DD）", f"slot {name} is not a date"
+    return None
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def sample_values(specs: list[SlotSpec]) -> dict[str, str]:

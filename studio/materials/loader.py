@@ -71,7 +71,7 @@ class LibraryEntry:
         return TemplateDraft.model_validate(fields)
 
 
-class _Map(dict[str, Any]):
+class _Map(dict[Any, Any]):  # keys are YAML scalars: str, and int for a key like 2026
     """A mapping that knows its own line and the line of each of its keys."""
 
     line: int = 1
@@ -96,12 +96,12 @@ class _LineLoader(yaml.SafeLoader):
     duplicate keys (the last one silently wins) and aliases (text defined elsewhere, or expanded many
     times over)."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in library files",
                                               event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:

@@ -55,7 +55,7 @@ def season_prefixes(season: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _tokenizer():  # type: ignore[no-untyped-def]
+def _tokenizer():
     import logging
 
     import jieba

@@ -84,10 +84,10 @@ with action(), db() as session:
                     add_hot_topic(session, actor, name=name, start=first, end=last,
                                   region=None if region == "全国" else region)
                     st.success(f"已添加热点：{md(name.strip())}")
-        for topic_id, topic_name, first, last, region in list_hot_topics(session, actor,
-                                                                         ended_after=today - timedelta(days=90)):
+        for topic_id, topic_name, first, last, topic_region in list_hot_topics(
+                session, actor, ended_after=today - timedelta(days=90)):
             row = st.columns([4, 1])
-            row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {region or '全国'}")
+            row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {topic_region or '全国'}")
             if row[1].button("删除", key=f"del-topic-{topic_id}"):
                 with action():
                     remove_hot_topic(session, actor, topic_id)

@@ -56,14 +56,14 @@ def _all(values: list) -> list:
     return ["全部", *values]
 
 
-def _fmt(value) -> str:  # type: ignore[no-untyped-def]
+def _fmt(value) -> str:
     return getattr(value, "label", value)
 
 
 _TAGS = [k for k in OccasionKind if k.taggable]  # the kinds a template may be tagged with
 
 
-def _pick(value):  # type: ignore[no-untyped-def]
+def _pick(value):
     return None if value == "全部" else str(getattr(value, "value", value))
 
 
@@ -133,7 +133,7 @@ def _library() -> None:
 _library()
 
 
-def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # type: ignore[no-untyped-def]
+def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     """Body outside a form: every edit reruns the page, so the check runs as the editor types."""
     title = st.text_input("标题", value=current.title if current else "", key=f"{prefix}-title")
     body = st.text_area("正文（可用 {{ branch_name }}、{{ city }}、{{ staff_name }} 等插槽）", height=200,
@@ -147,12 +147,12 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:  # 
                                key=f"{prefix}-region")
     persona_v = c[3].selectbox("人设", list(Persona), format_func=lambda v: v.label, key=f"{prefix}-persona",
                                index=list(Persona).index(Persona(current.persona)) if current else 1)
-    c = st.columns(3)
-    ctype_v = c[0].selectbox("内容类型", list(ContentType), format_func=lambda v: v.label, key=f"{prefix}-ctype",
+    tags = st.columns(3)
+    ctype_v = tags[0].selectbox("内容类型", list(ContentType), format_func=lambda v: v.label, key=f"{prefix}-ctype",
                              index=list(ContentType).index(ContentType(current.content_type)) if current else 1)
-    channel_v = c[1].selectbox("渠道", list(Channel), format_func=lambda v: v.label, key=f"{prefix}-channel",
+    channel_v = tags[1].selectbox("渠道", list(Channel), format_func=lambda v: v.label, key=f"{prefix}-channel",
                                index=list(Channel).index(Channel(current.channel)) if current else 0)
-    product_v = c[2].selectbox("产品类型", list(ProductType), format_func=lambda v: v.label, key=f"{prefix}-product",
+    product_v = tags[2].selectbox("产品类型", list(ProductType), format_func=lambda v: v.label, key=f"{prefix}-product",
                                index=list(ProductType).index(ProductType(current.product_type)) if current else 6)
     if body.strip():
         from studio.services.rules import check

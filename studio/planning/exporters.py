@@ -99,7 +99,7 @@ def write_ics(doc: CalendarDocument, path: Path) -> None:
 _HEADER = ("日期", "时间", "渠道", "内容类型", "时机", "标题", "文案")
 
 
-def _rows(doc: CalendarDocument) -> list[tuple[object, ...]]:
+def _rows(doc: CalendarDocument) -> list[tuple[str, ...]]:
     return [(e.day.isoformat(), e.time_of_day, e.channel.label, e.content_type.label, e.occasion or "",
              e.title, e.text) for e in doc.entries]
 

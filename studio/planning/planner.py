@@ -73,22 +73,28 @@ def propose(org_code: str, month: Month | str, candidates: list[Candidate], occa
     config = config or PlanConfig()
     month = month if isinstance(month, Month) else Month.parse(month)
     days = month.days()
-    first, last = days[0], days[-1]
     board = _Board(config)
-    gaps: list[Gap] = []
+    ranked = _rank(candidates, province)
+    gaps = _place_occasions(board, ranked, occasions, days)
+    gaps += _place_fillers(board, ranked, days)
+    mix, warnings = _mix(board)
+    entries = sorted(board.entries, key=lambda e: (e.day, e.channel.value, e.time_of_day))
+    return Plan(org_code=org_code, month=str(month), entries=entries, gaps=gaps, mix=mix, mix_ok=not warnings,
+                warnings=warnings)
+
+
+def _place_occasions(board: _Board, ranked: list[Candidate], occasions: list[Occasion], days: list[date]
+                     ) -> list[Gap]:
+    """Occasions first: on the day, or just before it when the day is full. The gaps left."""
     by_occasion: dict[str, list[Candidate]] = defaultdict(list)
-    for c in _rank(candidates, province):
+    for c in ranked:
         if c.occasion:
             by_occasion[c.occasion].append(c)
-
-    # 1. Occasions: on the day, or just before it when the day is full.
+    gaps: list[Gap] = []
     for occasion in sorted(occasions, key=lambda o: o.date):
         if not occasion.kind.postable:  # seasons and holidays are context, not posts of their own
             continue
-        if occasion.kind is OccasionKind.HOT_TOPIC:
-            window = [d for d in days if occasion.date <= d <= (occasion.end or occasion.date)]
-        else:
-            window = [occasion.date] if first <= occasion.date <= last else []
+        window = _occasion_window(occasion, days)
         if not window:
             continue
         matches = [c for c in by_occasion.get(occasion.name, []) if any(c.valid_on(d) for d in window)]
@@ -96,20 +102,40 @@ def propose(org_code: str, month: Month | str, candidates: list[Candidate], occa
             gaps.append(Gap(day=window[0], channel=None, occasion=occasion.name,
                             message=f"{occasion.name}：暂无已审核通过的内容"))
             continue
-        placed_channels: set[Channel] = set()
-        for c in matches:
-            if c.channel in placed_channels:
-                continue
-            day = _occasion_day(board, c, window, config, first)
-            if day is None:
-                gaps.append(Gap(day=window[0], channel=c.channel, occasion=occasion.name,
-                                message=f"{occasion.name}：{c.channel.label}已排满，无法安排"))
-                continue
-            board.place(day, c, occasion.name, "节日节气" if occasion.kind is not OccasionKind.HOT_TOPIC else "热点")
-            placed_channels.add(c.channel)
+        gaps += _place_occasion(board, occasion, matches, window, days[0])
+    return gaps
 
-    # 2. Everyday fillers up to the daily target, keeping the mix.
-    fillers = [c for c in _rank(candidates, province) if not c.occasion or not c.occasion_kind.dated]
+
+def _occasion_window(occasion: Occasion, days: list[date]) -> list[date]:
+    """The month's days an occasion's post may go on: its day, or a hot topic's whole run."""
+    if occasion.kind is OccasionKind.HOT_TOPIC:
+        return [d for d in days if occasion.date <= d <= (occasion.end or occasion.date)]
+    return [occasion.date] if days[0] <= occasion.date <= days[-1] else []
+
+
+def _place_occasion(board: _Board, occasion: Occasion, matches: list[Candidate], window: list[date],
+                    first: date) -> list[Gap]:
+    """The best match per channel; a gap for a channel whose days are full."""
+    gaps: list[Gap] = []
+    placed_channels: set[Channel] = set()
+    for c in matches:
+        if c.channel in placed_channels:
+            continue
+        day = _occasion_day(board, c, window, board.config, first)
+        if day is None:
+            gaps.append(Gap(day=window[0], channel=c.channel, occasion=occasion.name,
+                            message=f"{occasion.name}：{c.channel.label}已排满，无法安排"))
+            continue
+        board.place(day, c, occasion.name, "节日节气" if occasion.kind is not OccasionKind.HOT_TOPIC else "热点")
+        placed_channels.add(c.channel)
+    return gaps
+
+
+def _place_fillers(board: _Board, ranked: list[Candidate], days: list[date]) -> list[Gap]:
+    """Everyday fillers up to the daily target, keeping the mix. A gap for a day and channel left empty."""
+    config = board.config
+    fillers = [c for c in ranked if not c.occasion or not c.occasion_kind.dated]
+    gaps: list[Gap] = []
     for day in days:
         for channel, target in config.daily_target.items():
             while board.per_day[(day, channel)] < min(target, config.daily_cap.get(channel, 0)):
@@ -120,18 +146,16 @@ def propose(org_code: str, month: Month | str, candidates: list[Candidate], occa
                                         message=f"{day:%m月%d日}{channel.label}：没有可用的已审核内容"))
                     break
                 board.place(day, choice, None, "日常内容")
+    return gaps
 
+
+def _mix(board: _Board) -> tuple[dict[str, float], list[str]]:
+    """The share of each content type, and a warning for each over its maximum."""
     total = len(board.entries) or 1
     mix = {ct.value: round(board.by_type[ct] / total, 3) for ct in ContentType}
-    warnings = []
-    mix_ok = True
-    for ct, limit in config.mix_max.items():
-        if mix[ct.value] > limit + 1e-9:
-            mix_ok = False
-            warnings.append(f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足")
-    entries = sorted(board.entries, key=lambda e: (e.day, e.channel.value, e.time_of_day))
-    return Plan(org_code=org_code, month=str(month), entries=entries, gaps=gaps, mix=mix, mix_ok=mix_ok,
-                warnings=warnings)
+    warnings = [f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足"
+                for ct, limit in board.config.mix_max.items() if mix[ct.value] > limit + 1e-9]
+    return mix, warnings
 
 
 def _occasion_day(board: _Board, c: Candidate, window: list[date], config: PlanConfig, first: date) -> date | None:

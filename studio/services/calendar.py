@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
 from studio.domain.clock import today_cn
@@ -43,8 +43,8 @@ def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id:
     channel = Channel(version.channel)
     if time_of_day and not _valid_time(time_of_day):
         raise ValidationError("time must be HH:MM", "时间格式应为 HH:MM。")
-    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day == day,
-                                                       CalendarSlot.channel == channel.value)).all()
+    existing = session.exec(select(CalendarSlot).where(col(CalendarSlot.org_id) == org_id, col(CalendarSlot.day) == day,
+                                                       col(CalendarSlot.channel) == channel.value)).all()
     if len(existing) >= channel.daily_cap:
         raise ValidationError(f"daily cap of {channel.daily_cap} for {channel.value} reached",
                               f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。")
@@ -97,7 +97,7 @@ def remove(session: Session, actor: Actor, slot_id: int) -> None:
 
 
 def _has_post_marks(session: Session, slot_id: int) -> bool:
-    return session.exec(select(PostMark.id).where(PostMark.slot_id == slot_id).limit(1)).first() is not None
+    return session.exec(select(col(PostMark.id)).where(col(PostMark.slot_id) == slot_id).limit(1)).first() is not None
 
 
 def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[int]) -> set[int]:
@@ -106,8 +106,8 @@ def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[
     get_org(session, actor, org_id)
     if not slot_ids:
         return set()
-    rows = session.exec(select(PostMark.slot_id).join(CalendarSlot, CalendarSlot.id == PostMark.slot_id)
-                        .where(CalendarSlot.org_id == org_id, PostMark.slot_id.in_(slot_ids))  # type: ignore[attr-defined]
+    rows = session.exec(select(col(PostMark.slot_id)).join(CalendarSlot, col(CalendarSlot.id) == col(PostMark.slot_id))
+                        .where(col(CalendarSlot.org_id) == org_id, col(PostMark.slot_id).in_(slot_ids))
                         .distinct())
     return set(rows)
 
@@ -124,10 +124,10 @@ def _slots(session: Session, actor: Actor, org: Org, first: date, last: date) ->
     org_ids = [o.id for o in ancestors(session, actor, org)]
     rows = session.exec(
         select(CalendarSlot, Variant, TemplateVersion)
-        .join(Variant, Variant.id == CalendarSlot.variant_id)
-        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-        .where(CalendarSlot.org_id.in_(org_ids), CalendarSlot.day >= first, CalendarSlot.day <= last)  # type: ignore[attr-defined]
-        .order_by(CalendarSlot.day, CalendarSlot.time_of_day, CalendarSlot.id)
+        .join(Variant, col(Variant.id) == col(CalendarSlot.variant_id))
+        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+        .where(col(CalendarSlot.org_id).in_(org_ids), col(CalendarSlot.day) >= first, col(CalendarSlot.day) <= last)
+        .order_by(col(CalendarSlot.day), col(CalendarSlot.time_of_day), col(CalendarSlot.id))
     ).all()
     return [_placement(s, v, tv) for s, v, tv in rows if _live(v, tv, s.day)]
 
@@ -138,8 +138,8 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
     org = get_org(session, actor, actor.org_id)
     placements = _slots(session, actor, org, day, day)
     # Only this day's slots: a user's marks grow every day, the day's slots are bounded by the daily caps.
-    posted = set(session.exec(select(PostMark.slot_id).where(
-        PostMark.user_id == actor.user_id, PostMark.slot_id.in_([p.id for p in placements])))) if placements else set()  # type: ignore[attr-defined]
+    posted = set(session.exec(select(col(PostMark.slot_id)).where(
+        col(PostMark.user_id) == actor.user_id, col(PostMark.slot_id).in_([p.id for p in placements])))) if placements else set()
     return [DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel, title=p.title,
                       text=p.text, occasion=p.occasion, content_type=p.content_type, posted=p.id in posted)
             for p in placements]
@@ -155,7 +155,7 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
         raise NotFound(f"slot {slot_id} not found")
     if slot.day > today_cn():
         raise ValidationError("cannot mark a future post as posted", "还没到发布日期，不能标记为已发布。")
-    if session.exec(select(PostMark).where(PostMark.slot_id == slot_id, PostMark.user_id == actor.user_id)).first():
+    if session.exec(select(PostMark).where(col(PostMark.slot_id) == slot_id, col(PostMark.user_id) == actor.user_id)).first():
         return
     session.add(PostMark(slot_id=slot_id, user_id=actor.user_id))
     try:
@@ -177,10 +177,10 @@ def approved_variants_for(session: Session, actor: Actor, org_id: int, query: st
     require(actor, "calendar.edit")
     org = get_org(session, actor, org_id)
     chain = {o.id: o.name for o in ancestors(session, actor, org)}
-    rows = select(Variant.id, Variant.title, Variant.org_id).where(
-        Variant.org_id.in_(list(chain)), Variant.state == ReviewState.APPROVED.value)  # type: ignore[attr-defined]
+    rows = select(col(Variant.id), col(Variant.title), col(Variant.org_id)).where(
+        col(Variant.org_id).in_(list(chain)), col(Variant.state) == ReviewState.APPROVED.value)
     if query.strip():
-        rows = rows.where(Variant.title.contains(query.strip(), autoescape=True))  # type: ignore[attr-defined]
-    found = session.exec(rows.order_by(Variant.id.desc()).limit(max(1, min(limit, 500)))).all()  # type: ignore[union-attr]
+        rows = rows.where(col(Variant.title).contains(query.strip(), autoescape=True))
+    found = session.exec(rows.order_by(col(Variant.id).desc()).limit(max(1, min(limit, 500)))).all()
     return [PickRow(id=vid or 0, title=title, org_name=chain[owner]) for vid, title, owner in found]
 

@@ -12,9 +12,10 @@ from collections import Counter
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import case, distinct, func, literal
+from sqlalchemy import ColumnElement, Select, case, distinct, func, literal
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, User, Variant, utcnow
 from studio.domain.enums import ContentType, OrgKind, ReviewState
@@ -81,35 +82,35 @@ class Dashboard(BaseModel):
     occasion_gaps: dict[str, int]
 
 
-def _branches(actor: Actor):  # type: ignore[no-untyped-def]
-    return select(Org.id).where(Org.kind == OrgKind.SUB_BRANCH.value,
-                                Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+def _branches(actor: Actor):
+    return select(col(Org.id)).where(col(Org.kind) == OrgKind.SUB_BRANCH.value,
+                                col(Org.path).startswith(actor.org_path))
 
 
-def _chain(actor: Actor):  # type: ignore[no-untyped-def]
+def _chain(actor: Actor):
     """(branch, org) for every branch in scope and every org on its path up to HQ, itself included."""
-    base = select(Org.id.label("sb"), Org.id.label("anc")).where(  # type: ignore[union-attr]
-        Org.kind == OrgKind.SUB_BRANCH.value, Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+    base: Select[int | None, int | None] = sa_select(col(Org.id).label("sb"), col(Org.id).label("anc")).where(
+        col(Org.kind) == OrgKind.SUB_BRANCH.value, col(Org.path).startswith(actor.org_path))
     chain = base.cte("chain", recursive=True)
     up = aliased(Org)
-    return chain.union_all(select(chain.c.sb, up.parent_id).join(up, up.id == chain.c.anc)
-                           .where(up.parent_id.is_not(None)))  # type: ignore[union-attr]
+    return chain.union_all(select(chain.c.sb, col(up.parent_id)).join(up, col(up.id) == chain.c.anc)
+                           .where(col(up.parent_id).is_not(None)))
 
 
-def _per_branch(actor: Actor, first: date, until: date):  # type: ignore[no-untyped-def]
+def _per_branch(actor: Actor, first: date, until: date):
     """Subqueries (sb, n): slots due per branch, and distinct due slots its staff marked as posted."""
     chain = _chain(actor)
-    per_org = (select(CalendarSlot.org_id, func.count().label("n"))
-               .where(CalendarSlot.day >= first, CalendarSlot.day <= until)
-               .group_by(CalendarSlot.org_id).subquery())
+    per_org = (select(col(CalendarSlot.org_id), func.count().label("n"))
+               .where(col(CalendarSlot.day) >= first, col(CalendarSlot.day) <= until)
+               .group_by(col(CalendarSlot.org_id)).subquery())
     due = (select(chain.c.sb, func.sum(per_org.c.n).label("n"))
            .join(per_org, per_org.c.org_id == chain.c.anc).group_by(chain.c.sb).subquery())
-    posted = (select(User.org_id.label("sb"), func.count(distinct(PostMark.slot_id)).label("n"))
-              .join(User, User.id == PostMark.user_id)
-              .join(CalendarSlot, CalendarSlot.id == PostMark.slot_id)
-              .join(chain, (chain.c.sb == User.org_id) & (chain.c.anc == CalendarSlot.org_id))
-              .where(CalendarSlot.day >= first, CalendarSlot.day <= until)
-              .group_by(User.org_id).subquery())
+    posted = (select(col(User.org_id).label("sb"), func.count(distinct(col(PostMark.slot_id))).label("n"))
+              .join(User, col(User.id) == col(PostMark.user_id))
+              .join(CalendarSlot, col(CalendarSlot.id) == col(PostMark.slot_id))
+              .join(chain, (chain.c.sb == col(User.org_id)) & (chain.c.anc == col(CalendarSlot.org_id)))
+              .where(col(CalendarSlot.day) >= first, col(CalendarSlot.day) <= until)
+              .group_by(col(User.org_id)).subquery())
     return due, posted
 
 
@@ -133,12 +134,12 @@ def _adoption_by_bank(session: Session, actor: Actor, first: date, until: date) 
     due, posted = _per_branch(actor, first, until)
     branch, bank = aliased(Org), aliased(Org)
     rows = session.exec(
-        select(bank.name, func.count(branch.id), func.coalesce(func.sum(due.c.n), 0),
+        select(col(bank.name), func.count(col(branch.id)), func.coalesce(func.sum(due.c.n), 0),
                func.coalesce(func.sum(posted.c.n), 0))
-        .select_from(branch).join(bank, bank.id == branch.parent_id)
-        .outerjoin(due, due.c.sb == branch.id).outerjoin(posted, posted.c.sb == branch.id)
-        .where(branch.id.in_(_branches(actor)))  # type: ignore[union-attr]
-        .group_by(bank.id, bank.name, bank.path).order_by(bank.path)
+        .select_from(branch).join(bank, col(bank.id) == col(branch.parent_id))
+        .outerjoin(due, due.c.sb == col(branch.id)).outerjoin(posted, posted.c.sb == col(branch.id))
+        .where(col(branch.id).in_(_branches(actor)))
+        .group_by(col(bank.id), col(bank.name), col(bank.path)).order_by(col(bank.path))
     ).all()
     return [AdoptionRow(bank=name, branch="", branches=n, slots=int(d), posted=int(p)) for name, n, d, p in rows]
 
@@ -152,16 +153,16 @@ def adoption_page(session: Session, actor: Actor, month: str, today: date, *, pa
     branch, parent = aliased(Org), aliased(Org)
     slots = func.coalesce(due.c.n, 0)
     marked = func.coalesce(posted.c.n, 0)
-    where = [branch.id.in_(_branches(actor))]  # type: ignore[union-attr]
+    where: list[ColumnElement[bool]] = [col(branch.id).in_(_branches(actor))]
     if bank:
-        where.append(parent.name == bank)
-    query = (select(parent.name, branch.name, slots, marked).select_from(branch)
-             .join(parent, parent.id == branch.parent_id)
-             .outerjoin(due, due.c.sb == branch.id).outerjoin(posted, posted.c.sb == branch.id).where(*where))
+        where.append(col(parent.name) == bank)
+    query = (select(col(parent.name), col(branch.name), slots, marked).select_from(branch)
+             .join(parent, col(parent.id) == col(branch.parent_id))
+             .outerjoin(due, due.c.sb == col(branch.id)).outerjoin(posted, posted.c.sb == col(branch.id)).where(*where))
     share = case((slots > 0, marked * literal(1.0) / slots), else_=literal(1.0))
-    order = [share, branch.path] if ascending_share else [branch.path]
+    order = [share, col(branch.path)] if ascending_share else [col(branch.path)]
     rows = session.exec(query.order_by(*order).offset(max(page, 0) * page_size).limit(page_size)).all()
-    total = session.exec(select(func.count()).select_from(branch).join(parent, parent.id == branch.parent_id)
+    total = session.exec(select(func.count()).select_from(branch).join(parent, col(parent.id) == col(branch.parent_id))
                          .where(*where)).one()
     return AdoptionPage(total=int(total), rows=[AdoptionRow(bank=b, branch=n, slots=int(d), posted=int(p))
                                                 for b, n, d, p in rows])
@@ -169,21 +170,21 @@ def adoption_page(session: Session, actor: Actor, month: str, today: date, *, pa
 
 def _mix(session: Session, actor: Actor, days: list[date]) -> dict[ContentType, int]:
     # Count the month's slots per variant first (one pass over the day index), then label the few variants.
-    per_variant = (select(CalendarSlot.variant_id, func.count().label("n"))
-                   .where(CalendarSlot.day >= days[0], CalendarSlot.day <= days[-1],
-                          CalendarSlot.org_id.in_(select(Org.id).where(  # type: ignore[attr-defined]
-                              Org.path.startswith(actor.org_path))))  # type: ignore[attr-defined]
-                   .group_by(CalendarSlot.variant_id).subquery())
+    per_variant = (select(col(CalendarSlot.variant_id), func.count().label("n"))
+                   .where(col(CalendarSlot.day) >= days[0], col(CalendarSlot.day) <= days[-1],
+                          col(CalendarSlot.org_id).in_(select(col(Org.id)).where(
+                              col(Org.path).startswith(actor.org_path))))
+                   .group_by(col(CalendarSlot.variant_id)).subquery())
     rows = session.exec(
-        select(TemplateVersion.content_type, func.sum(per_variant.c.n))
-        .select_from(per_variant).join(Variant, Variant.id == per_variant.c.variant_id)
-        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-        .group_by(TemplateVersion.content_type)
+        select(col(TemplateVersion.content_type), func.sum(per_variant.c.n))
+        .select_from(per_variant).join(Variant, col(Variant.id) == per_variant.c.variant_id)
+        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+        .group_by(col(TemplateVersion.content_type))
     ).all()
     return {ContentType(kind): int(n) for kind, n in rows}
 
 
-def _age_bucket(column, now):  # type: ignore[no-untyped-def]
+def _age_bucket(column, now):
     # Never submitted counts as "just now", as before.
     bounded = [(column > now - timedelta(hours=until), i) for i, (_, until) in enumerate(AGE_BUCKETS)
                if until is not None]
@@ -193,17 +194,17 @@ def _age_bucket(column, now):  # type: ignore[no-untyped-def]
 def _backlog_by_age(session: Session, actor: Actor) -> list[AgeCount]:
     now = utcnow()
     counts: Counter[int] = Counter()
-    variant_bucket = _age_bucket(Variant.submitted_at, now)
+    variant_bucket = _age_bucket(col(Variant.submitted_at), now)
     for bucket, n in session.exec(
-        select(variant_bucket, func.count()).join(Org, Org.id == Variant.org_id)
-        .where(Variant.state == ReviewState.SUBMITTED.value,
-               Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+        select(variant_bucket, func.count()).join(Org, col(Org.id) == col(Variant.org_id))
+        .where(col(Variant.state) == ReviewState.SUBMITTED.value,
+               col(Org.path).startswith(actor.org_path))
         .group_by(variant_bucket)
     ).all():
         counts[int(bucket)] += int(n)
-    template_bucket = _age_bucket(TemplateVersion.submitted_at, now)
+    template_bucket = _age_bucket(col(TemplateVersion.submitted_at), now)
     for bucket, n in session.exec(select(template_bucket, func.count())
-                                  .where(TemplateVersion.state == ReviewState.SUBMITTED.value)
+                                  .where(col(TemplateVersion.state) == ReviewState.SUBMITTED.value)
                                   .group_by(template_bucket)).all():
         counts[int(bucket)] += int(n)
     return [AgeCount(min_hours=low, max_hours=high, count=counts.get(i, 0))
@@ -213,14 +214,14 @@ def _backlog_by_age(session: Session, actor: Actor) -> list[AgeCount]:
 def _backlog_by_org(session: Session, actor: Actor) -> list[OrgBacklog]:
     waiting = func.count().label("waiting")
     rows = session.exec(
-        select(Org.id, Org.name, waiting).select_from(Variant).join(Org, Org.id == Variant.org_id)
-        .where(Variant.state == ReviewState.SUBMITTED.value,
-               Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
-        .group_by(Org.id, Org.name).order_by(waiting.desc(), Org.name).limit(TOP_BACKLOG_ORGS)
+        select(col(Org.id), col(Org.name), waiting).select_from(Variant).join(Org, col(Org.id) == col(Variant.org_id))
+        .where(col(Variant.state) == ReviewState.SUBMITTED.value,
+               col(Org.path).startswith(actor.org_path))
+        .group_by(col(Org.id), col(Org.name)).order_by(waiting.desc(), col(Org.name)).limit(TOP_BACKLOG_ORGS)
     ).all()
     result = [OrgBacklog(org_id=org_id, org_name=name, waiting=int(n)) for org_id, name, n in rows]
     library = session.exec(select(func.count()).select_from(TemplateVersion)
-                           .where(TemplateVersion.state == ReviewState.SUBMITTED.value)).one()
+                           .where(col(TemplateVersion.state) == ReviewState.SUBMITTED.value)).one()
     if library:
         result.append(OrgBacklog(org_id=None, org_name=None, waiting=int(library)))
     return result
@@ -228,8 +229,8 @@ def _backlog_by_org(session: Session, actor: Actor) -> list[OrgBacklog]:
 
 def _occasion_gaps(session: Session, actor: Actor, month: Month) -> dict[str, int]:
     """Per postable occasion of the month: branches with nothing placed (own or inherited) on its day."""
-    branches = dict(session.exec(select(Org.province, func.count()).where(Org.id.in_(_branches(actor)))  # type: ignore[union-attr]
-                                 .group_by(Org.province)).all())
+    branches = dict(session.exec(select(col(Org.province), func.count()).where(col(Org.id).in_(_branches(actor)))
+                                 .group_by(col(Org.province))).all())
     topics = tuple(hot_topics(session, month.first, month.last))
     occasions = {province: [o for o in occasions_of_month(month, province,
                                                           tuple(t for t in topics if t.region in (None, province)))
@@ -241,11 +242,11 @@ def _occasion_gaps(session: Session, actor: Actor, month: Month) -> dict[str, in
         chain = _chain(actor)
         branch = aliased(Org)
         covered = {(province, day): int(n) for province, day, n in session.exec(
-            select(branch.province, CalendarSlot.day, func.count(distinct(chain.c.sb)))
-            .select_from(chain).join(branch, branch.id == chain.c.sb)
-            .join(CalendarSlot, CalendarSlot.org_id == chain.c.anc)
-            .where(CalendarSlot.day.in_(dates))  # type: ignore[attr-defined]
-            .group_by(branch.province, CalendarSlot.day)
+            select(col(branch.province), col(CalendarSlot.day), func.count(distinct(chain.c.sb)))
+            .select_from(chain).join(branch, col(branch.id) == chain.c.sb)
+            .join(CalendarSlot, col(CalendarSlot.org_id) == chain.c.anc)
+            .where(col(CalendarSlot.day).in_(dates))
+            .group_by(col(branch.province), col(CalendarSlot.day))
         ).all()}
     gaps: Counter[str] = Counter()
     for province, found in occasions.items():

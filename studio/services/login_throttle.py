@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import Table, case, delete, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from studio.db.models import LoginThrottle
 
-_T = LoginThrottle.__table__  # type: ignore[attr-defined]
+_T: Table = LoginThrottle.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
 _KEY_CHARS = 100  # scope = prefix + at most this many characters (column holds 120)
 _RETENTION = timedelta(days=1)  # quiet, unlocked rows older than this are pruned (backoff memory ends)
 
@@ -76,9 +78,9 @@ class Failure:
 
 def locked_for(session: Session, scopes: list[str], now: datetime) -> timedelta | None:
     """The longest remaining lock among the scopes, or None."""
-    until = session.execute(
+    until: list[datetime] = list(session.execute(
         select(_T.c.locked_until).where(_T.c.scope.in_(scopes), _T.c.locked_until > now)
-    ).scalars().all()
+    ).scalars().all())
     return max(until) - now if until else None
 
 
@@ -89,9 +91,9 @@ def minutes(remaining: timedelta) -> int:
 def record_failure(session: Session, scope: str, limit: int, policy: ThrottlePolicy, now: datetime) -> Failure:
     """Count one failure (atomically) and lock the scope if it reached its limit; in the caller's transaction."""
     expired = _T.c.window_start <= now - policy.window
-    upsert = _insert(session)(_T).values(
+    insert = _insert(session)(_T).values(
         scope=scope, failures=1, window_start=now, locked_until=None, lockouts=0, unreported=1, updated_at=now)
-    upsert = upsert.on_conflict_do_update(
+    upsert = insert.on_conflict_do_update(
         index_elements=[_T.c.scope],
         set_={
             # A SET expression sees the row as it was, so both CASEs test the same old window_start.
@@ -101,7 +103,8 @@ def record_failure(session: Session, scope: str, limit: int, policy: ThrottlePol
             "updated_at": now,
         },
     ).returning(_T.c.failures, _T.c.lockouts, _T.c.unreported)
-    failures, lockouts, unreported = session.execute(upsert).one()
+    row = session.execute(upsert).one()
+    failures, lockouts, unreported = int(row[0]), int(row[1]), int(row[2])
     lock = None
     if failures >= limit:
         lock = policy.lockout_for(lockouts)
@@ -138,9 +141,6 @@ def prune(session: Session, now: datetime) -> None:
     session.execute(delete(_T).where(_T.c.scope.in_(stale)))
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+def _insert(session: Session) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT, which has the upsert (ON CONFLICT) form."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import HotTopic, TemplateVersion
 from studio.domain.enums import Channel, ReviewState
@@ -65,20 +65,22 @@ def _approved_counts(session: Session, names: list[str], province: str | None) -
     """
     if not names:
         return {}
-    approved = TemplateVersion.state == ReviewState.APPROVED.value
-    touched = select(TemplateVersion.template_id).where(approved, TemplateVersion.occasion.in_(names))  # type: ignore[union-attr]
-    latest = (select(TemplateVersion.template_id, func.max(TemplateVersion.version_no).label("v"))
-              .where(approved, TemplateVersion.template_id.in_(touched))  # type: ignore[attr-defined]
-              .group_by(TemplateVersion.template_id).subquery())
-    query = (select(TemplateVersion.occasion, TemplateVersion.channel, func.count())
-             .join(latest, (latest.c.template_id == TemplateVersion.template_id)
-                   & (latest.c.v == TemplateVersion.version_no))
-             .where(TemplateVersion.occasion.in_(names))  # type: ignore[union-attr]
-             .group_by(TemplateVersion.occasion, TemplateVersion.channel))
+    approved = col(TemplateVersion.state) == ReviewState.APPROVED.value
+    touched = select(col(TemplateVersion.template_id)).where(approved, col(TemplateVersion.occasion).in_(names))
+    latest = (select(col(TemplateVersion.template_id), func.max(col(TemplateVersion.version_no)).label("v"))
+              .where(approved, col(TemplateVersion.template_id).in_(touched))
+              .group_by(col(TemplateVersion.template_id)).subquery())
+    query = (select(col(TemplateVersion.occasion), col(TemplateVersion.channel), func.count())
+             .join(latest, (latest.c.template_id == col(TemplateVersion.template_id))
+                   & (latest.c.v == col(TemplateVersion.version_no)))
+             .where(col(TemplateVersion.occasion).in_(names))
+             .group_by(col(TemplateVersion.occasion), col(TemplateVersion.channel)))
     if province is not None:
-        query = query.where(or_(TemplateVersion.region.is_(None), TemplateVersion.region == province))  # type: ignore[union-attr]
+        query = query.where(or_(col(TemplateVersion.region).is_(None), col(TemplateVersion.region) == province))
     counts: dict[str, tuple[int, int]] = {}
     for name, channel, n in session.exec(query).all():
+        if name is None:  # the IN filter never returns one; this narrows the column's type
+            continue
         total, moments = counts.get(name, (0, 0))
         counts[name] = (total + n, moments + (n if channel == Channel.MOMENTS.value else 0))
     return counts
@@ -122,8 +124,8 @@ def list_hot_topics(session: Session, actor: Actor, *, ended_after: date | None 
     require(actor, "calendar.read")
     query = select(HotTopic)
     if ended_after is not None:
-        query = query.where(HotTopic.end >= ended_after)
-    rows = session.exec(query.order_by(HotTopic.start, HotTopic.id).limit(limit))  # type: ignore[arg-type]
+        query = query.where(col(HotTopic.end) >= ended_after)
+    rows = session.exec(query.order_by(col(HotTopic.start), col(HotTopic.id)).limit(limit))
     return [(t.id or 0, t.name, t.start, t.end, t.region) for t in rows]
 
 

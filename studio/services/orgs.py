@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import case
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import Org, User
 from studio.domain.enums import OrgKind, Role
@@ -23,11 +23,11 @@ def create_org(
     session: Session, *, code: str, name: str, kind: OrgKind, parent_code: str | None = None,
     province: str | None = None, city: str | None = None,
 ) -> Org:
-    if session.exec(select(Org).where(Org.code == code)).first():
+    if session.exec(select(Org).where(col(Org.code) == code)).first():
         raise ValidationError(f"org code {code} exists", f"机构代码 {code} 已存在")
     parent = None
     if parent_code:
-        parent = session.exec(select(Org).where(Org.code == parent_code)).first()
+        parent = session.exec(select(Org).where(col(Org.code) == parent_code)).first()
         if parent is None:
             raise NotFound(f"parent org {parent_code} not found")
     org = Org(code=code, name=name, kind=kind.value, parent_id=parent.id if parent else None,
@@ -42,7 +42,7 @@ def create_org(
 def create_user(
     session: Session, *, username: str, display_name: str, password: str, role: Role, org_code: str
 ) -> User:
-    org = session.exec(select(Org).where(Org.code == org_code)).first()
+    org = session.exec(select(Org).where(col(Org.code) == org_code)).first()
     if org is None:
         raise NotFound(f"org {org_code} not found")
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
@@ -65,7 +65,7 @@ def get_org(session: Session, actor: Actor, org_id: int) -> Org:
 
 def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
     require(actor, "org.read")
-    rows = session.exec(select(Org).where(Org.path.startswith(actor.org_path)).order_by(Org.path))  # type: ignore[attr-defined]
+    rows = session.exec(select(Org).where(col(Org.path).startswith(actor.org_path)).order_by(col(Org.path)))
     return [to_view(org) for org in rows if in_scope(actor, org.path)]
 
 
@@ -74,12 +74,12 @@ def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int =
     a picker over 2,300 branches shows a searchable handful, never the whole tree."""
     require(actor, "org.read")
     needle = query.strip()
-    rows = select(Org).where(Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+    rows = select(Org).where(col(Org.path).startswith(actor.org_path))
     if needle:
-        rows = rows.where(Org.name.contains(needle, autoescape=True)  # type: ignore[attr-defined]
-                          | Org.code.contains(needle, autoescape=True))  # type: ignore[attr-defined]
-    exact = case((Org.code == needle, 0), (Org.name == needle, 0), else_=1)  # an exact code or name first
-    found = session.exec(rows.order_by(exact, Org.path).limit(max(1, min(limit, 200)))).all()  # type: ignore[arg-type]
+        rows = rows.where(col(Org.name).contains(needle, autoescape=True)
+                          | col(Org.code).contains(needle, autoescape=True))
+    exact = case((col(Org.code) == needle, 0), (col(Org.name) == needle, 0), else_=1)  # an exact code or name first
+    found = session.exec(rows.order_by(exact, col(Org.path)).limit(max(1, min(limit, 200)))).all()
     return [to_view(org) for org in found if in_scope(actor, org.path)]
 
 
@@ -88,5 +88,5 @@ def ancestors(session: Session, actor: Actor, org: Org) -> list[Org]:
     require(actor, "org.read")
     require_scope(actor, org.path)
     ids = [int(part) for part in org.path.strip("/").split("/") if part]
-    rows = {o.id: o for o in session.exec(select(Org).where(Org.id.in_(ids)))}  # type: ignore[union-attr]
+    rows = {o.id: o for o in session.exec(select(Org).where(col(Org.id).in_(ids)))}
     return [rows[i] for i in reversed(ids) if i in rows]

@@ -7,7 +7,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from studio.db.models import (
     CalendarPublication,
@@ -47,8 +48,8 @@ class _CandidatePool:
         self.by_org: dict[int, list[Candidate]] = {}
         depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
         rows = session.exec(select(Variant, TemplateVersion)
-                            .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-                            .where(Variant.state == ReviewState.APPROVED.value)).all()
+                            .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+                            .where(col(Variant.state) == ReviewState.APPROVED.value)).all()
         for variant, version in rows:
             self.by_org.setdefault(variant.org_id, []).append(Candidate(
                 variant_id=variant.id or 0, title=variant.title, text=variant.text,
@@ -93,10 +94,11 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
     require_scope(actor, org.path)
     parsed = Month.parse(month)
     plan = _propose_for(session, actor, org, parsed)
-    existing = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == org_id, CalendarSlot.day >= parsed.first,
-                                                       CalendarSlot.day <= parsed.last)).all()
+    existing = session.exec(select(CalendarSlot).where(col(CalendarSlot.org_id) == org_id,
+                                                       col(CalendarSlot.day) >= parsed.first,
+                                                       col(CalendarSlot.day) <= parsed.last)).all()
     posted = {m.slot_id for m in session.exec(select(PostMark).where(
-        PostMark.slot_id.in_([s.id for s in existing])))}  # type: ignore[union-attr]
+        col(PostMark.slot_id).in_([s.id for s in existing])))}
     kept = {(s.day, s.variant_id) for s in existing if s.id in posted}
     for slot in existing:
         if slot.id not in posted:
@@ -151,8 +153,8 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
 
 def _latest_version(session: Session, org_id: int, month: str) -> int:
     latest = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org_id, CalendarPublication.month == month,
-    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+        col(CalendarPublication.org_id) == org_id, col(CalendarPublication.month) == month,
+    ).order_by(col(CalendarPublication.version).desc())).first()
     return latest.version if latest else 0
 
 
@@ -160,9 +162,9 @@ def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
     if not variant_ids:
         return set()
     rows = session.exec(select(Variant, TemplateVersion)
-                        .join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-                        .where(Variant.id.in_(variant_ids))).all()  # type: ignore[union-attr]
-    return {v.id for v, tv in rows if v.state == ReviewState.APPROVED.value
+                        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+                        .where(col(Variant.id).in_(variant_ids))).all()
+    return {v.id for v, tv in rows if v.id is not None and v.state == ReviewState.APPROVED.value
             and (tv.valid_to is None or tv.valid_to >= today)}
 
 
@@ -175,8 +177,8 @@ def refresh_document(session: Session, actor: Actor, org: Org, month: str, *, to
     require_scope(actor, org.path)
     today = today or today_cn()
     publication = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org.id, CalendarPublication.month == month,
-    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
+        col(CalendarPublication.org_id) == org.id, col(CalendarPublication.month) == month,
+    ).order_by(col(CalendarPublication.version).desc())).first()
     if publication is None:
         plan = _propose_for(session, actor, org, Month.parse(month), pool=pool, topics=topics)
         return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
@@ -210,7 +212,7 @@ def export_month(session: Session, actor: Actor, org_code: str | None, month: st
         raise ValidationError(f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}",
                               "未知的导出格式。")
     if org_code is not None:
-        org = session.exec(select(Org).where(Org.code == org_code)).first()
+        org = session.exec(select(Org).where(col(Org.code) == org_code)).first()
         if org is None:
             raise NotFound(f"org {org_code} not found", f"机构 {org_code} 不存在。")
         require_scope(actor, org.path)
@@ -236,11 +238,10 @@ def export_month(session: Session, actor: Actor, org_code: str | None, month: st
 _WORKER: dict[str, object] = {}
 
 
-def _branches_of(actor: Actor):  # type: ignore[no-untyped-def]
+def _branches_of(actor: Actor) -> SelectOfScalar[Org]:
     """Branch-level orgs in the actor's subtree, by code: what `--all` exports."""
-    return (select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value,
-                              Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
-            .order_by(Org.code))
+    return (select(Org).where(col(Org.kind) == OrgKind.SUB_BRANCH.value, col(Org.path).startswith(actor.org_path))
+            .order_by(col(Org.code)))
 
 
 def _worker_init(url: str, month: str, actor: Actor) -> None:
@@ -257,7 +258,7 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
     session: Session = _WORKER["session"]  # type: ignore[assignment]
     drafts = 0
     for code in codes:
-        org = session.exec(select(Org).where(Org.code == code)).one()
+        org = session.exec(select(Org).where(col(Org.code) == code)).one()
         doc = refresh_document(session, _WORKER["actor"], org, str(_WORKER["month"]),  # type: ignore[arg-type]
                                pool=_WORKER["pool"], topics=_WORKER["topics"])  # type: ignore[arg-type]
         export(doc, Path(out_dir), formats)

@@ -5,11 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal_column, null, or_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    union_all,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Subquery
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from studio.db import typed
 from studio.db.locking import transition
 from studio.db.models import (
     CalendarSlot,
@@ -25,7 +40,7 @@ from studio.db.models import (
 from studio.db.prefix import starts_with
 from studio.domain.clock import as_utc
 from studio.domain.digest import content_digest
-from studio.domain.enums import Decision, ReviewState, Role, Severity, Verdict
+from studio.domain.enums import Channel, Decision, ProductType, ReviewState, Role, Severity, Verdict
 from studio.domain.severity import at_least, max_severity_of
 from studio.domain.views import (
     Actor,
@@ -83,8 +98,8 @@ def _parent_text(session: Session, variant: Variant, version: TemplateVersion) -
 def _approvals(session: Session, subject_type: str, subject_id: int, round_lock: int) -> list[Review]:
     """Approvals of one review round (the lock version they were given on), oldest first."""
     return list(session.exec(select(Review).where(
-        Review.subject_type == subject_type, Review.subject_id == subject_id, Review.subject_lock == round_lock,
-        Review.decision == Decision.APPROVE.value).order_by(Review.id)).all())  # type: ignore[arg-type]
+        col(Review.subject_type) == subject_type, col(Review.subject_id) == subject_id, col(Review.subject_lock) == round_lock,
+        col(Review.decision) == Decision.APPROVE.value).order_by(col(Review.id))).all())
 
 
 _MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {"template_version": TemplateVersion,
@@ -110,9 +125,9 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
     else:
         text, parent = template_sample_text(subject), None
         previous = session.exec(select(TemplateVersion).where(
-            TemplateVersion.template_id == subject.template_id, TemplateVersion.version_no < subject.version_no,
-            TemplateVersion.state == ReviewState.APPROVED.value,
-        ).order_by(TemplateVersion.version_no.desc()).limit(1)).first()  # type: ignore[attr-defined]
+            col(TemplateVersion.template_id) == subject.template_id, col(TemplateVersion.version_no) < subject.version_no,
+            col(TemplateVersion.state) == ReviewState.APPROVED.value,
+        ).order_by(col(TemplateVersion.version_no).desc()).limit(1)).first()
         if previous is not None:
             parent = template_sample_text(previous)
         org_name, org_id = None, None  # HQ's library
@@ -123,8 +138,9 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         subject_type=subject_type, subject_id=subject.id or 0, title=subject.title, org_name=org_name,
         org_id=org_id, text=text, parent_text=parent,
         diff=diff_segments(parent, text) if parent is not None else [],
-        channel=version.channel, product_type=version.product_type, verdict=subject.verdict,
-        findings=subject.findings, max_severity=max_severity_of(subject.findings) or None,
+        channel=Channel(version.channel), product_type=ProductType(version.product_type),
+        verdict=Verdict(subject.verdict), findings=subject.findings,
+        max_severity=Severity(top) if (top := max_severity_of(subject.findings)) else None,
         submitted_by_name=_name(session, subject.submitted_by), submitted_at=submitted,
         age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours,
         seen=SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest),
@@ -153,26 +169,28 @@ def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_
     cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
 
     v, tv = Variant, TemplateVersion
-    variants = (select(literal_column("'variant'", String).label("subject_type"), v.id.label("subject_id"),
-                       v.title, Org.name.label("org_name"), v.org_id, tv.channel, tv.product_type, v.verdict,
-                       v.max_severity, v.submitted_by, v.submitted_at, v.lock_version, v.content_digest)
-                .select_from(v).join(Org, Org.id == v.org_id).join(tv, tv.id == v.template_version_id)
-                .where(v.state == submitted, starts_with(Org.path, actor.org_path, dialect)))
+    variants: Select[*tuple[Any, ...]] = (sa_select(literal_column("'variant'", String).label("subject_type"), col(v.id).label("subject_id"),
+                          col(v.title), col(Org.name).label("org_name"), col(v.org_id), col(tv.channel),
+                          col(tv.product_type), col(v.verdict), col(v.max_severity), col(v.submitted_by),
+                          col(v.submitted_at), col(v.lock_version), col(v.content_digest))
+                .select_from(v).join(Org, col(Org.id) == v.org_id).join(tv, col(tv.id) == v.template_version_id)
+                .where(col(v.state) == submitted, starts_with(col(Org.path), actor.org_path, dialect)))
     if org_id is not None:
-        variants = variants.where(v.org_id == org_id)
-    parts = [variants]
+        variants = variants.where(col(v.org_id) == org_id)
+    parts: list[Select[*tuple[Any, ...]]] = [variants]
     if _is_hq(actor) and org_id is None:
-        parts.append(select(literal_column("'template_version'", String), tv.id, tv.title,
-                            cast(null(), String), cast(null(), Integer), tv.channel, tv.product_type, tv.verdict,
-                            tv.max_severity, tv.submitted_by, tv.submitted_at, tv.lock_version,
-                            tv.content_digest).where(tv.state == submitted))
-    for i, (part, model) in enumerate(zip(parts, (v, tv), strict=False)):
+        parts.append(sa_select(literal_column("'template_version'", String), col(tv.id), col(tv.title),
+                               cast(null(), String), cast(null(), Integer), col(tv.channel), col(tv.product_type),
+                               col(tv.verdict), col(tv.max_severity), col(tv.submitted_by), col(tv.submitted_at),
+                               col(tv.lock_version), col(tv.content_digest)).where(col(tv.state) == submitted))
+    models: tuple[type[Variant] | type[TemplateVersion], ...] = (v, tv)
+    for i, (part, model) in enumerate(zip(parts, models, strict=False)):
         if product_type:
-            part = part.where(tv.product_type == product_type)
+            part = part.where(col(tv.product_type) == product_type)
         if floor is not None:
-            part = part.where(model.max_severity.in_(floor))  # type: ignore[attr-defined]
+            part = part.where(col(model.max_severity).in_(floor))
         if cutoff is not None:
-            part = part.where(model.submitted_at <= cutoff)  # type: ignore[operator]
+            part = part.where(col(model.submitted_at) <= cutoff)
         parts[i] = part
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("queue")
 
@@ -192,20 +210,20 @@ def queue_page(session: Session, actor: Actor, *, org_id: int | None = None, pro
     sla = get_settings().review_sla_hours
     q = _queue_union(session, actor, org_id=org_id, product_type=product_type, min_severity=min_severity,
                      min_age_hours=min_age_hours, now=now)
-    total, overdue = session.execute(select(
+    total, overdue = typed.rows(session, sa_select(
         func.count(), func.coalesce(func.sum(case((q.c.submitted_at < now - timedelta(hours=sla), 1), else_=0)), 0),
-    ).select_from(q)).one()
+    ).select_from(q)).tuples().one()
     pages = max(1, -(-int(total) // page_size))
     page = min(max(page, 0), pages - 1)
     order = [q.c[name] for name in _QUEUE_ORDER]
-    p = select(q).order_by(*order).limit(page_size).offset(page * page_size).subquery("page")
+    p = sa_select(q).order_by(*order).limit(page_size).offset(page * page_size).subquery("page")
     approvals = (select(func.count()).select_from(Review)
-                 .where(Review.subject_type == p.c.subject_type, Review.subject_id == p.c.subject_id,
-                        Review.subject_lock == p.c.lock_version, Review.decision == Decision.APPROVE.value)
+                 .where(col(Review.subject_type) == p.c.subject_type, col(Review.subject_id) == p.c.subject_id,
+                        col(Review.subject_lock) == p.c.lock_version, col(Review.decision) == Decision.APPROVE.value)
                  .correlate(p).scalar_subquery())
     rows = session.execute(
-        select(p, User.display_name.label("submitted_by_name"), approvals.label("approvals"))  # type: ignore[attr-defined]
-        .outerjoin(User, User.id == p.c.submitted_by).order_by(*(p.c[name] for name in _QUEUE_ORDER))
+        sa_select(p, col(User.display_name).label("submitted_by_name"), approvals.label("approvals"))
+        .outerjoin(User, col(User.id) == p.c.submitted_by).order_by(*(p.c[name] for name in _QUEUE_ORDER))
     ).mappings().all()
     return QueuePage(rows=[_row(r, now, sla) for r in rows], total=int(total), overdue=int(overdue or 0),
                      page=page, page_size=page_size)
@@ -239,12 +257,12 @@ def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 3
 
     require(actor, "review.decide")
 
-    query = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
+    query = select(Org).where(starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name))
     if term := search.strip():
         pattern = f"%{_escape_like(term)}%"
-        query = query.where(or_(Org.name.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                Org.code.like(pattern, escape="\\")))  # type: ignore[attr-defined]
-    return [to_view(o) for o in session.exec(query.order_by(Org.path).limit(limit))]
+        query = query.where(or_(col(Org.name).like(pattern, escape="\\"),
+                                col(Org.code).like(pattern, escape="\\")))
+    return [to_view(o) for o in session.exec(query.order_by(col(Org.path)).limit(limit))]
 
 
 def withdrawable(session: Session, actor: Actor, search: str = "", page: int = 0,
@@ -252,19 +270,19 @@ def withdrawable(session: Session, actor: Actor, search: str = "", page: int = 0
     """Approved variants in the actor's subtree matching `search` (title, org name or #id), newest first,
     one page of them and the total count."""
     require(actor, "variant.read")
-    query = (select(Variant.id, Variant.title, Org.name).join(Org, Org.id == Variant.org_id)
-             .where(Variant.state == ReviewState.APPROVED.value,
-                    starts_with(Org.path, actor.org_path, session.get_bind().dialect.name)))
+    query = (select(col(Variant.id), col(Variant.title), col(Org.name)).join(Org, col(Org.id) == col(Variant.org_id))
+             .where(col(Variant.state) == ReviewState.APPROVED.value,
+                    starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name)))
     if term := search.strip().lstrip("#"):
         pattern = f"%{_escape_like(term)}%"
-        match = [Variant.title.like(pattern, escape="\\"), Org.name.like(pattern, escape="\\")]  # type: ignore[attr-defined]
+        match: list[ColumnElement[bool]] = [col(Variant.title).like(pattern, escape="\\"), col(Org.name).like(pattern, escape="\\")]
         if term.isdigit():
-            match.append(Variant.id == int(term))
+            match.append(col(Variant.id) == int(term))
         query = query.where(or_(*match))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(Variant.id.desc())  # type: ignore[union-attr]
-                           .limit(page_size).offset(max(page, 0) * page_size)).all()
-    return [PickRow(id=i, title=t, org_name=o) for i, t, o in rows], int(total)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Variant.id).desc())
+                        .limit(page_size).offset(max(page, 0) * page_size)).all()
+    return [PickRow(id=i, title=t, org_name=o) for i, t, o in rows if i is not None], int(total)
 
 
 def _escape_like(term: str) -> str:
@@ -320,17 +338,17 @@ def _claim_round(session: Session, subject_type: str, subject_id: int, seen: See
     """
     model = _MODELS[subject_type]
     claimed = session.execute(
-        update(model).where(model.id == subject_id,  # type: ignore[arg-type]
-                            model.state == ReviewState.SUBMITTED.value,  # type: ignore[arg-type]
-                            model.lock_version == seen.lock_version,  # type: ignore[arg-type]
-                            model.content_digest == seen.digest)  # type: ignore[arg-type]
+        update(model).where(col(model.id) == subject_id,
+                            col(model.state) == ReviewState.SUBMITTED.value,
+                            col(model.lock_version) == seen.lock_version,
+                            col(model.content_digest) == seen.digest)
         .values(lock_version=model.lock_version).execution_options(synchronize_session=False))
     if claimed.rowcount == 1:  # type: ignore[attr-defined]
         session.expire_all()  # what the identity map holds may predate the lock
         return
     session.rollback()
     row = session.get(model, subject_id, populate_existing=True)
-    if row is None:
+    if not isinstance(row, TemplateVersion | Variant):  # None; the check also narrows the type
         raise NotFound(f"{subject_type} {subject_id} not found")
     if row.state in (ReviewState.SUBMITTED.value, ReviewState.SUPERSEDED.value):
         raise Conflict(f"{subject_type} {subject_id} changed since it was shown (stale version)", STALE_ZH)
@@ -447,8 +465,8 @@ def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, ve
         return False
     if required_approvals(version.product_type) > 1:
         return False  # dual-approval products always get two people
-    policy = session.exec(select(ReviewPolicy).where(ReviewPolicy.template_id == version.template_id,
-                                                     ReviewPolicy.enabled)).first()  # type: ignore[arg-type]
+    policy = session.exec(select(ReviewPolicy).where(col(ReviewPolicy.template_id) == version.template_id,
+                                                     col(ReviewPolicy.enabled))).first()
     if policy is None:
         return False
     now = utcnow()
@@ -469,7 +487,7 @@ def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, ve
 
 def set_policy(session: Session, actor: Actor, template_id: int, enabled: bool) -> None:
     require(actor, "rules.edit")
-    policy = session.exec(select(ReviewPolicy).where(ReviewPolicy.template_id == template_id)).first()
+    policy = session.exec(select(ReviewPolicy).where(col(ReviewPolicy.template_id) == template_id)).first()
     if policy is None:
         policy = ReviewPolicy(template_id=template_id, enabled=enabled, set_by=actor.user_id)
     else:
@@ -484,7 +502,7 @@ def set_policy(session: Session, actor: Actor, template_id: int, enabled: bool) 
 def policies(session: Session, actor: Actor) -> frozenset[int]:
     """The templates whose auto-approval policy is on."""
     require(actor, "rules.edit")
-    enabled = select(ReviewPolicy.template_id).where(ReviewPolicy.enabled)  # type: ignore[arg-type]
+    enabled = select(col(ReviewPolicy.template_id)).where(col(ReviewPolicy.enabled))
     return frozenset(session.exec(enabled))
 
 
@@ -495,7 +513,7 @@ def _supersede(session: Session, actor: Actor | None, replacement: Variant) -> N
         return
     old.state = ReviewState.WITHDRAWN.value
     session.add(old)
-    for slot in session.exec(select(CalendarSlot).where(CalendarSlot.variant_id == old.id)):
+    for slot in session.exec(select(CalendarSlot).where(col(CalendarSlot.variant_id) == old.id)):
         slot.variant_id = replacement.id or 0
         session.add(slot)
     audit.append(session, actor, "variant.superseded", f"variant:{old.id}", {"by": replacement.id})
@@ -537,7 +555,7 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
     require_network_scope(actor)
     ends = hot_topic_ends(session)
     expired = 0
-    for variant in session.exec(select(Variant).where(Variant.state == ReviewState.APPROVED.value)).all():
+    for variant in session.exec(select(Variant).where(col(Variant.state) == ReviewState.APPROVED.value)).all():
         version = session.get(TemplateVersion, variant.template_version_id)
         assert version is not None
         until = expiry_date(version, variant.decided_at, ends)
@@ -547,7 +565,7 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
             audit.append(session, actor, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()})
             expired += 1
     for version in session.exec(select(TemplateVersion).where(
-            TemplateVersion.state == ReviewState.APPROVED.value)).all():
+            col(TemplateVersion.state) == ReviewState.APPROVED.value)).all():
         until = expiry_date(version, version.decided_at, ends)
         if until is not None and until < today:
             version.state = ReviewState.EXPIRED.value
@@ -599,15 +617,15 @@ def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -
     ids = _lineage(session, subject_type, subject_id)
     entries: list[ThreadEntry] = []
     for r, name in session.exec(
-            select(Review, User.display_name).outerjoin(User, User.id == Review.reviewer_id)  # type: ignore[arg-type]
-            .where(Review.subject_type == subject_type, Review.subject_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(Review.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
+            select(Review, col(User.display_name)).outerjoin(User, col(User.id) == col(Review.reviewer_id))
+            .where(col(Review.subject_type) == subject_type, col(Review.subject_id).in_(ids))
+            .order_by(col(Review.id).desc()).limit(THREAD_LIMIT)):
         entries.append(ThreadEntry(at=as_utc(r.created_at), decision=Decision(r.decision), author_name=name,
                                    policy_id=None if r.reviewer_id else r.policy_id, text=r.comment))
     for c, name in session.exec(
-            select(Comment, User.display_name).outerjoin(User, User.id == Comment.author_id)  # type: ignore[arg-type]
-            .where(Comment.subject_type == subject_type, Comment.subject_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(Comment.id.desc()).limit(THREAD_LIMIT)):  # type: ignore[union-attr]
+            select(Comment, col(User.display_name)).outerjoin(User, col(User.id) == col(Comment.author_id))
+            .where(col(Comment.subject_type) == subject_type, col(Comment.subject_id).in_(ids))
+            .order_by(col(Comment.id).desc()).limit(THREAD_LIMIT)):
         entries.append(ThreadEntry(at=as_utc(c.created_at), decision=None, author_name=name, policy_id=None,
                                    text=c.body))
     return sorted(entries, key=lambda entry: entry.at)

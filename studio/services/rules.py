@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.compliance import CheckResult, Ruleset, build_ruleset, check_text, default_ruleset
 from studio.compliance.catalog import RuleDoc, all_rules
@@ -35,8 +35,8 @@ class RulesetInfo(BaseModel):
 
 def active_ruleset(session: Session) -> Ruleset:
     """The newest stored version, compiled once per process; the lexicon files when none is stored."""
-    latest = session.exec(select(RulesetVersion.id, RulesetVersion.version)
-                          .order_by(RulesetVersion.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    latest = session.exec(select(col(RulesetVersion.id), col(RulesetVersion.version))
+                          .order_by(col(RulesetVersion.id).desc()).limit(1)).first()
     if latest is None:
         return default_ruleset()
     row_id, version = latest
@@ -56,7 +56,7 @@ def check(session: Session, text: str, product: str | ProductType, channel: str 
 
 def findings_json(result: CheckResult) -> list[dict[str, Any]]:
     """The findings as stored on a checked row."""
-    return list(result.to_json_dict()["findings"])  # type: ignore[arg-type]
+    return list(result.findings_json())
 
 
 def rule_docs(session: Session) -> list[RuleDoc]:
@@ -112,7 +112,7 @@ def update_rule(session: Session, actor: Actor, code: str, *, terms: list[str], 
 
 
 def history(session: Session) -> list[RulesetInfo]:
-    rows = session.exec(select(RulesetVersion, User).join(User, User.id == RulesetVersion.created_by)
-                        .order_by(RulesetVersion.id.desc())).all()  # type: ignore[union-attr]
+    rows = session.exec(select(RulesetVersion, User).join(User, col(User.id) == col(RulesetVersion.created_by))
+                        .order_by(col(RulesetVersion.id).desc())).all()
     return [RulesetInfo(version=r.version, note=r.note, author=u.display_name,
                         at=r.created_at) for r, u in rows]

@@ -5,6 +5,8 @@ Every step goes through the same services a user would call, so the audit log te
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, select
 
 from studio.db.models import User
@@ -73,10 +75,25 @@ def seed_demo(session: Session) -> str:
     session.commit()
     report = import_library(session, get_settings().library_dir)
 
-    reviewer, reviewer2 = _actor(session, "reviewer"), _actor(session, "reviewer2")
+    reviewers = (_actor(session, "reviewer"), _actor(session, "reviewer2"))
+    approved = _approve_most_templates(session, reviewers)
+    today = today_cn()
+    month = str(Month.of(today))
+    entries = 0
+    for localiser, org_code in (("localiser", "JX01-01"), ("localiser_gx", "GX01-01")):
+        actor = _actor(session, localiser)
+        _localise(session, actor, org_code, reviewers)
+        entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
+    _post_most_due(session, today)
+    return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
+            f"({approved} approved); {entries} calendar slots planned for {month}")
+
+
+def _approve_most_templates(session: Session, reviewers: tuple[Actor, Actor]) -> int:
+    """Approve the submitted templates but a few (so the review queue is not empty); how many were."""
+    reviewer, reviewer2 = reviewers
     editor = _actor(session, "editor")
     pending = [t for t in list_templates(session, editor) if t.state == ReviewState.SUBMITTED.value]
-    # Leave a few templates waiting so the review queue is not empty.
     approved = 0
     for index, template in enumerate(pending):
         if index % 9 == 8 or template.verdict == Verdict.BLOCK.value:
@@ -84,15 +101,11 @@ def seed_demo(session: Session) -> str:
         _approve(session, (reviewer, reviewer2) if index % 2 else (reviewer2, reviewer), "template_version",
                  template.version_id)
         approved += 1
+    return approved
 
-    today = today_cn()
-    month = str(Month.of(today))
-    entries = 0
-    for localiser, org_code in (("localiser", "JX01-01"), ("localiser_gx", "GX01-01")):
-        actor = _actor(session, localiser)
-        _localise(session, actor, org_code, (reviewer, reviewer2))
-        entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
-    # Staff have posted most of what was due so far this month, so the dashboard shows real adoption.
+
+def _post_most_due(session: Session, today: date) -> None:
+    """Staff have posted most of what was due so far this month, so the dashboard shows real adoption."""
     for username, share in (("staff", 4), ("staff_gx", 2)):
         staff = _actor(session, username)
         for offset in range(today.day):
@@ -100,8 +113,6 @@ def seed_demo(session: Session) -> str:
             for index, post in enumerate(calendar.todays_content(session, staff, day)):
                 if (offset + index) % 5 < share:
                     calendar.mark_posted(session, staff, post.slot_id)
-    return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
-            f"({approved} approved); {entries} calendar slots planned for {month}")
 
 
 def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str, subject_id: int) -> None:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import Table, func, insert, text
-from sqlmodel import Session, select
+from sqlalchemy import Engine, Table, func, insert, inspect, text
+from sqlmodel import Session, SQLModel, select
 
 from studio.compliance import check_text
 from studio.db.models import (
@@ -60,6 +61,8 @@ from studio.services.reviews import required_approvals
 from studio.services.rules import active_ruleset
 from studio.services.seed import DEMO_PASSWORD
 from studio.workflow import audit
+
+_T = TypeVar("_T")
 
 FRAGMENTS = ("studio.materials", "scale_fragments.yaml")  # package data: (package, file)
 MARKER = "seed.scale"  # the audit action of the summary event: present means the data set is there
@@ -107,13 +110,15 @@ class ScaleReport:
                 f"{c['slots']} calendar slots, {c['post_marks']} posted marks in {seconds:.1f}s")
 
 
-def _table(model: type) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+def _table(model: type[SQLModel]) -> Table:
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 @lru_cache(maxsize=1)
 def fragments() -> dict[str, Any]:
-    return yaml.safe_load(package_text(*FRAGMENTS))  # type: ignore[no-any-return]
+    return yaml.safe_load(package_text(*FRAGMENTS))
 
 
 def is_seeded(session: Session) -> bool:
@@ -156,8 +161,8 @@ def _occasion_pool(today: date) -> list[tuple[str, str, str | None, bool]]:
 class _Composer:
     """Assembles realistic template bodies from the fragments, deterministically from a seed."""
 
-    _TYPES = [t for t in FILL_ORDER if t is not ContentType.PRODUCT]  # everyday content, most useful first
-    _PRODUCTS = [p for p in ProductType if p is not ProductType.GENERAL]
+    _TYPES: list[ContentType] = [t for t in FILL_ORDER if t is not ContentType.PRODUCT]  # everyday, most useful first
+    _PRODUCTS: list[ProductType] = [p for p in ProductType if p is not ProductType.GENERAL]
 
     def __init__(self, today: date, seed: int = 11) -> None:
         self.f = fragments()
@@ -166,7 +171,7 @@ class _Composer:
         self.current = [o for o in self.occasions if o[3]]
         self.provinces = sorted(self.f["locals"])
 
-    def _pick(self, items: list[str]) -> str:
+    def _pick(self, items: Sequence[_T]) -> _T:
         return items[self.rng.randrange(len(items))]
 
     def draft(self, index: int) -> _Draft:
@@ -176,19 +181,19 @@ class _Composer:
         occasion: str | None = None
         if roll < 0.45:  # an occasion; a quarter of those this month, so calendars have them to place
             kind, occasion, region, _ = self._pick(self.current if (self.current and rng.random() < 0.25)
-                                                   else self.occasions)  # type: ignore[arg-type]
+                                                   else self.occasions)
         elif roll < 0.7:
             kind = "product"
         else:
             kind = "everyday"
         if kind == "product":
-            content_type, product = ContentType.PRODUCT, self._pick(self._PRODUCTS)  # type: ignore[arg-type]
+            content_type, product = ContentType.PRODUCT, self._pick(self._PRODUCTS)
         else:
-            content_type = self._pick(self._TYPES)  # type: ignore[arg-type]
+            content_type = self._pick(self._TYPES)
             product = ProductType.GENERAL
         if region is None and kind == "everyday" and rng.random() < 0.15:
             region = self._pick(self.provinces)
-        persona = self._pick(list(Persona))  # type: ignore[arg-type]
+        persona = self._pick(list(Persona))
         channel = rng.choices(list(Channel), weights=(45, 30, 12, 5, 8))[0]
         risk = rng.random()
         body = self._body(kind, occasion, region, ContentType(content_type), ProductType(product),
@@ -243,8 +248,9 @@ def _reserve_ids(session: Session, model: type, count: int) -> list[int]:
         return []
     name = _table(model).name
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                               {"t": name, "n": count}).scalars().all()
+        rows: list[int] = list(session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": name, "n": count}).scalars().all())
         return [int(r) for r in rows]
     start = session.execute(select(func.max(_table(model).c.id))).scalar() or 0  # SQLite: we hold the write lock
     return list(range(start + 1, start + 1 + count))
@@ -278,7 +284,7 @@ class _Ctx:
 
     def check(self, body_text: str, product: str, channel: str) -> tuple[str, list[dict[str, Any]], str]:
         result = check_text(body_text, product=ProductType(product), channel=Channel(channel), ruleset=self.ruleset)
-        return result.verdict.value, list(result.to_json_dict()["findings"]), result.ruleset  # type: ignore[arg-type]
+        return result.verdict.value, list(result.findings_json()), result.ruleset
 
 
 def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date | None = None) -> ScaleReport:
@@ -314,9 +320,10 @@ def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date
     backfill_search_tokens(session.connection())
     audit.append(session, None, MARKER, "seed:scale", dict(ctx.counts))
     session.commit()
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # Fresh statistics, or the planner guesses one row per table and nests loops (seconds per page).
-        with session.get_bind().connect() as conn:
+        with bind.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return ScaleReport(created=True, counts=dict(ctx.counts))
 
@@ -434,64 +441,73 @@ def _decided_rows(ctx: _Ctx, subject_type: str, subject_id: int, state: str, pro
 
 def _templates(ctx: _Ctx) -> list[_Version]:
     """The library: most approved, some drafts, rejected and returned; some waiting (new, or an edit)."""
-    sizes, rng = ctx.sizes, ctx.rng
     composer = _Composer(ctx.today)
-    n = sizes.templates
-    new_waiting = min(n, sizes.waiting_templates // 2)
-    edited_waiting = min(n - new_waiting, sizes.waiting_templates - new_waiting)
+    n = ctx.sizes.templates
+    new_waiting = min(n, ctx.sizes.waiting_templates // 2)
+    edited_waiting = min(n - new_waiting, ctx.sizes.waiting_templates - new_waiting)
     template_ids = _reserve_ids(ctx.session, Template, n)
     version_ids = iter(_reserve_ids(ctx.session, TemplateVersion, n + edited_waiting))
     templates, versions, approved = [], [], []
-    waiting = 0
     for i in range(n):
         draft = composer.draft(i)
-        created = _ago(ctx.now, rng, 24 * 3, 24 * 80)
-        if i < new_waiting:
-            states = [ReviewState.SUBMITTED.value]
-        else:
-            roll = rng.random()
-            first = (ReviewState.DRAFT.value if roll < 0.04 else ReviewState.REJECTED.value if roll < 0.07
-                     else ReviewState.CHANGES_REQUESTED.value if roll < 0.08 else ReviewState.APPROVED.value)
-            states = [first] + ([ReviewState.SUBMITTED.value] if i < new_waiting + edited_waiting else [])
+        created = _ago(ctx.now, ctx.rng, 24 * 3, 24 * 80)
+        states = _template_states(ctx.rng, i < new_waiting, i < new_waiting + edited_waiting)
         for version_no, state in enumerate(states, 1):
-            body = draft.body
-            if version_no == 2:  # the editor's revision: a sharper closing line
-                body = body.rstrip("\n") + "\n" + composer._pick(fragments()["personas"][draft.persona]) + "\n"
-            sample = fill(body, _SAMPLES)
-            verdict, findings, ruleset = ctx.check(sample, draft.product_type, draft.channel)
-            if state == ReviewState.APPROVED.value and verdict == Verdict.BLOCK.value:
-                state = ReviewState.REJECTED.value  # a reviewer cannot approve blocking findings
-            version_id = next(version_ids)
-            slots = [_SLOT_JSON[name] for name in sorted(set(_VARIABLE.findall(body)))]
-            digest = content_digest(title=draft.title, text=body, channel=draft.channel,
-                                    product_type=draft.product_type, slots=slots)
-            submitted = None if state == ReviewState.DRAFT.value else (
-                _ago(ctx.now, rng, 0.2, 96) if state == ReviewState.SUBMITTED.value
-                else created + timedelta(hours=version_no))
-            decided = _decided_rows(ctx, "template_version", version_id, state, draft.product_type, findings,
-                                    ruleset, digest, submitted, {ctx.editor}) if submitted else None
-            waiting += state == ReviewState.SUBMITTED.value
-            versions.append({
-                "id": version_id, "template_id": template_ids[i], "version_no": version_no, "title": draft.title,
-                "body": body, "slots": slots, "occasion_kind": draft.occasion_kind, "occasion": draft.occasion,
-                "content_type": draft.content_type, "persona": draft.persona, "channel": draft.channel,
-                "product_type": draft.product_type, "region": draft.region, "valid_from": None, "valid_to": None,
-                "state": state, "verdict": verdict, "findings": findings, "ruleset": ruleset,
-                "max_severity": max_severity_of(findings), "source_digest": None, "content_digest": digest, "lock_version": 1 if decided is None else 2,
-                "created_by": ctx.editor, "created_at": submitted or created,
-                "submitted_by": ctx.editor if submitted else None, "submitted_at": submitted,
-                "decided_at": decided})
-            if state == ReviewState.APPROVED.value:
-                approved.append(_Version(version_id, draft.title, body, draft.channel, draft.product_type,
-                                         draft.occasion, draft.region, [s["name"] for s in slots]))
+            row = _template_version(ctx, composer, draft, next(version_ids), version_no, state, created)
+            row["template_id"] = template_ids[i]
+            versions.append(row)
+            if row["state"] == ReviewState.APPROVED.value:
+                approved.append(_Version(row["id"], draft.title, row["body"], draft.channel, draft.product_type,
+                                         draft.occasion, draft.region, [s["name"] for s in row["slots"]]))
         templates.append({"id": template_ids[i], "code": f"{TEMPLATE_PREFIX}{i + 1:05d}",
                           "owner_org_id": ctx.hq.id, "created_by": ctx.editor, "created_at": created,
                           "latest_version_no": len(states), "lock_version": len(states)})
     ctx.counts["templates"] = _insert(ctx.session, Template, templates)
     ctx.counts["template_versions"] = _insert(ctx.session, TemplateVersion, versions)
     ctx.counts["templates_approved"] = len(approved)
-    ctx.counts["waiting_templates"] = waiting
+    ctx.counts["waiting_templates"] = sum(v["state"] == ReviewState.SUBMITTED.value for v in versions)
     return approved
+
+
+def _template_states(rng: random.Random, new_waiting: bool, edit_waiting: bool) -> list[str]:
+    """The states of a template's versions: one waiting, or a decided one (and then an edit waiting)."""
+    if new_waiting:
+        return [ReviewState.SUBMITTED.value]
+    roll = rng.random()
+    first = (ReviewState.DRAFT.value if roll < 0.04 else ReviewState.REJECTED.value if roll < 0.07
+             else ReviewState.CHANGES_REQUESTED.value if roll < 0.08 else ReviewState.APPROVED.value)
+    return [first] + ([ReviewState.SUBMITTED.value] if edit_waiting else [])
+
+
+def _template_version(ctx: _Ctx, composer: _Composer, draft: _Draft, version_id: int, version_no: int,
+                      state: str, created: datetime) -> dict[str, Any]:
+    """One version row (but its template_id), checked; the reviews behind its state go to `ctx.reviews`."""
+    rng = ctx.rng
+    body = draft.body
+    if version_no == 2:  # the editor's revision: a sharper closing line
+        body = body.rstrip("\n") + "\n" + composer._pick(fragments()["personas"][draft.persona]) + "\n"
+    verdict, findings, ruleset = ctx.check(fill(body, _SAMPLES), draft.product_type, draft.channel)
+    if state == ReviewState.APPROVED.value and verdict == Verdict.BLOCK.value:
+        state = ReviewState.REJECTED.value  # a reviewer cannot approve blocking findings
+    slots = [_SLOT_JSON[name] for name in sorted(set(_VARIABLE.findall(body)))]
+    digest = content_digest(title=draft.title, text=body, channel=draft.channel,
+                            product_type=draft.product_type, slots=slots)
+    submitted = None if state == ReviewState.DRAFT.value else (
+        _ago(ctx.now, rng, 0.2, 96) if state == ReviewState.SUBMITTED.value
+        else created + timedelta(hours=version_no))
+    decided = _decided_rows(ctx, "template_version", version_id, state, draft.product_type, findings,
+                            ruleset, digest, submitted, {ctx.editor}) if submitted else None
+    return {
+        "id": version_id, "version_no": version_no, "title": draft.title,
+        "body": body, "slots": slots, "occasion_kind": draft.occasion_kind, "occasion": draft.occasion,
+        "content_type": draft.content_type, "persona": draft.persona, "channel": draft.channel,
+        "product_type": draft.product_type, "region": draft.region, "valid_from": None, "valid_to": None,
+        "state": state, "verdict": verdict, "findings": findings, "ruleset": ruleset,
+        "max_severity": max_severity_of(findings), "source_digest": None, "content_digest": digest,
+        "lock_version": 1 if decided is None else 2,
+        "created_by": ctx.editor, "created_at": submitted or created,
+        "submitted_by": ctx.editor if submitted else None, "submitted_at": submitted,
+        "decided_at": decided}
 
 
 # --- branches: variants and calendars ----------------------------------------------------------------------
@@ -512,21 +528,49 @@ def _values(org: _OrgRow, bank: _OrgRow, staff_name: str) -> dict[str, str]:
             "service_hours": "周一至周日 9:00-17:00", "event_date": ""}
 
 
+_Pools = dict[str, tuple[list[_Version], list[_Version], list[_Version]]]
+_Planned = tuple[_OrgRow, _Version, ReviewState, int | None]  # org, version, state, parent's plan index
+
+
 def _variants(ctx: _Ctx, orgs: list[_OrgRow], people: _People, approved: list[_Version]
               ) -> dict[int, list[_Placeable]]:
     """Approved variants for every bank and branch (branches inherit their bank's), and the waiting ones."""
-    sizes, rng = ctx.sizes, ctx.rng
     banks = [o for o in orgs if o.kind == OrgKind.BRANCH.value]
-    subs = [o for o in orgs if o.kind == OrgKind.SUB_BRANCH.value]
+    plan = _variant_plan(ctx, orgs, banks, _variant_pools(ctx, orgs, approved))
+    ids = _reserve_ids(ctx.session, Variant, len(plan))
+    rows: list[dict[str, Any]] = []
+    placeable: dict[int, list[_Placeable]] = {}
+    bank_rows = {b.bank: b for b in banks}
+    for (org, version, state, parent), variant_id in zip(plan, ids, strict=True):
+        # A branch's bank-level values (bank_name) equal its bank's, as inheritance requires.
+        values = _values(org, bank_rows[org.bank], people.staff_name[org.id])
+        row = _variant_row(ctx, variant_id, org.id, people.localiser[org.id], version, state, values)
+        row["parent_variant_id"] = ids[parent] if parent is not None else None
+        rows.append(row)
+        if row["state"] == ReviewState.APPROVED.value:
+            placeable.setdefault(org.id, []).append(_Placeable(variant_id, version.channel, version.occasion))
+    ctx.counts["variants"] = _insert(ctx.session, Variant, rows)
+    ctx.counts["waiting_variants"] = sum(r["state"] == ReviewState.SUBMITTED.value for r in rows)
+    return placeable
+
+
+def _variant_pools(ctx: _Ctx, orgs: list[_OrgRow], approved: list[_Version]) -> _Pools:
+    """Per province: everyday calendar content, this month's occasions, and anything it may localise."""
     this_month = _month_occasions(ctx.today)
-    pools: dict[str, tuple[list[_Version], list[_Version], list[_Version]]] = {}
+    pools: _Pools = {}
     for province in sorted({o.province for o in orgs}):
         fit = [v for v in approved if v.region in (None, province)]
-        rng.shuffle(fit)
-        # Everyday calendar content, this month's occasions, and anything the province may localise.
+        ctx.rng.shuffle(fit)
         pools[province] = ([v for v in fit if v.occasion is None and v.channel in _CALENDAR_CHANNELS],
                            [v for v in fit if v.occasion in this_month and v.channel in _CALENDAR_CHANNELS], fit)
-    plan: list[tuple[_OrgRow, _Version, ReviewState, int | None]] = []  # org, version, state, parent index
+    return pools
+
+
+def _variant_plan(ctx: _Ctx, orgs: list[_OrgRow], banks: list[_OrgRow], pools: _Pools) -> list[_Planned]:
+    """Which versions each bank and branch localises, in which state, inheriting from which bank variant."""
+    sizes, rng = ctx.sizes, ctx.rng
+    subs = [o for o in orgs if o.kind == OrgKind.SUB_BRANCH.value]
+    plan: list[_Planned] = []
     bank_of: dict[int, list[int]] = {}  # bank index -> plan indexes of its everyday approved variants
     for bank in banks:
         everyday, festive, _ = pools[bank.province]
@@ -535,51 +579,41 @@ def _variants(ctx: _Ctx, orgs: list[_OrgRow], people: _People, approved: list[_V
             if version.occasion is None:
                 bank_of.setdefault(bank.bank, []).append(len(plan))
             plan.append((bank, version, ReviewState.APPROVED, None))
-    waiting_per_sub = _share(sizes.waiting_variants, len(subs))
-    for sub, waiting in zip(subs, waiting_per_sub, strict=True):
+    for sub, waiting in zip(subs, _share(sizes.waiting_variants, len(subs)), strict=True):
         everyday, _, fit = pools[sub.province]
         inherited = bank_of.get(sub.bank, [])[: sizes.branch_variants // 2]
         chosen = {plan[i][1].id for i in inherited}
-        for i in inherited:
-            plan.append((sub, plan[i][1], ReviewState.APPROVED, i))
+        plan += [(sub, plan[i][1], ReviewState.APPROVED, i) for i in inherited]
         own = _take_mix(everyday, sizes.branch_variants - len(inherited), rng, chosen)
         chosen |= {v.id for v in own}
         plan += [(sub, v, ReviewState.APPROVED, None) for v in own]
         plan += [(sub, v, ReviewState.SUBMITTED, None) for v in _take(fit, waiting, rng, chosen)]
-    ids = _reserve_ids(ctx.session, Variant, len(plan))
-    rows: list[dict[str, Any]] = []
-    placeable: dict[int, list[_Placeable]] = {}
-    bank_rows = {b.bank: b for b in banks}
-    waiting = 0
-    for (org, version, state, parent), variant_id in zip(plan, ids, strict=True):
-        # A branch's bank-level values (bank_name) equal its bank's, as inheritance requires.
-        values = _values(org, bank_rows[org.bank], people.staff_name[org.id])
-        slot_values = {name: values[name] for name in version.names}
-        body_text = fill(version.body, slot_values)
-        verdict, findings, ruleset = ctx.check(body_text, version.product_type, version.channel)
-        if state is ReviewState.APPROVED and verdict == Verdict.BLOCK.value:
-            state = ReviewState.REJECTED  # a reviewer cannot approve blocking findings
-        digest = content_digest(title=version.title, text=body_text, channel=version.channel,
-                                product_type=version.product_type)
-        maker = people.localiser[org.id]
-        submitted = (_ago(ctx.now, rng, 0.1, 96) if state is ReviewState.SUBMITTED
-                     else _ago(ctx.now, rng, 24 * 5, 24 * 45))
-        decided = _decided_rows(ctx, "variant", variant_id, state.value, version.product_type, findings, ruleset,
-                                digest, submitted, {maker})
-        waiting += state is ReviewState.SUBMITTED
-        rows.append({
-            "id": variant_id, "org_id": org.id, "template_version_id": version.id,
-            "parent_variant_id": ids[parent] if parent is not None else None, "replaces_id": None,
-            "resubmits_id": None, "title": version.title, "slot_values": slot_values, "text": body_text,
-            "state": state.value, "verdict": verdict, "findings": findings, "ruleset": ruleset,
-            "max_severity": max_severity_of(findings), "content_digest": digest, "created_by": maker, "created_at": submitted, "updated_at": submitted,
-            "submitted_by": maker, "submitted_at": submitted, "decided_at": decided,
-            "lock_version": 1 if decided is None else 2})
-        if state is ReviewState.APPROVED:
-            placeable.setdefault(org.id, []).append(_Placeable(variant_id, version.channel, version.occasion))
-    ctx.counts["variants"] = _insert(ctx.session, Variant, rows)
-    ctx.counts["waiting_variants"] = waiting
-    return placeable
+    return plan
+
+
+def _variant_row(ctx: _Ctx, variant_id: int, org_id: int, maker: int, version: _Version, state: ReviewState,
+                 values: dict[str, str]) -> dict[str, Any]:
+    """One variant row (but its parent), checked; the reviews behind its state go to `ctx.reviews`."""
+    slot_values = {name: values[name] for name in version.names}
+    body_text = fill(version.body, slot_values)
+    verdict, findings, ruleset = ctx.check(body_text, version.product_type, version.channel)
+    if state is ReviewState.APPROVED and verdict == Verdict.BLOCK.value:
+        state = ReviewState.REJECTED  # a reviewer cannot approve blocking findings
+    digest = content_digest(title=version.title, text=body_text, channel=version.channel,
+                            product_type=version.product_type)
+    submitted = (_ago(ctx.now, ctx.rng, 0.1, 96) if state is ReviewState.SUBMITTED
+                 else _ago(ctx.now, ctx.rng, 24 * 5, 24 * 45))
+    decided = _decided_rows(ctx, "variant", variant_id, state.value, version.product_type, findings, ruleset,
+                            digest, submitted, {maker})
+    return {
+        "id": variant_id, "org_id": org_id, "template_version_id": version.id,
+        "parent_variant_id": None, "replaces_id": None,
+        "resubmits_id": None, "title": version.title, "slot_values": slot_values, "text": body_text,
+        "state": state.value, "verdict": verdict, "findings": findings, "ruleset": ruleset,
+        "max_severity": max_severity_of(findings), "content_digest": digest, "created_by": maker,
+        "created_at": submitted, "updated_at": submitted,
+        "submitted_by": maker, "submitted_at": submitted, "decided_at": decided,
+        "lock_version": 1 if decided is None else 2}
 
 
 def _take(pool: list[_Version], count: int, rng: random.Random, exclude: set[int] | None = None
@@ -619,6 +653,32 @@ def _share(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+def _festive_picks(own: list[_Placeable], occasion_days: dict[str, date]) -> list[tuple[date, _Placeable, str, str]]:
+    """A bank's festive posts on their occasion's day: one per channel a day."""
+    picks: list[tuple[date, _Placeable, str, str]] = []
+    done: set[tuple[date, str]] = set()
+    for c in own:
+        day = occasion_days.get(c.occasion or "")
+        if day is not None and (day, c.channel) not in done:
+            done.add((day, c.channel))
+            picks.append((day, c, "12:00" if c.channel == Channel.MOMENTS.value else "20:00", "节日节气"))
+    return picks
+
+
+def _everyday_picks(today: date, org_id: int, chain: list[_Placeable]) -> list[tuple[date, _Placeable, str, str]]:
+    """A branch's everyday posts: Moments every morning, the group every other evening."""
+    everyday = [c for c in chain if c.occasion is None]
+    moments = [c for c in everyday if c.channel == Channel.MOMENTS.value]
+    group = [c for c in everyday if c.channel == Channel.GROUP.value]
+    picks: list[tuple[date, _Placeable, str, str]] = []
+    for n, day in enumerate(Month.of(today).days()):
+        if moments:
+            picks.append((day, moments[(n + org_id) % len(moments)], "08:30", "日常内容"))
+        if group and n % 2 == 0:
+            picks.append((day, group[(n // 2 + org_id) % len(group)], "19:30", "日常内容"))
+    return picks
+
+
 def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[int, list[_Placeable]]) -> None:
     """This month's slots: each bank places this month's festive posts for everyone below it, each branch
     its everyday posts (Moments every morning, the group every other evening) from its own and its bank's
@@ -629,24 +689,11 @@ def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[
     slots: list[dict[str, Any]] = []
     marks: list[tuple[int, int, date]] = []  # slot index, staff, day
     for org in orgs:
-        picks: list[tuple[date, _Placeable, str, str]] = []
         if org.kind == OrgKind.BRANCH.value:
-            done: set[tuple[date, str]] = set()
-            for c in placeable.get(org.id, []):
-                day = occasion_days.get(c.occasion or "")
-                if day is not None and (day, c.channel) not in done:  # one festive post per channel a day
-                    done.add((day, c.channel))
-                    picks.append((day, c, "12:00" if c.channel == Channel.MOMENTS.value else "20:00", "节日节气"))
+            picks = _festive_picks(placeable.get(org.id, []), occasion_days)
         else:
             bank = by_code[org.code.split("-")[0]]
-            chain = [c for c in placeable.get(org.id, []) + placeable.get(bank.id, []) if c.occasion is None]
-            moments = [c for c in chain if c.channel == Channel.MOMENTS.value]
-            group = [c for c in chain if c.channel == Channel.GROUP.value]
-            for n, day in enumerate(Month.of(ctx.today).days()):
-                if moments:
-                    picks.append((day, moments[(n + org.id) % len(moments)], "08:30", "日常内容"))
-                if group and n % 2 == 0:
-                    picks.append((day, group[(n // 2 + org.id) % len(group)], "19:30", "日常内容"))
+            picks = _everyday_picks(ctx.today, org.id, placeable.get(org.id, []) + placeable.get(bank.id, []))
         staff = people.staff.get(org.id)
         for day, c, at, note in picks:
             if staff is not None and day < ctx.today and (org.id + day.day) % 10 < 7:

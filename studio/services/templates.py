@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import exists, false, func, literal_column, or_, text, update
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlalchemy import ColumnClause, Label, exists, false, func, literal_column, or_, text, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col, select
 
 from studio.db.locking import claim
 from studio.db.models import Template, TemplateVersion, utcnow
@@ -75,7 +76,7 @@ def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, sub
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
     code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
-    if session.exec(select(Template).where(Template.code == code)).first():
+    if session.exec(select(Template).where(col(Template.code) == code)).first():
         raise ValidationError(f"template code {code} exists", f"模板编号 {code} 已存在。")
     template = Template(code=code, owner_org_id=actor.org_id, created_by=actor.user_id)
     session.add(template)
@@ -105,9 +106,9 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
     # Earlier versions still waiting for review are history now: nobody approves text the editor replaced.
     # (Conditional on state, so a decision that already landed on one of them stands.)
     session.execute(update(TemplateVersion).where(
-        TemplateVersion.template_id == template_id,  # type: ignore[arg-type]
-        TemplateVersion.state == ReviewState.SUBMITTED.value,  # type: ignore[arg-type]
-    ).values(state=ReviewState.SUPERSEDED.value, lock_version=TemplateVersion.lock_version + 1)
+        col(TemplateVersion.template_id) == template_id,
+        col(TemplateVersion.state) == ReviewState.SUBMITTED.value,
+    ).values(state=ReviewState.SUPERSEDED.value, lock_version=col(TemplateVersion.lock_version) + 1)
         .execution_options(synchronize_session=False))
     session.add(template)
     session.add(version)
@@ -122,8 +123,8 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
 def latest_version(session: Session, actor: Actor, template_id: int) -> TemplateVersion:
     require(actor, "template.read")
     version = session.exec(
-        select(TemplateVersion).where(TemplateVersion.template_id == template_id)
-        .order_by(TemplateVersion.version_no.desc())  # type: ignore[attr-defined]
+        select(TemplateVersion).where(col(TemplateVersion.template_id) == template_id)
+        .order_by(col(TemplateVersion.version_no).desc())
     ).first()
     if version is None:
         raise NotFound(f"template {template_id} has no version")
@@ -137,7 +138,7 @@ def list_templates(session: Session, actor: Actor, *, approved_only: bool = Fals
     query = _current(select(Template, TemplateVersion), approved_only)
     if search and (terms := query_terms(search)):
         query, _ = _matching(query, session, terms)
-    rows = session.exec(query.order_by(TemplateVersion.occasion_kind, TemplateVersion.title, Template.id)).all()
+    rows = session.exec(query.order_by(col(TemplateVersion.occasion_kind), col(TemplateVersion.title), col(Template.id))).all()
     return [to_view(t, v) for t, v in rows]
 
 
@@ -200,11 +201,11 @@ class LibraryPage(BaseModel):
         return max(1, -(-self.total // self.page_size))
 
 
-_ROW_COLUMNS = (Template.id, Template.code, Template.lock_version, TemplateVersion.id.label("version_id"),  # type: ignore[union-attr]
-                TemplateVersion.version_no, TemplateVersion.title, TemplateVersion.occasion_kind,
-                TemplateVersion.occasion, TemplateVersion.content_type, TemplateVersion.persona,
-                TemplateVersion.channel, TemplateVersion.product_type, TemplateVersion.region,
-                TemplateVersion.state, TemplateVersion.verdict)
+_ROW_COLUMNS: tuple[Mapped[Any] | Label[Any], ...] = (col(Template.id), col(Template.code), col(Template.lock_version), col(TemplateVersion.id).label("version_id"),
+                col(TemplateVersion.version_no), col(TemplateVersion.title), col(TemplateVersion.occasion_kind),
+                col(TemplateVersion.occasion), col(TemplateVersion.content_type), col(TemplateVersion.persona),
+                col(TemplateVersion.channel), col(TemplateVersion.product_type), col(TemplateVersion.region),
+                col(TemplateVersion.state), col(TemplateVersion.verdict))
 
 
 def _current(query: Any, approved_only: bool) -> Any:
@@ -215,43 +216,44 @@ def _current(query: Any, approved_only: bool) -> Any:
     newer approved version of the same template (a NOT EXISTS probe on (template_id, state, version_no)).
     Derived on read, so decisions, expiry and withdrawal need no pointer kept in step.
     """
-    query = query.select_from(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id)
+    query = query.select_from(TemplateVersion).join(Template, col(Template.id) == col(TemplateVersion.template_id))
     if not approved_only:
-        return query.where(TemplateVersion.version_no == Template.latest_version_no)
+        return query.where(col(TemplateVersion.version_no) == col(Template.latest_version_no))
     newer = aliased(TemplateVersion)
     return query.where(
-        TemplateVersion.state == ReviewState.APPROVED.value,
-        ~exists().where(newer.template_id == TemplateVersion.template_id, newer.state == ReviewState.APPROVED.value,
-                        newer.version_no > TemplateVersion.version_no),
+        col(TemplateVersion.state) == ReviewState.APPROVED.value,
+        ~exists().where(col(newer.template_id) == col(TemplateVersion.template_id),
+                        col(newer.state) == ReviewState.APPROVED.value,
+                        col(newer.version_no) > col(TemplateVersion.version_no)),
     )
 
 
 def _matching(query: Any, session: Session, terms: list[str]) -> tuple[Any, Any]:
     """Add the full-text condition; returns the query and an ORDER BY expression, best match first."""
     if session.get_bind().dialect.name == "sqlite":
-        fts = literal_column(FTS_TABLE)
+        fts: ColumnClause[Any] = literal_column(FTS_TABLE)
         hits = (select(literal_column("rowid").label("vid"), func.bm25(fts).label("rank"))
                 .select_from(text(FTS_TABLE)).where(fts.op("MATCH")(sqlite_match(terms)))
                 # Materialised: else SQLite may probe the FTS index once per candidate row (seconds at 20k).
                 .cte("hits").prefix_with("MATERIALIZED"))
-        return query.join(hits, hits.c.vid == TemplateVersion.id), hits.c.rank.asc()
-    vector = literal_column(f"template_version.{POSTGRES_VECTOR}")  # generated column, outside the model
+        return query.join(hits, hits.c.vid == col(TemplateVersion.id)), hits.c.rank.asc()
+    vector: ColumnClause[Any] = literal_column(f"template_version.{POSTGRES_VECTOR}")  # generated column, outside the model
     tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), postgres_tsquery(terms))
     return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
 
 
 def _filtered(query: Any, f: LibraryFilter) -> Any:
-    exact = ((TemplateVersion.occasion_kind, f.occasion_kind), (TemplateVersion.occasion, f.occasion),
-             (TemplateVersion.region, f.region), (TemplateVersion.content_type, f.content_type),
-             (TemplateVersion.persona, f.persona), (TemplateVersion.channel, f.channel),
-             (TemplateVersion.product_type, f.product_type), (TemplateVersion.state, f.state))
+    exact = ((col(TemplateVersion.occasion_kind), f.occasion_kind), (col(TemplateVersion.occasion), f.occasion),
+             (col(TemplateVersion.region), f.region), (col(TemplateVersion.content_type), f.content_type),
+             (col(TemplateVersion.persona), f.persona), (col(TemplateVersion.channel), f.channel),
+             (col(TemplateVersion.product_type), f.product_type), (col(TemplateVersion.state), f.state))
     for column, value in exact:
         if value:
             query = query.where(column == value)
     if f.season:
         # season_of(occasion) == season, as SQL: the occasion starts with one of the season's names.
         prefixes = season_prefixes(f.season)
-        query = query.where(or_(*[TemplateVersion.occasion.startswith(p, autoescape=True)  # type: ignore[union-attr]
+        query = query.where(or_(*[col(TemplateVersion.occasion).startswith(p, autoescape=True)
                                   for p in prefixes]) if prefixes else false())
     return query
 
@@ -266,13 +268,13 @@ def list_library(session: Session, actor: Actor, filters: LibraryFilter | None =
     f = filters or LibraryFilter()
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(0, page)
-    query = _filtered(_current(select(*_ROW_COLUMNS), approved_only), f)
-    order: list[Any] = [TemplateVersion.occasion_kind, TemplateVersion.title, Template.id]
+    query = _filtered(_current(sa_select(*_ROW_COLUMNS), approved_only), f)
+    order: list[Any] = [col(TemplateVersion.occasion_kind), col(TemplateVersion.title), col(Template.id)]
     terms = query_terms(f.query) if f.query else []
     if terms:
         query, rank = _matching(query, session, terms)
         order.insert(0, rank)
-    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())  # type: ignore[call-overload]
+    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
     if page * page_size >= total > 0:  # a filter shrank the list under the page the user was on
         page = (total - 1) // page_size
     rows = session.exec(query.order_by(*order).limit(page_size).offset(page * page_size)).all()
@@ -293,8 +295,8 @@ def library_options(session: Session, actor: Actor, *, approved_only: bool = Fal
     """Occasions and regions in use by current versions (SELECT DISTINCT), for the filter select boxes."""
     require(actor, "template.read")
     found: dict[str, list[str]] = {}
-    for name, column in (("occasions", TemplateVersion.occasion), ("regions", TemplateVersion.region)):
-        query = _current(select(column).distinct(), approved_only).where(column.is_not(None))  # type: ignore[union-attr]
+    for name, column in (("occasions", col(TemplateVersion.occasion)), ("regions", col(TemplateVersion.region))):
+        query = _current(select(column).distinct(), approved_only).where(column.is_not(None))
         found[name] = list(session.exec(query.order_by(column).limit(MAX_OPTIONS)).all())
     return LibraryOptions(**found)
 

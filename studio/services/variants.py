@@ -7,11 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, func
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from studio.db.locking import CONFLICT_ZH, claim
 from studio.db.models import Org, Review, Template, TemplateVersion, Variant, utcnow
-from studio.domain.enums import Channel, ReviewState, Verdict
+from studio.domain.enums import Channel, ContentType, ProductType, ReviewState, Verdict
 from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
@@ -50,8 +51,8 @@ def _to_view(session: Session, variant: Variant) -> VariantView:
     template = session.get(Template, version.template_id) if version else None
     org = session.get(Org, variant.org_id)
     last = session.exec(
-        select(Review).where(Review.subject_type == "variant", Review.subject_id == variant.id)
-        .order_by(Review.id.desc())  # type: ignore[union-attr]
+        select(Review).where(col(Review.subject_type) == "variant", col(Review.subject_id) == variant.id)
+        .order_by(col(Review.id).desc())
     ).first()
     assert version is not None and template is not None and org is not None
     return _view(variant, org.name, template.code, version, last.comment if last else None)
@@ -62,8 +63,8 @@ def _view(variant: Variant, org_name: str, template_code: str, version: Template
     return VariantView(
         id=variant.id or 0, org_id=variant.org_id, org_name=org_name, template_version_id=version.id or 0,
         template_code=template_code, title=variant.title, slot_values=variant.slot_values, text=variant.text,
-        channel=version.channel, product_type=version.product_type, content_type=version.content_type,
-        state=variant.state, verdict=variant.verdict, findings=variant.findings, ruleset=variant.ruleset,
+        channel=Channel(version.channel), product_type=ProductType(version.product_type),
+        content_type=ContentType(version.content_type), state=ReviewState(variant.state), verdict=Verdict(variant.verdict), findings=variant.findings, ruleset=variant.ruleset,
         lock_version=variant.lock_version, submitted_by=variant.submitted_by, updated_at=variant.updated_at,
         last_comment=last_comment or None,
     )
@@ -98,9 +99,9 @@ def _inherited_parent(session: Session, actor: Actor, org: Org, version_id: int)
     """The nearest parent org's approved variant of this template version (bank → branch inheritance)."""
     for ancestor in ancestors(session, actor, org)[1:]:
         parent = session.exec(select(Variant).where(
-            Variant.org_id == ancestor.id, Variant.template_version_id == version_id,
-            Variant.state == ReviewState.APPROVED.value,
-        ).order_by(Variant.id.desc())).first()  # type: ignore[union-attr]
+            col(Variant.org_id) == ancestor.id, col(Variant.template_version_id) == version_id,
+            col(Variant.state) == ReviewState.APPROVED.value,
+        ).order_by(col(Variant.id).desc())).first()
         if parent is not None:
             return parent
     return None
@@ -266,15 +267,15 @@ def _in_subtree(org_path: str) -> Any:
     Paths are ASCII ("/1/3/"), compared bytewise (SQLite; PostgreSQL databases here use the C collation).
     """
     upper = org_path[:-1] + chr(ord(org_path[-1]) + 1)
-    return and_(Org.path >= org_path, Org.path < upper)
+    return and_(col(Org.path) >= org_path, col(Org.path) < upper)
 
 
 def _scoped(query: Any, actor: Actor, state: ReviewState | None) -> Any:
-    query = query.select_from(Variant).join(Org, Org.id == Variant.org_id).where(_in_subtree(actor.org_path))
+    query = query.select_from(Variant).join(Org, col(Org.id) == col(Variant.org_id)).where(_in_subtree(actor.org_path))
     if state is not None:
-        return query.where(Variant.state == state.value)
+        return query.where(col(Variant.state) == state.value)
     # A superseded submission lives on in the thread of the one that replaced it.
-    return query.where(Variant.state != ReviewState.SUPERSEDED.value)
+    return query.where(col(Variant.state) != ReviewState.SUPERSEDED.value)
 
 
 def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | None = None, page: int = 0,
@@ -283,15 +284,16 @@ def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | Non
     require(actor, "variant.read")
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(0, page)
-    total = int(session.exec(_scoped(select(func.count()), actor, state)).one())  # type: ignore[call-overload]
+    total = int(session.exec(_scoped(select(func.count()), actor, state)).one())
     if page * page_size >= total > 0:
         page = (total - 1) // page_size
-    query = _scoped(select(Variant.id, Variant.org_id, Org.name.label("org_name"),  # type: ignore[attr-defined]
-                           Template.code.label("template_code"), Variant.title, TemplateVersion.channel,  # type: ignore[attr-defined]
-                           Variant.state, Variant.verdict, Variant.updated_at), actor, state)
-    query = (query.join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-             .join(Template, Template.id == TemplateVersion.template_id))
-    rows = session.exec(query.order_by(Variant.updated_at.desc(), Variant.id.desc())  # type: ignore[attr-defined]
+    query = _scoped(sa_select(col(Variant.id), col(Variant.org_id), col(Org.name).label("org_name"),
+                              col(Template.code).label("template_code"), col(Variant.title),
+                              col(TemplateVersion.channel), col(Variant.state), col(Variant.verdict),
+                              col(Variant.updated_at)), actor, state)
+    query = (query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+             .join(Template, col(Template.id) == col(TemplateVersion.template_id)))
+    rows = session.exec(query.order_by(col(Variant.updated_at).desc(), col(Variant.id).desc())
                         .limit(page_size).offset(page * page_size)).all()
     return VariantPage(rows=[VariantRow.model_validate(dict(r._mapping)) for r in rows], total=total, page=page,
                        page_size=page_size)
@@ -300,10 +302,12 @@ def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | Non
 def list_variants(session: Session, actor: Actor, *, state: ReviewState | None = None) -> list[VariantView]:
     """Every variant in scope, whole, in one statement (pages use `list_my_variants`)."""
     require(actor, "variant.read")
-    last_comment = (select(Review.comment).where(Review.subject_type == "variant", Review.subject_id == Variant.id)
-                    .order_by(Review.id.desc()).limit(1).correlate(Variant).scalar_subquery())  # type: ignore[union-attr]
-    query = _scoped(select(Variant, Org.name, Template.code, TemplateVersion, last_comment), actor, state)
-    query = (query.join(TemplateVersion, TemplateVersion.id == Variant.template_version_id)
-             .join(Template, Template.id == TemplateVersion.template_id))
-    rows = session.exec(query.order_by(Variant.updated_at.desc(), Variant.id.desc())).all()  # type: ignore[attr-defined]
+    last_comment = (select(col(Review.comment))
+                    .where(col(Review.subject_type) == "variant", col(Review.subject_id) == col(Variant.id))
+                    .order_by(col(Review.id).desc()).limit(1).correlate(Variant).scalar_subquery())
+    query = _scoped(sa_select(Variant, col(Org.name), col(Template.code), TemplateVersion, last_comment),
+                    actor, state)
+    query = (query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+             .join(Template, col(Template.id) == col(TemplateVersion.template_id)))
+    rows = session.exec(query.order_by(col(Variant.updated_at).desc(), col(Variant.id).desc())).all()
     return [_view(variant, org_name, code, version, comment) for variant, org_name, code, version, comment in rows]

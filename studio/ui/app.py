@@ -65,7 +65,7 @@ def _client_id() -> str:
     return getattr(st.context, "ip_address", None) or "local"
 
 
-def _gate(url: str):  # type: ignore[no-untyped-def]
+def _gate(url: str):
     def gate() -> None:
         _login()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from studio.domain.clock import in_beijing
@@ -54,7 +53,7 @@ def batch_problem(skip: BatchSkip) -> str:
     return f"“{skip.title}”：{skip.message_zh or ''}"
 
 
-def labelled(counts: Mapping[StrEnum, int]) -> dict[str, int]:
+def labelled(counts: Mapping[Any, int]) -> dict[str, int]:
     """Counts keyed by a vocabulary member, re-keyed by its Chinese label (for charts)."""
     return {getattr(key, "label", str(key)): n for key, n in counts.items()}
 

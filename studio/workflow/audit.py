@@ -21,14 +21,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Select, func, inspect, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, inspect, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from studio.db import typed
 from studio.db.models import AuditEvent, utcnow
 from studio.domain.clock import as_utc, at_beijing
 from studio.domain.views import Actor
@@ -43,7 +45,30 @@ _HEAD = "studio.audit.head"  # session.info slot: the head this transaction appe
 _log = logging.getLogger(__name__)
 
 
-def canonical(event: AuditEvent) -> str:
+class ChainEvent(Protocol):
+    """What hashing and verifying read of an event: an AuditEvent, or a row of `_chain_columns()`."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def canonical(event: ChainEvent) -> str:
     payload = {
         "seq": event.seq,
         "at": as_utc(event.at).isoformat(timespec="microseconds"),
@@ -56,16 +81,16 @@ def canonical(event: AuditEvent) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+def chain_hash(prev_hash: str, event: ChainEvent) -> str:
     """The legacy (pre-key) scheme, only ever checked, never written."""
     return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
-def keyed_hash(key: AuditKey, prev_hash: str, event: AuditEvent) -> str:
+def keyed_hash(key: AuditKey, prev_hash: str, event: ChainEvent) -> str:
     return key.mac(prev_hash + canonical(event))
 
 
-def _key_mark(event: AuditEvent) -> str | None:
+def _key_mark(event: ChainEvent) -> str | None:
     details = event.details if isinstance(event.details, dict) else {}
     mark = details.get(KEY_MARK)
     return mark if isinstance(mark, str) else None
@@ -92,7 +117,7 @@ def append(
     """Add an event to the caller's transaction; it commits (or rolls back) with the action it records."""
     key = audit_anchor.signing_key()
     _serialise_writers(session)
-    last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()  # type: ignore[union-attr]
+    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     since = seq
     if last is not None and _key_mark(last) is not None:
@@ -168,7 +193,7 @@ class _Walk:
             self._key = audit_anchor.verifying_key()
         return self._key
 
-    def step(self, event: AuditEvent) -> None:
+    def step(self, event: ChainEvent) -> None:
         expected = self.checked + 1
         if event.seq != expected:
             raise _Broken(expected, f"event {expected} is missing")
@@ -191,7 +216,7 @@ class _Walk:
         self.prev = event.hash
         self.checked += 1
 
-    def _legacy(self, event: AuditEvent) -> None:
+    def _legacy(self, event: ChainEvent) -> None:
         if self.keyed_seen:
             raise _Broken(event.seq, "unkeyed event after keyed events (forged, or its key marker stripped)")
         if self.since is not None and event.seq >= self.since:
@@ -213,21 +238,21 @@ def verify(session: Session, anchors: Path | None = None) -> ChainReport:
     checkpoints, anchor_problem = audit_anchor.load_checkpoints(walk.key, anchors)
     walk = _Walk(checkpoints)
     # Streamed in chunks: 100,000 events are never held as ORM rows at once.
-    events = session.exec(_chain_columns().order_by(AuditEvent.seq)  # type: ignore[arg-type]
-                          .execution_options(yield_per=_CHUNK))
-    report = _finish(walk, events, checkpoints, anchor_problem)  # type: ignore[arg-type]
+    events = typed.rows(session, _chain_columns().order_by(col(AuditEvent.seq)), yield_per=_CHUNK)
+    report = _finish(walk, events, checkpoints, anchor_problem)
     if report.ok:
         _remember(session, anchors, walk, checkpoints, files=tuple(sorted(offsets.items())))
     return report
 
 
-def _chain_columns():  # type: ignore[no-untyped-def]
+def _chain_columns() -> Select[int, datetime, int | None, str, str, str, dict[str, Any], str, str]:
     """What the walk reads, as plain rows (same attribute names as AuditEvent): no ORM objects to build."""
-    return select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor_id, AuditEvent.actor, AuditEvent.action,
-                  AuditEvent.subject, AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
+    e = AuditEvent
+    return sa_select(col(e.seq), col(e.at), col(e.actor_id), col(e.actor), col(e.action), col(e.subject),
+                     col(e.details), col(e.prev_hash), col(e.hash))
 
 
-def _finish(walk: _Walk, events: Iterable[AuditEvent], checkpoints: list[Checkpoint],
+def _finish(walk: _Walk, events: Iterable[ChainEvent], checkpoints: list[Checkpoint],
             anchor_problem: str | None, *, base_checkpoints: int = 0) -> ChainReport:
     try:
         for event in events:
@@ -342,11 +367,11 @@ def verify_incremental(session: Session, anchors: Path | None = None, *,
     walk.prev, walk.checked, walk.legacy, walk.keyed_seen = state.hash, state.seq, state.legacy, state.keyed_seen
     if state.kid is not None and walk.key().kid != state.kid:
         return verify(session, anchors)
-    events = session.exec(_chain_columns().where(AuditEvent.seq > state.seq)  # type: ignore[arg-type]
-                          .order_by(AuditEvent.seq).execution_options(yield_per=_CHUNK))
+    newer = _chain_columns().where(col(AuditEvent.seq) > state.seq).order_by(col(AuditEvent.seq))
+    events = typed.rows(session, newer, yield_per=_CHUNK)
     newest = max([*fresh, *([state.newest_checkpoint] if state.newest_checkpoint else [])],
                  key=lambda c: c.seq, default=None)
-    report = _finish(walk, events, [newest] if newest else [], None)  # type: ignore[arg-type]
+    report = _finish(walk, events, [newest] if newest else [], None)
     if not report.ok:
         return verify(session, anchors)
     _remember(session, anchors, walk, fresh, base=state, files=tuple(sorted(offsets.items())))
@@ -358,7 +383,7 @@ def checkpoint(session: Session) -> tuple[ChainReport, Path | None]:
     report = verify(session)
     if not report.ok or report.checked == 0:
         return report, None
-    head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()  # type: ignore[union-attr]
+    head = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).one()
     since = int(head.details.get(SINCE_MARK, 1)) if _key_mark(head) else head.seq + 1
     path = audit_anchor.write_checkpoint(audit_anchor.signing_key(), head.seq, head.hash, since)
     return report, path
@@ -424,14 +449,14 @@ def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilt
     page_size = max(1, min(page_size, 500))
     where = filters.where()
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
-    rows = session.exec(select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
-                               AuditEvent.subject, AuditEvent.hash).where(*where)
-                        .order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
-                        .offset(max(page, 0) * page_size).limit(page_size)).all()
+    e = AuditEvent
+    found = typed.rows(session, sa_select(col(e.seq), col(e.at), col(e.actor), col(e.action), col(e.subject),
+                                          col(e.hash)).where(*where)
+                 .order_by(col(e.seq).desc()).offset(max(page, 0) * page_size).limit(page_size)).all()
     return AuditPage(total=int(total), rows=[
         AuditRow(seq=seq, at=as_utc(at), actor=who, action=what, subject=subject,
                  hash=digest)
-        for seq, at, who, what, subject, digest in rows])
+        for seq, at, who, what, subject, digest in found])
 
 
 def actions(session: Session, actor: Actor) -> list[str]:

@@ -126,39 +126,24 @@ def upward(edges: list[Edge]) -> list[Edge]:
     return [e for e in edges if layer_of(e.source)[1] < layer_of(e.target)[1]]
 
 
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one node (Tarjan), each sorted."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def connect(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in graph.get(node, ()):
-            if nxt not in index:
-                connect(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            connect(node)
-    return found
+    """Strongly connected components with more than one node, each sorted: nodes that reach each other.
+    Quadratic, which is nothing for a few hundred modules and easier to trust than Tarjan."""
+    nodes = set(graph) | {t for targets in graph.values() for t in targets}
+    reach = {n: _reachable(graph, n) for n in nodes}
+    found = {tuple(sorted(m for m in nodes if m in reach[n] and n in reach[m])) for n in nodes if n in reach[n]}
+    return sorted(list(c) for c in found if len(c) > 1)
 
 
 def module_graph(edges: list[Edge]) -> dict[str, set[str]]:

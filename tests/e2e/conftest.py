@@ -16,6 +16,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# A template waiting for review whose text holds markup and a blocking phrase: the review page must show
+# the markup as literal text and mark the phrase. Planted as the oldest item, so it is on the first page.
+PLANTED_TITLE = "浏览器转义检查"
+PLANTED_MARKUP = "<script>document.title='pwned'</script><b>加粗</b>"
+PLANTED_PHRASE = "稳赚不赔"
+_PLANT = f"""
+from datetime import UTC, datetime
+from sqlmodel import Session, select
+from studio.db.engine import default_engine
+from studio.db.models import TemplateVersion, User
+from studio.services.auth import actor_for
+from studio.services.templates import TemplateDraft, create_template
+
+with Session(default_engine()) as s:
+    editor = actor_for(s, s.exec(select(User).where(User.username == "editor")).one())
+    view = create_template(s, editor, TemplateDraft(title={PLANTED_TITLE!r},
+                           body={PLANTED_MARKUP!r} + "本理财{PLANTED_PHRASE}。", product_type="wealth"))
+    version = s.get(TemplateVersion, view.version_id)
+    assert version.state == "submitted" and version.findings, version
+    version.submitted_at = datetime(2000, 1, 1, tzinfo=UTC)
+    s.commit()
+"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -51,6 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),

@@ -6,7 +6,7 @@ import pytest
 
 from studio.services.seed import DEMO_PASSWORD
 from studio.ui.app import _PAGES
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import PLANTED_MARKUP, PLANTED_PHRASE, PLANTED_TITLE, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,17 @@ def test_staff_logs_in_and_sees_todays_content(page, server):
     page.screenshot(path=str(server_artifacts() / "staff-today.png"), full_page=True)
 
 
-def test_wrong_password_shows_the_same_chinese_message(page, server):
+@pytest.mark.parametrize("username", ["nobody", "staff"])
+def test_wrong_password_shows_the_same_chinese_message(page, server, username):
+    # An unknown user and a real user with a wrong password get the same words: no account probing.
     page.goto(server)
     page.get_by_role("button", name="登录").wait_for(timeout=30_000)
-    page.get_by_label("用户名").fill("nobody")
+    page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill("wrong")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("用户名或密码错误").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.get_by_role("button", name="退出登录").count() == 0
 
 
 @pytest.mark.parametrize("url_path", [spec[3] for spec in _PAGES.values()])
@@ -69,4 +73,15 @@ def test_deep_link_opens_after_login_when_the_role_has_the_page(page, server):
 def test_reviewer_sees_highlighted_findings_escaped(page, server):
     _login(page, server, "reviewer")
     page.get_by_role("heading", name="审核").wait_for(timeout=30_000)
-    page.get_by_text("待审核").first.wait_for(timeout=30_000)
+    page.get_by_text(PLANTED_TITLE).first.click(timeout=30_000)  # its entry in the list of this page
+    wait_idle(page)
+    text = page.locator(".studio-text").filter(has_text=PLANTED_PHRASE)
+    text.wait_for(timeout=30_000)
+    # Escaped: the planted tags are shown as literal characters and never became elements.
+    assert PLANTED_MARKUP in text.inner_text()
+    assert text.locator("script").count() == 0 and text.locator("b").count() == 0
+    assert page.title() != "pwned"
+    # Highlighted: the finding's span is wrapped in a severity mark naming the rule.
+    mark = text.locator("mark", has_text=PLANTED_PHRASE)
+    assert mark.count() == 1
+    assert (mark.get_attribute("class") or "").startswith("sev-") and mark.get_attribute("title")

@@ -38,8 +38,8 @@ def test_text_exports_match_golden_files(tmp_path, fmt):
     assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
 
 
-def test_html_escapes_content():
-    (path,) = export(DOC, Path(os.environ.get("TMPDIR", "/tmp")) / "studio-html-test", ("html",))
+def test_html_escapes_content(tmp_path):
+    (path,) = export(DOC, tmp_path, ("html",))
     html = path.read_text(encoding="utf-8")
     assert "<b>不</b>" not in html and "&lt;b&gt;不&lt;/b&gt;" in html
 
@@ -70,9 +70,15 @@ def test_xlsx_opens_and_formulas_arrive_escaped(tmp_path):
 
 
 def test_csv_formula_escaped(tmp_path):
+    import csv
+
     (path,) = export(DOC, tmp_path, ("csv",))
-    text = path.read_text(encoding="utf-8")
-    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    cells = [cell for row in rows for cell in row]
+    # Read back as a spreadsheet would: the hostile title and text are single cells, apostrophe first.
+    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in cells
+    assert any(cell.startswith("'+1 防诈骗") for cell in cells)
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@")]
 
 
 # -- through the services, on the databases ------------------------------------------------------

@@ -81,8 +81,9 @@ def test_occasion_content_goes_on_its_day_or_just_before():
     crowded = [cand(600 + n, ContentType.CULTURE, occasion="冬至", kind="solar_term") for n in range(3)]
     plan = propose("X", "2026-12", crowded + [cand(700, ContentType.CULTURE, occasion="圣诞节", kind="festival")],
                    WINTER + [Occasion(date=date(2026, 12, 22), name="圣诞节", kind="festival")], config=full)
-    days = sorted(e.day for e in plan.entries if e.occasion)
-    assert all(d <= date(2026, 12, 22) for d in days[:2])
+    placed = sorted((e.day, e.occasion) for e in plan.entries if e.occasion)
+    # 冬至 takes the 22nd's one Moments slot; the other occasion of that day moves to the 21st, not after.
+    assert placed == [(date(2026, 12, 21), "圣诞节"), (date(2026, 12, 22), "冬至"), (date(2026, 12, 25), "圣诞节")]
 
 
 def test_gap_listed_for_occasion_without_content():
@@ -93,10 +94,13 @@ def test_gap_listed_for_occasion_without_content():
 def test_no_repeat_within_n_days():
     plan = propose("X", "2026-12", rich_pool(), [], config=PlanConfig(no_repeat_days=10))
     last: dict[int, date] = {}
+    repeats = []
     for e in sorted(plan.entries, key=lambda e: e.day):
         if e.variant_id in last:
-            assert (e.day - last[e.variant_id]).days >= 10
+            repeats.append((e.day - last[e.variant_id]).days)
         last[e.variant_id] = e.day
+    # The month does reuse content (the rule was exercised), never sooner than 10 days apart.
+    assert repeats and min(repeats) >= 10
 
 
 def test_hot_topic_only_within_its_window():

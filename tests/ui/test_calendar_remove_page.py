@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from studio.domain.clock import today_cn
 from studio.services import calendar
-from tests.test_flow import _approved_variant
 from tests.ui.conftest import by_label, login
+from tests.workflow.test_flow import _approved_variant
 
 
 def test_posted_slot_is_not_offered_for_removal(app_world):

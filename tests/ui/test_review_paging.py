@@ -7,9 +7,9 @@ from studio.db import engine as engine_module
 from studio.db.models import Variant
 from studio.services import reviews
 from tests.bounded import rows_per_query
-from tests.test_review_queue_scale import GENERAL, _approved, _bulk
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
+from tests.workflow.test_review_queue_scale import GENERAL, _approved, _bulk
 
 
 def test_review_page_shows_one_page_and_rereads_nothing_unchanged(app_world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from studio.compliance.normalise import digit_view
 from studio.compliance.pii.recognisers import PiiMatch, context_word, find_emails, find_numbers, find_uscc
 from studio.compliance.rules.base import Hit
-from studio.compliance.ruleset import Ruleset
+from studio.compliance.ruleset import CompiledRule, Ruleset
 from studio.compliance.scan import Scan
 
 __all__ = ["collect"]
@@ -13,7 +13,7 @@ __all__ = ["collect"]
 
 def collect(ruleset: Ruleset, found: Scan, indices: tuple[int, ...], out: list[Hit]) -> None:
     """`indices`: the scope's active PII rules."""
-    rules = {ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in indices}
+    rules: dict[str | None, CompiledRule] = {ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in indices}
     text = found.norm.text
     matches: list[PiiMatch] = []
     if found.pii_digits:

@@ -51,19 +51,28 @@ def cued(text: str, start: int, end: int, cues: tuple[CueMatcher, ...],
         if search(text, start - back if start > back else 0, end + forward) is None:
             return None
     for cue in cues:
-        if cue.before:
-            lo = max(0, start - cue.window - cue.longest)
-            for match in cue.regex.finditer(text, lo, min(end, start + cue.longest)):
-                m_start, m_end = match.span()
-                if m_start < start and start - m_end <= cue.window and m_end <= end:
-                    # crosses_boundary(text, m_end, start, cue.scope), as one regex call
-                    if m_end >= start or cue.boundary.search(text, m_end, start) is None:  # type: ignore[union-attr]
-                        return match.group()
-        else:
-            hi = end + cue.window + cue.longest
-            for match in cue.regex.finditer(text, max(start + 1, end - cue.longest), hi):
-                m_start, m_end = match.span()
-                if m_end > end and m_start - end <= cue.window:
-                    if m_start <= end or cue.boundary.search(text, end, m_start) is None:  # type: ignore[union-attr]
-                        return match.group()
+        found = _cue_before(text, start, end, cue) if cue.before else _cue_after(text, start, end, cue)
+        if found is not None:
+            return found
+    return None
+
+
+def _cue_before(text: str, start: int, end: int, cue: CueMatcher) -> str | None:
+    lo = max(0, start - cue.window - cue.longest)
+    for match in cue.regex.finditer(text, lo, min(end, start + cue.longest)):
+        m_start, m_end = match.span()
+        if m_start < start and start - m_end <= cue.window and m_end <= end:
+            # crosses_boundary(text, m_end, start, cue.scope), as one regex call
+            if m_end >= start or cue.boundary.search(text, m_end, start) is None:  # type: ignore[union-attr]
+                return match.group()
+    return None
+
+
+def _cue_after(text: str, start: int, end: int, cue: CueMatcher) -> str | None:
+    hi = end + cue.window + cue.longest
+    for match in cue.regex.finditer(text, max(start + 1, end - cue.longest), hi):
+        m_start, m_end = match.span()
+        if m_end > end and m_start - end <= cue.window:
+            if m_start <= end or cue.boundary.search(text, end, m_start) is None:  # type: ignore[union-attr]
+                return match.group()
     return None

@@ -39,13 +39,13 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
+def _include_name(name, type_, parent_names) -> bool:
     """The library's full-text index (FTS5 tables, tsvector column, GIN index) is built by DDL the models
     cannot describe (studio.materials.search); autogenerate must not see it as drift."""
     return not is_index_object(name)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       compare_type=True, include_name=_include_name)
     with context.begin_transaction():

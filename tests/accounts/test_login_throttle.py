@@ -192,6 +192,8 @@ def test_usernames_reach_the_audit_truncated_and_without_control_characters(worl
 def test_client_ids_are_cleaned_too(world):
     fail(world.session, "editor", 1, client="1.2.3.4\r\n=evil" + "9" * 300)
     scopes = {row.scope for row in world.session.exec(select(LoginThrottle))}
+    (client,) = [s for s in scopes if s.startswith("client:")]  # the client was counted, not dropped
+    assert client.startswith("client:1.2.3.4")
     assert all(len(s) <= 120 and "\r" not in s and "\n" not in s for s in scopes)
 
 

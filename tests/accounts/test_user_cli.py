@@ -23,7 +23,7 @@ from studio.services.users import admins_with_demo_password
 from studio.settings import get_settings
 from tests.conftest import build_world
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STRONG = "Jincheng-2026x"
 
 

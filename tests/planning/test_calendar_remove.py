@@ -11,7 +11,7 @@ from studio.db.models import AuditEvent, CalendarSlot, PostMark
 from studio.domain.clock import today_cn
 from studio.errors import NotFound, ValidationError
 from studio.services import calendar
-from tests.test_flow import _approved_variant
+from tests.workflow.test_flow import _approved_variant
 
 
 def _posted_slot(world, *, posted: bool = True) -> int:

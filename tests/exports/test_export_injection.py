@@ -64,7 +64,12 @@ def test_hostile_text_is_escaped(value):
     assert_inert(escape_cell(value))
 
 
-@pytest.mark.parametrize("value", [*BENIGN, -5, -3.5, 0, 42, None, date(2026, 1, 1)])
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"])
+def test_a_formula_cell_gets_one_apostrophe_and_keeps_its_text(value):
+    assert escape_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", [*BENIGN, -5, -3.5, 0, 3.5, 42, None, date(2026, 1, 1)])
 def test_numbers_dates_and_ordinary_text_pass_unchanged(value):
     assert escape_cell(value) == value
 
@@ -80,6 +85,11 @@ def test_csv_read_back_one_row_per_record_and_no_live_formula():
     assert [row[1] for row in back[-len(BENIGN):]] == BENIGN
     # Negative numbers stay numbers: written unquoted, read back as digits.
     assert read_csv(to_csv(["x"], [[-5], [-3.5]]))[1:] == [["-5"], ["-3.5"]]
+
+
+def test_csv_round_trip_keeps_text_and_escapes():
+    rows = read_csv(to_csv(["a", "b"], [["=1+1", "冬至"]]))
+    assert rows == [["a", "b"], ["'=1+1", "冬至"]]
 
 
 def test_csv_has_no_bare_carriage_return_outside_quotes():
@@ -150,3 +160,13 @@ def test_audit_csv_reads_back_inert_with_hostile_login_names(world):
         assert len(row) == 8
         for cell in row:
             assert_inert(cell)
+
+
+def test_the_audit_export_is_itself_audited(world):
+    actor = world.actor("admin")
+    audit.append(world.session, actor, "test.event", PAYLOAD, {})
+    world.session.commit()
+    assert "'" + PAYLOAD in audit.export_csv(world.session, actor)
+    last = world.session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()  # type: ignore[attr-defined]
+    assert last is not None and last.action == "audit.export"
+    assert audit.verify(world.session).ok

@@ -1,7 +1,7 @@
 """素材库 and 我的内容 at scale: filtered, counted, searched and paged in the database, on indexes.
 
 Rows are bulk-inserted (as `studio seed --scale` would) and get their search words from the same
-backfill the migration runs; tests/test_library_search.py covers versions written by the service.
+backfill the migration runs; tests/materials/test_library_search.py covers versions written by the service.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from studio.db.engine import make_engine
 from studio.workflow import audit, audit_anchor
+from tests.db.test_cli_foundation import _studio, cli_env  # noqa: F401 - the fixture is used by name
 from tests.tamper import drop_append_only_guard
-from tests.test_cli_foundation import _studio, cli_env  # noqa: F401 - the fixture is used by name
 
 
 def _five_events(db_url: str) -> None:
