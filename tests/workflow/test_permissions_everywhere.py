@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy
 from sqlalchemy import event
 from sqlmodel import Session, select
 
@@ -52,13 +53,12 @@ ALLOWED: dict[str, str] = {
                                                 "create_template's checks",
     # bank-wide reference data that belongs to no org
     "studio.services.data_version.data_version": "the audit head as a cache key",
-    "studio.services.checks.run_check": "checks a text against the bank-wide ruleset",
     "studio.services.rules.active_ruleset": "the bank-wide compliance ruleset",
     "studio.services.rules.check": "checks a text against the bank-wide ruleset",
     "studio.services.rules.rule_docs": "the bank-wide compliance ruleset",
     "studio.services.rules.rule_terms": "the bank-wide compliance ruleset",
     "studio.services.rules.history": "the bank-wide compliance ruleset",
-    "studio.services.planning.hot_topics": "hot topics: national or provincial, like festivals",
+    "studio.services.occasion_calendar.hot_topics": "hot topics: national or provincial, like festivals",
     "studio.services.occasion_calendar.hot_topic_ends": "hot topics: national or provincial, like festivals",
     # the audit chain's own machinery
     "studio.workflow.audit.append": "the recorder services call after their own checks",
@@ -68,6 +68,7 @@ ALLOWED: dict[str, str] = {
     # persistence primitives below the services, which check before calling them
     "studio.db.locking.claim": "optimistic-lock primitive",
     "studio.db.locking.transition": "state-transition primitive",
+    "studio.db.typed.rows": "runs a query its caller built and checked; keeps the column types",
 }
 
 # A public name that starts with one of these may write; every other public name is a read and must not.
@@ -255,6 +256,7 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "scopes": lambda _: ["user:editor"],
         "user": lambda _: session.get(User, actor.user_id),
         "code": lambda _: next(d.code for d in rules.rule_docs(session) if d.terms),
+        "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
     }
 
 
@@ -264,6 +266,8 @@ def _call(session: Session, fn: Callable[..., Any], actor: Actor) -> None:
     for name, param in inspect.signature(fn).parameters.items():
         if name == "session":
             kwargs[name] = session
+        elif param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
         elif param.default is inspect.Parameter.empty:
             assert name in values, f"{fn.__qualname__}: teach _arguments a value for parameter {name!r}"
             kwargs[name] = values[name](str(param.annotation))
