@@ -31,7 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 PROVINCES = ["江西", "广西", "湖南", "福建", "云南", "四川", "河南", "山东"]
 TYPES = ["knowledge", "service", "interaction", "culture", "product"]
-ACTIONS = ["login.success", "review.decide", "variant.localise", "calendar.place", "post.mark", "template.create"]
+ACTIONS = [
+    "login.success",
+    "review.decide",
+    "variant.localise",
+    "calendar.place",
+    "post.mark",
+    "template.create",
+]
 
 
 def generate(url: str, branches: int, events: int) -> None:
@@ -53,9 +60,18 @@ def generate(url: str, branches: int, events: int) -> None:
         s.commit()
         _audit_chain(s, events, now)
         if engine.dialect.name == "postgresql":  # bulk ids were explicit: move the sequences past them
-            for table in ("org", "app_user", "template", "template_version", "variant", "calendar_slot", "post_mark"):
+            for table in (
+                "org",
+                "app_user",
+                "template",
+                "template_version",
+                "variant",
+                "calendar_slot",
+                "post_mark",
+            ):
                 s.connection().exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
             s.commit()
         # Fresh statistics, as autovacuum would gather soon after a bulk load: without them PostgreSQL
         # estimates one row per table and nests loops over 2,300 branches (看板 took 6 s instead of 0.08 s).
@@ -75,22 +91,51 @@ def _orgs_and_users(s: Session, branches: int, now: datetime) -> None:
     pw = hash_password("Demo@2026")
     conn = s.connection()
     conn.execute(insert(Org), [{"id": 1, "code": "HQ", "name": "总行", "kind": "hq", "path": "/1/"}])
-    conn.execute(insert(Org), [{"id": 2 + b, "code": f"B{b:02d}", "name": f"第{b}分行", "kind": "branch",
-                                "parent_id": 1, "province": PROVINCES[b % len(PROVINCES)],
-                                "path": f"/1/{2 + b}/"} for b in range(86)])
+    conn.execute(
+        insert(Org),
+        [
+            {
+                "id": 2 + b,
+                "code": f"B{b:02d}",
+                "name": f"第{b}分行",
+                "kind": "branch",
+                "parent_id": 1,
+                "province": PROVINCES[b % len(PROVINCES)],
+                "path": f"/1/{2 + b}/",
+            }
+            for b in range(86)
+        ],
+    )
     subs = []
     for n in range(branches):
         oid, bank = 100 + n, 2 + n % 86
-        subs.append({"id": oid, "code": f"S{n:04d}", "name": f"支行{n}", "kind": "sub_branch",
-                     "parent_id": bank, "province": PROVINCES[(bank - 2) % len(PROVINCES)],
-                     "path": f"/1/{bank}/{oid}/"})
+        subs.append(
+            {
+                "id": oid,
+                "code": f"S{n:04d}",
+                "name": f"支行{n}",
+                "kind": "sub_branch",
+                "parent_id": bank,
+                "province": PROVINCES[(bank - 2) % len(PROVINCES)],
+                "path": f"/1/{bank}/{oid}/",
+            }
+        )
     conn.execute(insert(Org), subs)
-    users = [{"id": 1, "username": "admin", "role": "admin", "org_id": 1},
-             {"id": 2, "username": "editor", "role": "hq_editor", "org_id": 1},
-             {"id": 3, "username": "staff", "role": "staff", "org_id": 100}]
-    users += [{"id": 10 + n, "username": f"staff{n}", "role": "staff", "org_id": 100 + n} for n in range(branches)]
-    conn.execute(insert(User), [{**u, "display_name": u["username"], "password_hash": pw, "active": True,
-                                 "created_at": now} for u in users])
+    users = [
+        {"id": 1, "username": "admin", "role": "admin", "org_id": 1},
+        {"id": 2, "username": "editor", "role": "hq_editor", "org_id": 1},
+        {"id": 3, "username": "staff", "role": "staff", "org_id": 100},
+    ]
+    users += [
+        {"id": 10 + n, "username": f"staff{n}", "role": "staff", "org_id": 100 + n} for n in range(branches)
+    ]
+    conn.execute(
+        insert(User),
+        [
+            {**u, "display_name": u["username"], "password_hash": pw, "active": True, "created_at": now}
+            for u in users
+        ],
+    )
 
 
 def _content(s: Session, branches: int, rng: random.Random, now: datetime) -> None:
@@ -102,30 +147,90 @@ def _content(s: Session, branches: int, rng: random.Random, now: datetime) -> No
     templates, versions, variants = [], [], []
     vid = 0
     for t in range(300):
-        templates.append({"id": t + 1, "code": f"t{t}", "owner_org_id": 1, "created_by": 2, "created_at": now,
-                          "latest_version_no": 1, "lock_version": 1})
-        versions.append({"id": t + 1, "template_id": t + 1, "version_no": 1, "title": f"内容{t}", "body": "x",
-                         "slots": [], "occasion_kind": "everyday", "occasion": "冬至" if t % 50 == 0 else None,
-                         "content_type": TYPES[t % len(TYPES)], "persona": "expert",
-                         "channel": "moments" if t % 3 else "group", "product_type": "general",
-                         "state": "approved", "verdict": "pass", "findings": [], "ruleset": "bench",
-                         "content_digest": "", "lock_version": 1, "created_by": 2, "created_at": now})
+        templates.append(
+            {
+                "id": t + 1,
+                "code": f"t{t}",
+                "owner_org_id": 1,
+                "created_by": 2,
+                "created_at": now,
+                "latest_version_no": 1,
+                "lock_version": 1,
+            }
+        )
+        versions.append(
+            {
+                "id": t + 1,
+                "template_id": t + 1,
+                "version_no": 1,
+                "title": f"内容{t}",
+                "body": "x",
+                "slots": [],
+                "occasion_kind": "everyday",
+                "occasion": "冬至" if t % 50 == 0 else None,
+                "content_type": TYPES[t % len(TYPES)],
+                "persona": "expert",
+                "channel": "moments" if t % 3 else "group",
+                "product_type": "general",
+                "state": "approved",
+                "verdict": "pass",
+                "findings": [],
+                "ruleset": "bench",
+                "content_digest": "",
+                "lock_version": 1,
+                "created_by": 2,
+                "created_at": now,
+            }
+        )
         owners = [1] + ([2 + b for b in range(86)] if t < 20 else [])
         for owner in owners:
             vid += 1
-            variants.append({"id": vid, "org_id": owner, "template_version_id": t + 1, "title": f"内容{t}",
-                             "slot_values": {}, "text": "金融知识小课堂。" * 5, "state": "approved"})
+            variants.append(
+                {
+                    "id": vid,
+                    "org_id": owner,
+                    "template_version_id": t + 1,
+                    "title": f"内容{t}",
+                    "slot_values": {},
+                    "text": "金融知识小课堂。" * 5,
+                    "state": "approved",
+                }
+            )
     for n in range(5000):  # the waiting queue
         vid += 1
-        variants.append({"id": vid, "org_id": 100 + n % branches, "template_version_id": 1 + n % 300,
-                         "title": f"待审{n}", "slot_values": {}, "text": "待审核内容。", "state": "submitted",
-                         "submitted_at": now - timedelta(hours=rng.randint(1, 200))})
+        variants.append(
+            {
+                "id": vid,
+                "org_id": 100 + n % branches,
+                "template_version_id": 1 + n % 300,
+                "title": f"待审{n}",
+                "slot_values": {},
+                "text": "待审核内容。",
+                "state": "submitted",
+                "submitted_at": now - timedelta(hours=rng.randint(1, 200)),
+            }
+        )
     conn = s.connection()
     conn.execute(insert(Template), templates)
     conn.execute(insert(TemplateVersion), versions)
-    conn.execute(insert(Variant), [{"verdict": "pass", "findings": [], "ruleset": "bench", "content_digest": "",
-                                    "created_by": 2, "created_at": now, "updated_at": now, "lock_version": 1,
-                                    "submitted_at": None, **v} for v in variants])
+    conn.execute(
+        insert(Variant),
+        [
+            {
+                "verdict": "pass",
+                "findings": [],
+                "ruleset": "bench",
+                "content_digest": "",
+                "created_by": 2,
+                "created_at": now,
+                "updated_at": now,
+                "lock_version": 1,
+                "submitted_at": None,
+                **v,
+            }
+            for v in variants
+        ],
+    )
 
 
 def _slots_and_marks(s: Session, branches: int, rng: random.Random, now: datetime) -> None:
@@ -143,16 +248,28 @@ def _slots_and_marks(s: Session, branches: int, rng: random.Random, now: datetim
         for d in days:
             for k in range(2):
                 sid += 1
-                slots.append({"id": sid, "org_id": 100 + n, "day": d, "time_of_day": ("08:30", "18:00")[k],
-                              "channel": "moments", "variant_id": 1 + rng.randrange(300), "created_by": 2,
-                              "created_at": now})
+                slots.append(
+                    {
+                        "id": sid,
+                        "org_id": 100 + n,
+                        "day": d,
+                        "time_of_day": ("08:30", "18:00")[k],
+                        "channel": "moments",
+                        "variant_id": 1 + rng.randrange(300),
+                        "created_by": 2,
+                        "created_at": now,
+                    }
+                )
     conn = s.connection()
     for chunk in range(0, len(slots), 20000):
-        conn.execute(insert(CalendarSlot), slots[chunk:chunk + 20000])
-    marks = [{"slot_id": sl["id"], "user_id": 10 + sl["org_id"] - 100, "posted_at": now}
-             for sl in slots if sl["day"] <= today and rng.random() < 0.33]
+        conn.execute(insert(CalendarSlot), slots[chunk : chunk + 20000])
+    marks = [
+        {"slot_id": sl["id"], "user_id": 10 + sl["org_id"] - 100, "posted_at": now}
+        for sl in slots
+        if sl["day"] <= today and rng.random() < 0.33
+    ]
     for chunk in range(0, len(marks), 20000):
-        conn.execute(insert(PostMark), marks[chunk:chunk + 20000])
+        conn.execute(insert(PostMark), marks[chunk : chunk + 20000])
 
 
 def _audit_chain(s: Session, events: int, now: datetime) -> None:
@@ -166,14 +283,35 @@ def _audit_chain(s: Session, events: int, now: datetime) -> None:
     prev, batch = audit.GENESIS, []
     start = now - timedelta(days=120)
     for seq in range(1, events + 1):
-        event = AuditEvent(seq=seq, at=start + timedelta(seconds=seq * 100), actor_id=3,
-                           actor=f"user{seq % 40}", action=ACTIONS[seq % len(ACTIONS)],
-                           subject=f"thing:{seq % 5000}", details={audit.KEY_MARK: key.kid, audit.SINCE_MARK: 1},
-                           prev_hash=prev, hash="")
+        event = AuditEvent(
+            seq=seq,
+            at=start + timedelta(seconds=seq * 100),
+            actor_id=3,
+            actor=f"user{seq % 40}",
+            action=ACTIONS[seq % len(ACTIONS)],
+            subject=f"thing:{seq % 5000}",
+            details={audit.KEY_MARK: key.kid, audit.SINCE_MARK: 1},
+            prev_hash=prev,
+            hash="",
+        )
         event.hash = audit.keyed_hash(key, prev, event)
         prev = event.hash
-        batch.append({c: getattr(event, c) for c in ("seq", "at", "actor_id", "actor", "action", "subject",
-                                                     "details", "prev_hash", "hash")})
+        batch.append(
+            {
+                c: getattr(event, c)
+                for c in (
+                    "seq",
+                    "at",
+                    "actor_id",
+                    "actor",
+                    "action",
+                    "subject",
+                    "details",
+                    "prev_hash",
+                    "hash",
+                )
+            }
+        )
         if len(batch) == 10000:
             s.connection().execute(insert(AuditEvent), batch)
             batch = []
@@ -224,14 +362,21 @@ def main() -> int:
         if not args.keep:
             t0 = time.perf_counter()
             generate(url, args.branches, args.events)
-            print(f"generated {args.branches} branches, {args.events} audit events in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"generated {args.branches} branches, {args.events} audit events in {time.perf_counter() - t0:.1f} s"
+            )
         else:
             from studio.db import migrate
 
             migrate.upgrade(url)  # new indexes onto a database generated by an older revision
         admin, editor, staff = actor_json("admin"), actor_json("editor"), actor_json("staff")
-        for page, who in (("audit_log.py", admin), ("content_calendar.py", editor), ("dashboard.py", admin),
-                          ("today.py", staff), ("occasions.py", admin)):
+        for page, who in (
+            ("audit_log.py", admin),
+            ("content_calendar.py", editor),
+            ("dashboard.py", admin),
+            ("today.py", staff),
+            ("occasions.py", admin),
+        ):
             first, rerun = time_page(page, who)
             print(f"{page:22s} first render {first:7.2f} s   rerun {rerun:7.2f} s")
     return 0

@@ -24,8 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 PROVINCES = ["江西", "广西", "湖南", "福建", "云南", "四川", "河南", "山东"]
 TYPES = ["knowledge", "service", "interaction", "culture", "product", "knowledge", "service"]
-OCCASIONS = [("冬至", "solar_term"), ("大雪", "solar_term"), ("圣诞节", "festival"), ("平安夜", "festival"),
-             ("双12", "marketing_day"), ("反电信网络诈骗法施行日", "finance_day")]
+OCCASIONS = [
+    ("冬至", "solar_term"),
+    ("大雪", "solar_term"),
+    ("圣诞节", "festival"),
+    ("平安夜", "festival"),
+    ("双12", "marketing_day"),
+    ("反电信网络诈骗法施行日", "finance_day"),
+]
 
 
 def generate(url: str, branches: int) -> None:
@@ -46,8 +52,13 @@ def generate(url: str, branches: int) -> None:
         s.flush()
         banks = []
         for b in range(86):
-            bank = Org(code=f"B{b:02d}", name=f"第{b}分行", kind="branch", parent_id=hq.id,
-                       province=PROVINCES[b % len(PROVINCES)])
+            bank = Org(
+                code=f"B{b:02d}",
+                name=f"第{b}分行",
+                kind="branch",
+                parent_id=hq.id,
+                province=PROVINCES[b % len(PROVINCES)],
+            )
             s.add(bank)
             banks.append(bank)
         s.flush()
@@ -55,8 +66,16 @@ def generate(url: str, branches: int) -> None:
             bank.path = f"/1/{bank.id}/"
         for n in range(branches):
             bank = banks[n % len(banks)]
-            s.add(Org(code=f"{bank.code}-{n:04d}", name=f"支行{n}", kind="sub_branch", parent_id=bank.id,
-                      province=bank.province, path=""))
+            s.add(
+                Org(
+                    code=f"{bank.code}-{n:04d}",
+                    name=f"支行{n}",
+                    kind="sub_branch",
+                    parent_id=bank.id,
+                    province=bank.province,
+                    path="",
+                )
+            )
         s.flush()
         for org in s.exec(select(Org).where(Org.kind == "sub_branch")):
             org.path = f"/1/{org.parent_id}/{org.id}/"
@@ -67,15 +86,41 @@ def generate(url: str, branches: int) -> None:
             s.flush()
             channel = "moments" if i % 3 else "group"
             version = TemplateVersion(
-                template_id=template.id, version_no=1, title=f"内容{i}", body="x", slots=[],
-                occasion_kind=occasion[1] if occasion else "everyday", occasion=occasion[0] if occasion else None,
-                content_type=TYPES[i % len(TYPES)], persona="expert", channel=channel, product_type="general",
-                state="approved", verdict="pass", findings=[], ruleset="bench", created_by=user.id)
+                template_id=template.id,
+                version_no=1,
+                title=f"内容{i}",
+                body="x",
+                slots=[],
+                occasion_kind=occasion[1] if occasion else "everyday",
+                occasion=occasion[0] if occasion else None,
+                content_type=TYPES[i % len(TYPES)],
+                persona="expert",
+                channel=channel,
+                product_type="general",
+                state="approved",
+                verdict="pass",
+                findings=[],
+                ruleset="bench",
+                created_by=user.id,
+            )
             s.add(version)
             s.flush()
-            text = f"{owner.name}：金融知识小课堂第{i}期。" + "存款、理财与防诈骗的实用知识。" * rng.randint(3, 8)
-            s.add(Variant(org_id=owner.id, template_version_id=version.id, title=f"内容{i}", text=text,
-                          state="approved", verdict="pass", findings=[], ruleset="bench", created_by=user.id))
+            text = f"{owner.name}：金融知识小课堂第{i}期。" + "存款、理财与防诈骗的实用知识。" * rng.randint(
+                3, 8
+            )
+            s.add(
+                Variant(
+                    org_id=owner.id,
+                    template_version_id=version.id,
+                    title=f"内容{i}",
+                    text=text,
+                    state="approved",
+                    verdict="pass",
+                    findings=[],
+                    ruleset="bench",
+                    created_by=user.id,
+                )
+            )
 
         for i in range(150):
             content(hq, i, OCCASIONS[i % len(OCCASIONS)] if i < len(OCCASIONS) * 2 else None)
@@ -92,7 +137,9 @@ def baseline(out: Path, count: int, sample: dict) -> float:
     for n in range(count):
         folder = out / f"org{n}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "2026-12.json").write_text(json.dumps(sample, ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / "2026-12.json").write_text(
+            json.dumps(sample, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return time.perf_counter() - start
 
 
@@ -124,23 +171,42 @@ def main() -> int:
         with Session(engine) as session:
             actor = ensure_library_actor(session)
             if args.jobs > 1:
-                count, _ = export_all_parallel(session, actor, url, args.month, tmpdir / "out", formats, jobs=args.jobs)
+                count, _ = export_all_parallel(
+                    session, actor, url, args.month, tmpdir / "out", formats, jobs=args.jobs
+                )
             else:
                 count = len(list(export_month(session, actor, None, args.month, tmpdir / "out", formats)))
         elapsed = time.perf_counter() - t0
         with Session(engine) as session:
-            sample = next(iter(export_month(session, ensure_library_actor(session), "B00-0000", args.month, tmpdir / "sample", ("json",))))
+            sample = next(
+                iter(
+                    export_month(
+                        session,
+                        ensure_library_actor(session),
+                        "B00-0000",
+                        args.month,
+                        tmpdir / "sample",
+                        ("json",),
+                    )
+                )
+            )
         engine.dispose()
-        entries = sum(len(json.loads(p.read_text(encoding="utf-8"))["entries"])
-                      for p in (tmpdir / "out").rglob("*.json"))
+        entries = sum(
+            len(json.loads(p.read_text(encoding="utf-8"))["entries"])
+            for p in (tmpdir / "out").rglob("*.json")
+        )
         floor = baseline(tmpdir / "floor", count, to_json_dict(sample))
         size = sum(p.stat().st_size for p in (tmpdir / "out").rglob("*") if p.is_file())
 
     print(f"generated {args.branches} branches + content in {gen:.1f} s")
-    print(f"calendar build+export ({','.join(formats)}, {args.jobs} process(es)): {count} branches, "
-          f"{entries} JSON entries, {size / 1e6:.1f} MB in {elapsed:.2f} s ({count / elapsed:.0f} branches/s)")
+    print(
+        f"calendar build+export ({','.join(formats)}, {args.jobs} process(es)): {count} branches, "
+        f"{entries} JSON entries, {size / 1e6:.1f} MB in {elapsed:.2f} s ({count / elapsed:.0f} branches/s)"
+    )
     print(f"baseline (same JSON files written without planning): {floor:.2f} s")
-    print(f"ratio export / baseline: {elapsed / floor:.1f}x; target < 60 s: {'met' if elapsed < 60 else 'MISSED'}")
+    print(
+        f"ratio export / baseline: {elapsed / floor:.1f}x; target < 60 s: {'met' if elapsed < 60 else 'MISSED'}"
+    )
     return 0
 
 

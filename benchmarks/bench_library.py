@@ -26,14 +26,48 @@ from studio.domain.enums import Channel, ContentType, OccasionKind, OrgKind, Per
 from studio.services.auth import actor_for
 from studio.services.orgs import create_org
 
-OCCASIONS = ["春节", "元宵节", "清明", "端午节", "中秋节", "国庆节", "冬至", "立春", "立夏", "立秋", "立冬", "小雪",
-             "大寒", "初伏", "重阳节", "七夕", "3·15消费者权益日", "开学季", "双十一", None, None, None]
+OCCASIONS = [
+    "春节",
+    "元宵节",
+    "清明",
+    "端午节",
+    "中秋节",
+    "国庆节",
+    "冬至",
+    "立春",
+    "立夏",
+    "立秋",
+    "立冬",
+    "小雪",
+    "大寒",
+    "初伏",
+    "重阳节",
+    "七夕",
+    "3·15消费者权益日",
+    "开学季",
+    "双十一",
+    None,
+    None,
+    None,
+]
 REGIONS = [None, None, None, "江西", "广西", "广东", "浙江", "四川", "湖南"]
-PHRASES = ["祝您阖家团圆，幸福安康", "陌生来电要求转账，一律是诈骗", "理财非存款，产品有风险，投资须谨慎",
-           "{{ branch_name }}提醒您添衣保暖", "{{ city }}的朋友们，节日快乐", "警惕冒充客服的电信诈骗",
-           "存款保险保障您的资金安全", "信用卡按时还款，珍惜个人信用", "养老金融服务，陪您安享晚年",
-           "扫码领取新春红包，数量有限", "基金定投，坚持长期投资", "保护个人信息，不要泛滥授权",
-           "贷款利率以合同为准", "绿色金融支持乡村振兴", "移动支付安全小贴士"]
+PHRASES = [
+    "祝您阖家团圆，幸福安康",
+    "陌生来电要求转账，一律是诈骗",
+    "理财非存款，产品有风险，投资须谨慎",
+    "{{ branch_name }}提醒您添衣保暖",
+    "{{ city }}的朋友们，节日快乐",
+    "警惕冒充客服的电信诈骗",
+    "存款保险保障您的资金安全",
+    "信用卡按时还款，珍惜个人信用",
+    "养老金融服务，陪您安享晚年",
+    "扫码领取新春红包，数量有限",
+    "基金定投，坚持长期投资",
+    "保护个人信息，不要泛滥授权",
+    "贷款利率以合同为准",
+    "绿色金融支持乡村振兴",
+    "移动支付安全小贴士",
+]
 
 
 def _url_ready(url: str) -> None:
@@ -51,33 +85,63 @@ def _url_ready(url: str) -> None:
 def populate(session: Session, n: int, seed: int = 11) -> None:
     rnd = random.Random(seed)
     hq = create_org(session, code="HQ", name="总行", kind=OrgKind.HQ)
-    branch = create_org(session, code="JX", name="赣州分行", kind=OrgKind.BRANCH, parent_code="HQ",
-                        province="江西", city="赣州")
+    branch = create_org(
+        session,
+        code="JX",
+        name="赣州分行",
+        kind=OrgKind.BRANCH,
+        parent_code="HQ",
+        province="江西",
+        city="赣州",
+    )
     for name, role, org in (("editor", Role.HQ_EDITOR, hq), ("loc", Role.BRANCH_LOCALISER, branch)):
-        session.add(User(username=name, display_name=name, password_hash="x", role=role.value, org_id=org.id or 0))
+        session.add(
+            User(username=name, display_name=name, password_hash="x", role=role.value, org_id=org.id or 0)
+        )
     session.commit()
     editor = session.exec(select(User).where(User.username == "editor")).one()
     templates, versions = [], []
     for i in range(1, n + 1):
         two = rnd.random() < 0.2  # a fifth have a second (newer) version
-        templates.append({"id": i, "code": f"tpl-{i:06d}", "owner_org_id": hq.id, "created_by": editor.id,
-                          "latest_version_no": 2 if two else 1, "lock_version": 1})
+        templates.append(
+            {
+                "id": i,
+                "code": f"tpl-{i:06d}",
+                "owner_org_id": hq.id,
+                "created_by": editor.id,
+                "latest_version_no": 2 if two else 1,
+                "lock_version": 1,
+            }
+        )
         for no in (1, 2) if two else (1,):
             occasion = rnd.choice(OCCASIONS)
             body = "。".join(rnd.sample(PHRASES, 5)) + "。"
-            versions.append({
-                "template_id": i, "version_no": no, "title": f"{occasion or '日常'}{rnd.choice(PHRASES)[:8]}{i}",
-                "body": body, "slots": [], "occasion_kind": rnd.choice(list(OccasionKind)).value,
-                "occasion": occasion, "content_type": rnd.choice(list(ContentType)).value,
-                "persona": rnd.choice(list(Persona)).value, "channel": rnd.choice(list(Channel)).value,
-                "product_type": rnd.choice(list(ProductType)).value, "region": rnd.choice(REGIONS),
-                "state": "approved" if no == 1 or rnd.random() < 0.5 else "submitted",
-                "verdict": "pass", "findings": [], "ruleset": "bench", "content_digest": "", "lock_version": 1,
-                "created_by": editor.id,
-            })
+            versions.append(
+                {
+                    "template_id": i,
+                    "version_no": no,
+                    "title": f"{occasion or '日常'}{rnd.choice(PHRASES)[:8]}{i}",
+                    "body": body,
+                    "slots": [],
+                    "occasion_kind": rnd.choice(list(OccasionKind)).value,
+                    "occasion": occasion,
+                    "content_type": rnd.choice(list(ContentType)).value,
+                    "persona": rnd.choice(list(Persona)).value,
+                    "channel": rnd.choice(list(Channel)).value,
+                    "product_type": rnd.choice(list(ProductType)).value,
+                    "region": rnd.choice(REGIONS),
+                    "state": "approved" if no == 1 or rnd.random() < 0.5 else "submitted",
+                    "verdict": "pass",
+                    "findings": [],
+                    "ruleset": "bench",
+                    "content_digest": "",
+                    "lock_version": 1,
+                    "created_by": editor.id,
+                }
+            )
     session.execute(insert(Template), templates)
     for start in range(0, len(versions), 5000):
-        session.execute(insert(TemplateVersion), versions[start:start + 5000])
+        session.execute(insert(TemplateVersion), versions[start : start + 5000])
     session.commit()
     try:  # the search index, as the migration backfills it (absent before the library rework)
         from studio.materials.search import backfill_search_tokens
@@ -106,8 +170,10 @@ def cases(session: Session, actor, localiser) -> dict[str, Callable[[], object]]
             return lambda: list_library(session, who, filters, approved_only=approved, page=0).total
 
         return {
-            "open (page 1 + count + options)": lambda: (list_library(session, actor, LibraryFilter(), page=0).total,
-                                                       library_options(session, actor)),
+            "open (page 1 + count + options)": lambda: (
+                list_library(session, actor, LibraryFilter(), page=0).total,
+                library_options(session, actor),
+            ),
             "filter 时机=冬至": page(LibraryFilter(occasion="冬至")),
             "filter 季节=冬 + 渠道": page(LibraryFilter(season="冬", channel="moments")),
             "page 50": lambda: list_library(session, actor, LibraryFilter(), page=50).total,
@@ -121,8 +187,12 @@ def cases(session: Session, actor, localiser) -> dict[str, Callable[[], object]]
         def run() -> int:
             everything = templates.list_templates(session, who, approved_only=approved)
             # What the old page did on every rerun: option lists from all rows, filter and search in Python.
-            sorted({t.occasion for t in everything if t.occasion}), sorted({t.region for t in everything if t.region})
+            (
+                sorted({t.occasion for t in everything if t.occasion}),
+                sorted({t.region for t in everything if t.region}),
+            )
             return len(search([t for t in everything if keep(t)], query))
+
         return run
 
     return {

@@ -15,7 +15,19 @@ from typing import NoReturn
 from studio.errors import StudioError
 
 # Command modules, imported lazily so `studio check` does not pay for SQLAlchemy or Streamlit.
-_COMMAND_MODULES = ("db", "seed", "check", "rules", "occasions", "library", "calendar", "review", "audit", "user", "ui")
+_COMMAND_MODULES = (
+    "db",
+    "seed",
+    "check",
+    "rules",
+    "occasions",
+    "library",
+    "calendar",
+    "review",
+    "audit",
+    "user",
+    "ui",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,8 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as error:
         if _is_database_error(error):
-            sys.stderr.write("error: the database is unreachable or not migrated (run `studio db upgrade`): "
-                             f"{str(error).splitlines()[0]}\n")
+            sys.stderr.write(
+                "error: the database is unreachable or not migrated (run `studio db upgrade`): "
+                f"{str(error).splitlines()[0]}\n"
+            )
             return 2
         raise
     except KeyboardInterrupt:

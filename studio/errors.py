@@ -43,6 +43,8 @@ class LoginThrottled(StudioError):
     """Too many failed logins for this account or from this client: refused before the password is checked."""
 
     def __init__(self, minutes: int) -> None:
-        super().__init__(f"too many failed logins; try again in {minutes} minutes",
-                         f"登录失败次数过多，请 {minutes} 分钟后再试。")
+        super().__init__(
+            f"too many failed logins; try again in {minutes} minutes",
+            f"登录失败次数过多，请 {minutes} 分钟后再试。",
+        )
         self.minutes = minutes

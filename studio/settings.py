@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio.resources import package_library
 
-REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout when run from source (site-packages if installed)
+REPO_ROOT = (
+    Path(__file__).resolve().parents[1]
+)  # the checkout when run from source (site-packages if installed)
 # Where data/ and calendars/ go by default: beside the code in a source checkout; an installed package
 # must not write into site-packages, so there it is the working directory.
 BASE_DIR = REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()
@@ -29,7 +31,12 @@ class Settings(BaseSettings):
     dual_approval_products: frozenset[str] = frozenset({"wealth", "insurance"})
     # Approved product copy must be re-approved after this many days (general content never expires so).
     reapproval_days: dict[str, int] = {
-        "deposit": 180, "wealth": 180, "fund": 180, "insurance": 180, "loan": 180, "credit_card": 180,
+        "deposit": 180,
+        "wealth": 180,
+        "fund": 180,
+        "insurance": 180,
+        "loan": 180,
+        "credit_card": 180,
     }
 
     # Failed-login throttle (studio/services/login_throttle.py): this many failures within the window lock

@@ -39,7 +39,9 @@ def rows_per_query(engine: Engine) -> Iterator[RowLog]:
             return
         busy = True
         try:
-            count = conn.exec_driver_sql(f"SELECT count(*) FROM ({statement}) AS bounded_q", parameters).scalar()
+            count = conn.exec_driver_sql(
+                f"SELECT count(*) FROM ({statement}) AS bounded_q", parameters
+            ).scalar()
             log.queries.append((int(count or 0), " ".join(statement.split())[:300]))
         finally:
             busy = False

@@ -137,11 +137,19 @@ USERS = (
 def build_world(session: Session) -> World:
     codes = {}
     for code, name, kind, parent, province, city in ORGS:
-        codes[code] = create_org(session, code=code, name=name, kind=kind, parent_code=parent,
-                                 province=province, city=city)
+        codes[code] = create_org(
+            session, code=code, name=name, kind=kind, parent_code=parent, province=province, city=city
+        )
     for username, role, org in USERS:
-        session.add(User(username=username, display_name=username, password_hash=password_hash(),
-                         role=role.value, org_id=codes[org].id))
+        session.add(
+            User(
+                username=username,
+                display_name=username,
+                password_hash=password_hash(),
+                role=role.value,
+                org_id=codes[org].id,
+            )
+        )
     session.commit()
     return World(session)
 
@@ -151,7 +159,9 @@ def world(session: Session) -> World:
     return build_world(session)
 
 
-def decide_now(session: Session, actor: Actor, subject_type: str, subject_id: int, decision, comment: str = ""):  # type: ignore[no-untyped-def]
+def decide_now(
+    session: Session, actor: Actor, subject_type: str, subject_id: int, decision, comment: str = ""
+):  # type: ignore[no-untyped-def]
     """A reviewer who opens the item now and decides it (for tests that are not about stale versions)."""
     from studio.services import reviews
 

@@ -26,8 +26,12 @@ def drop_append_only_guard(conn: Connection) -> None:
 
 def rows(conn: Connection) -> list[dict[str, Any]]:
     """Every audit row as a dict, in seq order (details decoded)."""
-    result = conn.execute(text("SELECT id, seq, at, actor_id, actor, action, subject, details, prev_hash, hash "
-                               "FROM audit_event ORDER BY seq"))
+    result = conn.execute(
+        text(
+            "SELECT id, seq, at, actor_id, actor, action, subject, details, prev_hash, hash "
+            "FROM audit_event ORDER BY seq"
+        )
+    )
     out = []
     for row in result.mappings():
         item = dict(row)
@@ -53,8 +57,13 @@ def keyed_hash(key: bytes, prev_hash: str, row: dict[str, Any]) -> str:
     return hmac.new(key, (prev_hash + canonical(_as_event(row))).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def rewrite(conn: Connection, changed: list[dict[str, Any]], *, start_seq: int,
-            hasher: Callable[[str, dict[str, Any]], str]) -> None:
+def rewrite(
+    conn: Connection,
+    changed: list[dict[str, Any]],
+    *,
+    start_seq: int,
+    hasher: Callable[[str, dict[str, Any]], str],
+) -> None:
     """Write `changed` rows back (matched by id) and re-link the chain from `start_seq` with `hasher`."""
     ordered = sorted(changed, key=lambda r: r["seq"])
     prev = None
@@ -65,12 +74,20 @@ def rewrite(conn: Connection, changed: list[dict[str, Any]], *, start_seq: int,
         row["prev_hash"] = prev if prev is not None else "0" * 64
         row["hash"] = hasher(row["prev_hash"], row)
         prev = row["hash"]
-        conn.execute(text("UPDATE audit_event SET seq = :seq, actor = :actor, subject = :subject, "
-                          "details = :details, prev_hash = :prev_hash, hash = :hash WHERE id = :id"),
-                     {**row, "details": json.dumps(row["details"], ensure_ascii=False)})
+        conn.execute(
+            text(
+                "UPDATE audit_event SET seq = :seq, actor = :actor, subject = :subject, "
+                "details = :details, prev_hash = :prev_hash, hash = :hash WHERE id = :id"
+            ),
+            {**row, "details": json.dumps(row["details"], ensure_ascii=False)},
+        )
 
 
 def insert(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(text("INSERT INTO audit_event (seq, at, actor_id, actor, action, subject, details, prev_hash, hash) "
-                      "VALUES (:seq, :at, :actor_id, :actor, :action, :subject, :details, :prev_hash, :hash)"),
-                 {**row, "details": json.dumps(row["details"], ensure_ascii=False)})
+    conn.execute(
+        text(
+            "INSERT INTO audit_event (seq, at, actor_id, actor, action, subject, details, prev_hash, hash) "
+            "VALUES (:seq, :at, :actor_id, :actor, :action, :subject, :details, :prev_hash, :hash)"
+        ),
+        {**row, "details": json.dumps(row["details"], ensure_ascii=False)},
+    )

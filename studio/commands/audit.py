@@ -13,10 +13,16 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("audit", help="audit log")
     actions = parser.add_subparsers(dest="audit_command", required=True)
-    verify = actions.add_parser("verify", help="verify the audit chain against its key and signed checkpoints")
-    verify.add_argument("--anchors", type=Path, default=None,
-                        help="checkpoint directory to check against (default: STUDIO_AUDIT_ANCHOR_DIR), "
-                             "e.g. a copy fetched from WORM storage")
+    verify = actions.add_parser(
+        "verify", help="verify the audit chain against its key and signed checkpoints"
+    )
+    verify.add_argument(
+        "--anchors",
+        type=Path,
+        default=None,
+        help="checkpoint directory to check against (default: STUDIO_AUDIT_ANCHOR_DIR), "
+        "e.g. a copy fetched from WORM storage",
+    )
     verify.set_defaults(handler=_verify)
     checkpoint = actions.add_parser("checkpoint", help="verify, then write a signed checkpoint of the head")
     checkpoint.set_defaults(handler=_checkpoint)
@@ -55,12 +61,17 @@ def describe(report, anchors: Path | None = None) -> str:
     from studio.workflow.audit_anchor import anchor_dir
 
     if report.ok:
-        notes = [f"{report.checkpoints} signed checkpoints matched" if report.checkpoints
-                 else f"no checkpoints in {anchors or anchor_dir()}: truncation cannot be detected"]
+        notes = [
+            f"{report.checkpoints} signed checkpoints matched"
+            if report.checkpoints
+            else f"no checkpoints in {anchors or anchor_dir()}: truncation cannot be detected"
+        ]
         if report.legacy:
             notes.append(f"the first {report.legacy} are legacy events with plain hashes")
         return f"audit chain intact: {report.checked} events ({'; '.join(notes)})"
     if report.broken_seq is None:
         return f"audit chain broken: {report.reason} ({report.checked} events verified)"
-    return (f"audit chain broken at event {report.broken_seq}: {report.reason} "
-            f"({report.checked} events verified before it)")
+    return (
+        f"audit chain broken at event {report.broken_seq}: {report.reason} "
+        f"({report.checked} events verified before it)"
+    )

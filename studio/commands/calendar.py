@@ -10,7 +10,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("calendar", help="content calendars")
     actions = parser.add_subparsers(dest="calendar_command", required=True)
-    build = actions.add_parser("build", help="propose the month from approved content and save it as the org's slots")
+    build = actions.add_parser(
+        "build", help="propose the month from approved content and save it as the org's slots"
+    )
     build.add_argument("--org", required=True, help="org code")
     build.add_argument("--month", required=True, help="YYYY-MM")
     build.add_argument("--dry-run", action="store_true", help="print the proposal without saving it")
@@ -20,15 +22,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     publish.add_argument("--month", required=True)
     publish.add_argument("--out", type=Path, help="also write the files here (default: the calendars dir)")
     publish.set_defaults(handler=_publish)
-    export = actions.add_parser("export", help="write calendar files; an unpublished month exports the proposal")
+    export = actions.add_parser(
+        "export", help="write calendar files; an unpublished month exports the proposal"
+    )
     who = export.add_mutually_exclusive_group(required=True)
     who.add_argument("--org", help="org code")
     who.add_argument("--all", action="store_true", help="every branch")
     export.add_argument("--month", required=True)
     export.add_argument("--format", required=True, choices=("json", "ics", "xlsx", "csv", "html"))
     export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--jobs", type=int, default=1,
-                        help="with --all: processes to use (default 1; 0 = one per CPU core)")
+    export.add_argument(
+        "--jobs", type=int, default=1, help="with --all: processes to use (default 1; 0 = one per CPU core)"
+    )
     export.set_defaults(handler=_export)
 
 
@@ -63,8 +68,10 @@ def _build(args: argparse.Namespace) -> int:
         else:
             plan = planning.build_month(session, actor, org_id, args.month)
     for e in plan.entries:
-        print(f"{e.day} {e.time_of_day} {e.channel.value:8} {e.content_type.value:12} {e.title}"
-              + (f"  [{e.occasion}]" if e.occasion else ""))
+        print(
+            f"{e.day} {e.time_of_day} {e.channel.value:8} {e.content_type.value:12} {e.title}"
+            + (f"  [{e.occasion}]" if e.occasion else "")
+        )
     for gap in plan.gaps:
         sys.stderr.write(f"gap: {gap.day} {gap.message}\n")
     for warning in plan.warnings:
@@ -79,8 +86,13 @@ def _publish(args: argparse.Namespace) -> int:
     from studio.settings import get_settings
 
     with session_scope() as session:
-        version = planning.publish_month(session, _system_actor(session), _org_id(session, args.org), args.month,
-                                         out_dir=args.out or get_settings().calendars_dir)
+        version = planning.publish_month(
+            session,
+            _system_actor(session),
+            _org_id(session, args.org),
+            args.month,
+            out_dir=args.out or get_settings().calendars_dir,
+        )
     sys.stderr.write(f"published {args.org} {args.month} as version {version}\n")
     return 0
 
@@ -108,15 +120,31 @@ def _export(args: argparse.Namespace) -> int:
     with session_scope() as session:
         actor = _system_actor(session)
         if args.all and jobs > 1:
-            written, drafts = planning.export_all_parallel(session, actor, get_settings().effective_database_url,
-                                                           args.month, args.out, (args.format,), jobs=jobs,
-                                                           progress=progress)
+            written, drafts = planning.export_all_parallel(
+                session,
+                actor,
+                get_settings().effective_database_url,
+                args.month,
+                args.out,
+                (args.format,),
+                jobs=jobs,
+                progress=progress,
+            )
         else:
-            for doc in planning.export_month(session, actor, None if args.all else args.org, args.month, args.out,
-                                             (args.format,), progress=progress):
+            for doc in planning.export_month(
+                session,
+                actor,
+                None if args.all else args.org,
+                args.month,
+                args.out,
+                (args.format,),
+                progress=progress,
+            ):
                 written += 1
                 drafts += doc.draft
     if drafts:
-        sys.stderr.write(f"note: {drafts} of {written} calendars are not published; exported the proposal (草稿)\n")
+        sys.stderr.write(
+            f"note: {drafts} of {written} calendars are not published; exported the proposal (草稿)\n"
+        )
     sys.stderr.write(f"wrote {written} {args.format} file(s) under {args.out}\n")
     return 0

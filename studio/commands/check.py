@@ -47,13 +47,23 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", nargs="?", metavar="FILE|-", help="text file to check; '-' or omitted: stdin")
     parser.add_argument("--jsonl", metavar="FILE", help="check a JSON-lines batch ('-' for stdin)")
-    parser.add_argument("--product", default="general",
-                        help="product type code or label: deposit, wealth, fund, insurance, loan, credit_card, "
-                             "general (default: general)")
-    parser.add_argument("--channel", default="moments",
-                        help="channel: moments, group, private, welcome, poster (default: moments)")
-    parser.add_argument("--format", choices=("text", "json"), default=None,
-                        help="output format (default: text; --jsonl always writes JSON lines)")
+    parser.add_argument(
+        "--product",
+        default="general",
+        help="product type code or label: deposit, wealth, fund, insurance, loan, credit_card, "
+        "general (default: general)",
+    )
+    parser.add_argument(
+        "--channel",
+        default="moments",
+        help="channel: moments, group, private, welcome, poster (default: moments)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default=None,
+        help="output format (default: text; --jsonl always writes JSON lines)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -99,7 +109,9 @@ def decode_input(data: bytes, *, what: str) -> str:
     from studio.compliance import MAX_TEXT_CHARS
 
     if len(data) > max_input_bytes():
-        raise ValidationError(f"{what} is over {max_input_bytes()} bytes; the maximum is {MAX_TEXT_CHARS} characters")
+        raise ValidationError(
+            f"{what} is over {max_input_bytes()} bytes; the maximum is {MAX_TEXT_CHARS} characters"
+        )
     if b"\x00" in data:
         raise ValidationError(f"{what} looks binary (contains NUL bytes); expected UTF-8 text")
     try:
@@ -201,7 +213,9 @@ def _open_source(source: str) -> IO[bytes]:
         raise ValidationError(f"cannot read {source}: {error.strerror or error}") from None
 
 
-def _check_lines(stream: IO[bytes], product: ProductType, channel: Channel, progress: bool) -> tuple[int, int, int]:
+def _check_lines(
+    stream: IO[bytes], product: ProductType, channel: Channel, progress: bool
+) -> tuple[int, int, int]:
     """Check each JSON line, writing one result line per item; (checked, with problems, malformed)."""
     from studio.compliance import check_text
     from studio.compliance.errors import TextTooLong
@@ -212,7 +226,9 @@ def _check_lines(stream: IO[bytes], product: ProductType, channel: Channel, prog
     for number, raw in enumerate(_lines(stream, limit), start=1):
         if len(raw) > limit:
             # Not JSON lines at all (or one absurd line): stop rather than skip through it.
-            sys.stderr.write(f"line {number}: longer than {limit} bytes (the maximum for one line); stopped\n")
+            sys.stderr.write(
+                f"line {number}: longer than {limit} bytes (the maximum for one line); stopped\n"
+            )
             malformed += 1
             break
         if not raw.strip():
@@ -225,8 +241,13 @@ def _check_lines(stream: IO[bytes], product: ProductType, channel: Channel, prog
             sys.stderr.write(f"line {number}: {error.message_en}\n")
             continue
         payload = result.to_json_dict()
-        out.write(json.dumps({"id": item_id, "verdict": payload["verdict"], "findings": payload["findings"]},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"id": item_id, "verdict": payload["verdict"], "findings": payload["findings"]},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         checked += 1
         problems += result.verdict.value != "pass"
         if progress and checked % 500 == 0:
@@ -251,14 +272,14 @@ def _parse_line(raw: bytes, product: ProductType, channel: Channel) -> tuple[Any
     except json.JSONDecodeError as error:
         raise ValidationError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(item, dict):
-        raise ValidationError("expected a JSON object with \"id\" and \"text\"")
+        raise ValidationError('expected a JSON object with "id" and "text"')
     if "id" not in item or isinstance(item["id"], (dict, list)) or item["id"] is None:
-        raise ValidationError("missing \"id\" (a string or number)")
+        raise ValidationError('missing "id" (a string or number)')
     text = item.get("text")
     if not isinstance(text, str):
-        raise ValidationError("missing \"text\" (a string)")
+        raise ValidationError('missing "text" (a string)')
     if not text.strip():
-        raise ValidationError("\"text\" is empty")
+        raise ValidationError('"text" is empty')
     item_product = _parse_product(item["product"]) if item.get("product") is not None else product
     item_channel = _parse_channel(item["channel"]) if item.get("channel") is not None else channel
     return item["id"], text, item_product, item_channel

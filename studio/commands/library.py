@@ -66,8 +66,9 @@ def _check(args: argparse.Namespace) -> int:
 
     report = check_library(_library_dir(args), compliance=not args.no_compliance)
     _print_problems(report.problems)
-    sys.stderr.write(f"{len(report.entries)} templates in {report.files} files: "
-                     f"{len(report.problems)} problem(s)\n")
+    sys.stderr.write(
+        f"{len(report.entries)} templates in {report.files} files: {len(report.problems)} problem(s)\n"
+    )
     return 0 if report.ok else 1
 
 

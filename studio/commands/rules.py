@@ -25,8 +25,12 @@ def register(subparsers: Any) -> None:
         help="write docs/rules.md from the lexicon files",
         description="Write docs/rules.md. With --check, write nothing and exit 1 if the file is stale.",
     )
-    docs.add_argument("--output", type=Path, default=None,
-                      help="target file (default: docs/rules.md in the checkout, or in the working directory)")
+    docs.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="target file (default: docs/rules.md in the checkout, or in the working directory)",
+    )
     docs.add_argument("--check", action="store_true", help="exit 1 if the file differs from the rules")
     docs.set_defaults(handler=_docs)
 
@@ -48,8 +52,12 @@ def _list(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return 0
     for rule in rules:
-        products = "all" if len(rule.products) == len(ProductType) else ",".join(p.value for p in rule.products)
-        sys.stdout.write(f"{rule.code}  {rule.severity.value:<6}  {rule.slug:<34}  {products:<40}  {rule.title}\n")
+        products = (
+            "all" if len(rule.products) == len(ProductType) else ",".join(p.value for p in rule.products)
+        )
+        sys.stdout.write(
+            f"{rule.code}  {rule.severity.value:<6}  {rule.slug:<34}  {products:<40}  {rule.title}\n"
+        )
     sys.stdout.write(f"{len(rules)} rules, ruleset {default_ruleset().version}\n")
     return 0
 

@@ -14,8 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("seed", help="load demo data")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--demo", action="store_true", help="the demo org tree, users and content")
-    which.add_argument("--scale", action="store_true",
-                       help="after --demo: 20,000 templates, 5,000 waiting reviews, 2,300 branches with calendars")
+    which.add_argument(
+        "--scale",
+        action="store_true",
+        help="after --demo: 20,000 templates, 5,000 waiting reviews, 2,300 branches with calendars",
+    )
     parser.set_defaults(handler=_seed)
 
 

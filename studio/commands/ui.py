@@ -17,17 +17,32 @@ DEFAULT_ADDRESS = "127.0.0.1"
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("ui", help="start the web app")
     parser.add_argument("--port", type=int, default=8501)
-    parser.add_argument("--address", default=DEFAULT_ADDRESS,
-                        help=f"address to listen on (default: {DEFAULT_ADDRESS}; 0.0.0.0 for every interface)")
+    parser.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        help=f"address to listen on (default: {DEFAULT_ADDRESS}; 0.0.0.0 for every interface)",
+    )
     parser.set_defaults(handler=_ui)
 
 
 def streamlit_command(port: int, address: str) -> list[str]:
     """The command line that serves the app; flags given here take precedence over .streamlit/config.toml."""
     script = Path(__file__).resolve().parents[1] / "ui" / "main.py"
-    return [sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.port", str(port), "--server.address", address,
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def demo_password_warnings() -> list[str]:
@@ -42,8 +57,11 @@ def demo_password_warnings() -> list[str]:
             admins = admins_with_demo_password(session)
     except SQLAlchemyError:  # not migrated yet: the app itself says so
         return []
-    return [f"warning: user '{name}' still has the public demo password; change it with "
-            f"`studio user passwd {name}`" for name in admins]
+    return [
+        f"warning: user '{name}' still has the public demo password; change it with "
+        f"`studio user passwd {name}`"
+        for name in admins
+    ]
 
 
 def _ui(args: argparse.Namespace) -> int:

@@ -16,11 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("user", help="user accounts")
     actions = parser.add_subparsers(dest="user_command", required=True)
     passwd = actions.add_parser(
-        "passwd", help="set a user's password",
+        "passwd",
+        help="set a user's password",
         description="Set a user's password: at least 10 characters from at least 3 of lower case, upper case, "
-                    "digits and symbols. Prompts twice without echo, or reads one line from stdin with --stdin.")
+        "digits and symbols. Prompts twice without echo, or reads one line from stdin with --stdin.",
+    )
     passwd.add_argument("username")
-    passwd.add_argument("--stdin", action="store_true", help="read the new password from the first line of stdin")
+    passwd.add_argument(
+        "--stdin", action="store_true", help="read the new password from the first line of stdin"
+    )
     passwd.set_defaults(handler=_passwd)
 
 

@@ -68,10 +68,21 @@ def _doc(rule: CompiledRule) -> RuleDoc:
         return RuleExample(text=e.full_text, product=product, channel=channel)
 
     return RuleDoc(
-        code=spec.code, slug=spec.slug, title=spec.title, severity=spec.severity, kind=spec.kind,
-        kind_label=_KIND_LABEL[spec.kind], products=products, channels=channels, source=spec.source,
-        message=spec.message, suggestion=spec.suggestion, why=spec.why,
-        terms=tuple(t.term for t in spec.terms), required=spec.require, patterns=spec.patterns,
+        code=spec.code,
+        slug=spec.slug,
+        title=spec.title,
+        severity=spec.severity,
+        kind=spec.kind,
+        kind_label=_KIND_LABEL[spec.kind],
+        products=products,
+        channels=channels,
+        source=spec.source,
+        message=spec.message,
+        suggestion=spec.suggestion,
+        why=spec.why,
+        terms=tuple(t.term for t in spec.terms),
+        required=spec.require,
+        patterns=spec.patterns,
         bad_examples=tuple(example(e) for e in spec.examples.bad),
         good_examples=tuple(example(e) for e in spec.examples.good),
     )

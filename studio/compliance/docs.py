@@ -52,7 +52,9 @@ def _section(rule: RuleDoc) -> list[str]:
     if rule.patterns:
         lines.append("- 模式: " + "；".join(_code(p) for p in rule.patterns))
     if rule.required:
-        lines.append("- 必备表述: " + "；".join(" 或 ".join(_code(w) for w in group) for group in rule.required))
+        lines.append(
+            "- 必备表述: " + "；".join(" 或 ".join(_code(w) for w in group) for group in rule.required)
+        )
     for label, examples in (("违规示例", rule.bad_examples), ("合规示例", rule.good_examples)):
         if examples:
             lines += ["", f"{label}:", ""]

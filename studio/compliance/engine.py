@@ -116,10 +116,20 @@ def _to_findings(rs: Ruleset, norm: Normalised, hits: list[Hit]) -> list[Finding
             start, end = norm.span(hit_start, hit_end)
             excerpt = original[start:end]
         # the same fields, in the same order, as trusted_finding(code=..., ..., why=...)
-        finding = finding_from({
-            "code": code, "slug": slug, "severity": severity, "start": start, "end": end, "text": excerpt,
-            "message": message, "source": source, "suggestion": suggestion, "why": why,
-        })
+        finding = finding_from(
+            {
+                "code": code,
+                "slug": slug,
+                "severity": severity,
+                "start": start,
+                "end": end,
+                "text": excerpt,
+                "message": message,
+                "source": source,
+                "suggestion": suggestion,
+                "why": why,
+            }
+        )
         (missing if start is None else located).append(finding)
     located.sort(key=_FINDING_KEY)
     missing.sort(key=_CODE_KEY)

@@ -16,7 +16,8 @@ def highlight_html(text: str, findings: Iterable[Finding]) -> str:
     Line breaks are kept as `\\n`; render inside an element with `white-space: pre-wrap`.
     """
     spans = [
-        (f.start, f.end, f) for f in findings
+        (f.start, f.end, f)
+        for f in findings
         if f.start is not None and f.end is not None and 0 <= f.start < f.end <= len(text)
     ]
     if not spans:

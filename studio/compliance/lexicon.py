@@ -46,12 +46,18 @@ def load_lexicons(path: Path | str | None = None) -> dict[str, Any]:
         try:
             document = yaml.load(file.read_text(encoding="utf-8"), Loader=loader) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise LexiconError(f"cannot read lexicon file {file.name}: {error}", f"词库文件 {file.name} 格式错误。") from error
+            raise LexiconError(
+                f"cannot read lexicon file {file.name}: {error}", f"词库文件 {file.name} 格式错误。"
+            ) from error
         if not isinstance(document, dict):
-            raise LexiconError(f"lexicon file {file.name} must hold a mapping", f"词库文件 {file.name} 格式错误。")
+            raise LexiconError(
+                f"lexicon file {file.name} must hold a mapping", f"词库文件 {file.name} 格式错误。"
+            )
         for name, cue in (document.get("cues") or {}).items():
             if name in merged["cues"]:
-                raise LexiconError(f"cue list {name!r} defined twice ({file.name})", f"提示词表 {name} 重复定义。")
+                raise LexiconError(
+                    f"cue list {name!r} defined twice ({file.name})", f"提示词表 {name} 重复定义。"
+                )
             merged["cues"][name] = cue
         merged["rules"].extend(document.get("rules") or [])
     return merged

@@ -24,7 +24,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 
 class Matcher(Protocol):
-    def find_matches_as_indexes(self, haystack: str, overlapping: bool = ...) -> list[tuple[int, int, int]]: ...
+    def find_matches_as_indexes(
+        self, haystack: str, overlapping: bool = ...
+    ) -> list[tuple[int, int, int]]: ...
 
 
 class _NoKeys:

@@ -41,8 +41,21 @@ _CIRCLED.update({chr(0x2780 + i): str(i + 1) for i in range(9)})  # ➀-➈
 _FULL_WIDTH = "０１２３４５６７８９＊．％＠－＿～｜＋＃／＝＾＇＂｀" + "".join(
     chr(c) for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
 )
-CHINESE_DIGITS = {"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-                  "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+CHINESE_DIGITS = {
+    "〇": "0",
+    "零": "0",
+    "一": "1",
+    "幺": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 _DIGIT_TABLE = {ord(k): v for k, v in CHINESE_DIGITS.items()}  # str.translate's form, built once
 
 
@@ -262,8 +275,13 @@ class Normalised:
 
     __slots__ = ("original", "text", "run_positions", "run_cumulative")
 
-    def __init__(self, original: str, text: str, run_positions: tuple[int, ...] = (),
-                 run_cumulative: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        run_positions: tuple[int, ...] = (),
+        run_cumulative: tuple[int, ...] = (),
+    ) -> None:
         self.original = original
         self.text = text
         # For each dropped run: its position in `text` and the total count dropped up to and including it.
@@ -302,7 +320,8 @@ def normalise(text: str) -> Normalised:
         if start > 0 and end < length:
             before, after = folded[start - 1], folded[end]
             inside = (("\u4e00" <= before <= "\u9fff") or ("\u3400" <= before <= "\u4dbf")) and (
-                ("\u4e00" <= after <= "\u9fff") or ("\u3400" <= after <= "\u4dbf"))
+                ("\u4e00" <= after <= "\u9fff") or ("\u3400" <= after <= "\u4dbf")
+            )
         if not inside:
             run = match.group()
             if _ZERO_WIDTH_CHAR.search(run) is None:

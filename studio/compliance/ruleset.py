@@ -78,8 +78,17 @@ class CueMatcher:
         words = sorted({norm.normalise_key(w) for w in cue.words if w.strip()}, key=len, reverse=True)
         regex = re.compile("|".join(re.escape(w) for w in words))
         boundaries = norm.CLAUSE_BOUNDARIES if cue.scope == "clause" else norm.SENTENCE_BOUNDARIES
-        return cls(name, regex, cue.window, max(map(len, words)), cue.side, cue.scope, tuple(words),
-                   cue.side == "before", re.compile(f"[{re.escape(boundaries)}]"))
+        return cls(
+            name,
+            regex,
+            cue.window,
+            max(map(len, words)),
+            cue.side,
+            cue.scope,
+            tuple(words),
+            cue.side == "before",
+            re.compile(f"[{re.escape(boundaries)}]"),
+        )
 
 
 # (search, back, forward): every cue word of a rule in one regex, and how far before a hit's start / after
@@ -217,8 +226,9 @@ class Ruleset:
         active = frozenset(r.index for r in self.rules if product in r.products and channel in r.channels)
         entries: dict[str, Entry] = {}
         for key, roles in self._roles.items():
-            terms = tuple(t for t in roles.terms
-                          if t.rule in active and (t.products is None or product in t.products))
+            terms = tuple(
+                t for t in roles.terms if t.rule in active and (t.products is None or product in t.products)
+            )
             allows = frozenset(a for a in roles.allows if a[0] in active)
             triggers = tuple(sorted(i for i in roles.triggers if i in active))
             if terms or allows or triggers:
@@ -244,8 +254,16 @@ class Ruleset:
         def of_kind(kind: str) -> tuple[int, ...]:
             return tuple(r.index for r in self.rules if r.index in active and r.kind == kind)
 
-        scope = Scope(active, build_matcher(keys, accelerated=accelerated), tuple(spellings.values()),
-                      of_kind("required"), of_kind("pii"), of_kind("length"), markers, pairs_from)
+        scope = Scope(
+            active,
+            build_matcher(keys, accelerated=accelerated),
+            tuple(spellings.values()),
+            of_kind("required"),
+            of_kind("pii"),
+            of_kind("length"),
+            markers,
+            pairs_from,
+        )
         self._scopes_by_signature[signature] = scope
         log.debug("ruleset %s: scope %s/%s with %d keys", self.version, product, channel, len(entries))
         return scope
@@ -263,17 +281,23 @@ def _term_refs(rule: CompiledRule) -> list[TermRef]:
     for term in rule.spec.terms:
         products = None if term.products is None else frozenset(ProductType(p) for p in term.products)
         near = term.near or rule.spec.near
-        refs.append(TermRef(
-            rule.index, _key(term.term, rule.code), term.term, products, term.severity,
-            near_any=tuple(norm.normalise_key(w) for w in near.any) if near else (),
-            near_none=tuple(norm.normalise_key(w) for w in near.none) if near else (),
-            near_window=near.window if near else 0,
-            key=(rule.index, _key(term.term, rule.code)),
-            hit_severity=term.severity or rule.severity,
-            why=f"命中词条“{term.term}”",
-            cues=rule.cues,
-            cue_any=rule.cue_any,
-        ))
+        refs.append(
+            TermRef(
+                rule.index,
+                _key(term.term, rule.code),
+                term.term,
+                products,
+                term.severity,
+                near_any=tuple(norm.normalise_key(w) for w in near.any) if near else (),
+                near_none=tuple(norm.normalise_key(w) for w in near.none) if near else (),
+                near_window=near.window if near else 0,
+                key=(rule.index, _key(term.term, rule.code)),
+                hit_severity=term.severity or rule.severity,
+                why=f"命中词条“{term.term}”",
+                cues=rule.cues,
+                cue_any=rule.cue_any,
+            )
+        )
     return refs
 
 
@@ -286,7 +310,9 @@ def _add_allows(rule: CompiledRule, refs: list[TermRef], role: Any) -> None:
         for phrase in term.allow:
             key = _key(phrase, rule.code)
             if ref.term not in key:
-                raise LexiconError(f"{rule.code}: allow phrase {phrase!r} does not contain its term {term.term!r}")
+                raise LexiconError(
+                    f"{rule.code}: allow phrase {phrase!r} does not contain its term {term.term!r}"
+                )
             role(key).allows.add((rule.index, ref.term))
     for phrase in rule.spec.allow:  # rule-level: protects every term of the rule it contains
         key = _key(phrase, rule.code)
@@ -356,8 +382,9 @@ def build_ruleset(data: Mapping[str, Any] | LexiconData) -> Ruleset:
     except PydanticValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise LexiconError(f"invalid lexicon data at {where}: {first['msg']}",
-                           f"词库数据有误（{where}）：{first['msg']}") from error
+        raise LexiconError(
+            f"invalid lexicon data at {where}: {first['msg']}", f"词库数据有误（{where}）：{first['msg']}"
+        ) from error
     version = version_of(parsed)
     with _BUILT_LOCK:
         cached = _BUILT.get(version)

@@ -159,8 +159,14 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_subject", "subject_type", "subject_id"),
         # A reviewer decides a round once: a double click or a race cannot record two approvals.
-        Index("uq_review_round_reviewer", "subject_type", "subject_id", "subject_lock", "reviewer_id",
-              unique=True),
+        Index(
+            "uq_review_round_reviewer",
+            "subject_type",
+            "subject_id",
+            "subject_lock",
+            "reviewer_id",
+            unique=True,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,7 +177,9 @@ class Review(SQLModel, table=True):
     policy_id: int | None = Field(default=None, foreign_key="review_policy.id")
     decision: str = Field(max_length=30)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
-    findings_snapshot: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    findings_snapshot: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     ruleset: str = Field(max_length=80)
     # The version decided on: the subject's lock version (its review round) and content digest.
     subject_lock: int = 0

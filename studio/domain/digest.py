@@ -11,10 +11,16 @@ import json
 from typing import Any
 
 
-def content_digest(*, title: str, text: str, channel: str, product_type: str,
-                   slots: list[dict[str, Any]] | None = None) -> str:
+def content_digest(
+    *, title: str, text: str, channel: str, product_type: str, slots: list[dict[str, Any]] | None = None
+) -> str:
     """sha256 over the canonical JSON of the reviewable content (text or template body, slots, tags)."""
-    payload = {"title": title, "text": text, "channel": channel, "product_type": product_type,
-               "slots": slots or []}
+    payload = {
+        "title": title,
+        "text": text,
+        "channel": channel,
+        "product_type": product_type,
+        "slots": slots or [],
+    }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -168,6 +168,7 @@ _CHANNEL_MAX_LENGTH: dict[Channel, int] = {
     Channel.POSTER: 300,
 }
 
+
 class _Caps(NamedTuple):
     daily: int
     monthly: int
@@ -187,8 +188,16 @@ _CHANNEL_CAPS: dict[Channel, _Caps] = {
 
 _SEVERITY_RANK: dict[Severity, int] = {Severity.INFO: 1, Severity.REVIEW: 2, Severity.BLOCK: 3}
 
-_POSTABLE_KINDS = frozenset({OccasionKind.FESTIVAL, OccasionKind.SOLAR_TERM, OccasionKind.FINANCE_DAY,
-                             OccasionKind.REGIONAL, OccasionKind.HOT_TOPIC, OccasionKind.MARKETING_DAY})
+_POSTABLE_KINDS = frozenset(
+    {
+        OccasionKind.FESTIVAL,
+        OccasionKind.SOLAR_TERM,
+        OccasionKind.FINANCE_DAY,
+        OccasionKind.REGIONAL,
+        OccasionKind.HOT_TOPIC,
+        OccasionKind.MARKETING_DAY,
+    }
+)
 
 _LABELS: dict[StrEnum, str] = {
     OrgKind.HQ: "总行",

@@ -15,7 +15,7 @@ def rank_of(severity: str) -> int:
 
 
 def max_severity_of(findings: Iterable[dict[str, Any]] | None) -> str:
-    """"" for no findings, else the highest of info < review < block (stored so queues filter in SQL)."""
+    """ "" for no findings, else the highest of info < review < block (stored so queues filter in SQL)."""
     return max((str(f.get("severity", "")) for f in findings or ()), key=rank_of, default="")
 
 

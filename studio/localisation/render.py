@@ -69,22 +69,86 @@ MAX_CALL_DEPTH = 10  # macro calls inside macro calls
 _OPENING_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "block", "autoescape", "trans"})
 _PREFIX_WORDS = frozenset({"not", "if", "else"})  # each nests one more recursive parser call
 _PREFIX_OPS = frozenset({TOKEN_ADD, TOKEN_SUB})
-_OPERANDS = frozenset({TOKEN_NAME, TOKEN_INTEGER, TOKEN_FLOAT, TOKEN_STRING, TOKEN_RPAREN, TOKEN_RBRACKET,
-                       TOKEN_RBRACE})
-_SAFE_FILTERS = frozenset({
-    "abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "forceescape",
-    "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr",
-    "reverse", "round", "safe", "select", "selectattr", "sort", "string", "striptags", "sum", "title", "trim",
-    "truncate", "unique", "upper", "wordcount",
-})
+_OPERANDS = frozenset(
+    {TOKEN_NAME, TOKEN_INTEGER, TOKEN_FLOAT, TOKEN_STRING, TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE}
+)
+_SAFE_FILTERS = frozenset(
+    {
+        "abs",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "e",
+        "escape",
+        "first",
+        "float",
+        "forceescape",
+        "int",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "reverse",
+        "round",
+        "safe",
+        "select",
+        "selectattr",
+        "sort",
+        "string",
+        "striptags",
+        "sum",
+        "title",
+        "trim",
+        "truncate",
+        "unique",
+        "upper",
+        "wordcount",
+    }
+)
 # Methods whose result is no larger than their receiver; padding, joining, formatting and replacing are not.
 _SAFE_METHODS: dict[type, frozenset[str]] = {
-    str: frozenset({
-        "capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha", "isdigit",
-        "islower", "isnumeric", "isspace", "istitle", "isupper", "lower", "lstrip", "partition", "rfind",
-        "rindex", "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase",
-        "title", "upper",
-    }),
+    str: frozenset(
+        {
+            "capitalize",
+            "casefold",
+            "count",
+            "endswith",
+            "find",
+            "index",
+            "isalnum",
+            "isalpha",
+            "isdigit",
+            "islower",
+            "isnumeric",
+            "isspace",
+            "istitle",
+            "isupper",
+            "lower",
+            "lstrip",
+            "partition",
+            "rfind",
+            "rindex",
+            "rpartition",
+            "rsplit",
+            "rstrip",
+            "split",
+            "splitlines",
+            "startswith",
+            "strip",
+            "swapcase",
+            "title",
+            "upper",
+        }
+    ),
     dict: frozenset({"get", "items", "keys", "values"}),
     list: frozenset({"count", "index"}),
     tuple: frozenset({"count", "index"}),
@@ -93,8 +157,10 @@ _SAFE_METHODS: dict[type, frozenset[str]] = {
 
 
 def _too_complex(detail_en: str, detail_zh: str) -> ValidationError:
-    return ValidationError(f"template is too complex or computes too much: {detail_en}",
-                           f"模板过于复杂或计算量过大（{detail_zh}），已拒绝。")
+    return ValidationError(
+        f"template is too complex or computes too much: {detail_en}",
+        f"模板过于复杂或计算量过大（{detail_zh}），已拒绝。",
+    )
 
 
 class _Budget:
@@ -140,6 +206,7 @@ def _budgeted() -> Iterator[_Budget]:
 
 # --- value sizes ---------------------------------------------------------------------------------------------
 
+
 def _weight(value: Any, limit: int = MAX_VALUE) -> int:
     """Characters plus items, nested; stops counting once past `limit` (the answer is then just "too big")."""
     if isinstance(value, str):
@@ -180,6 +247,7 @@ def _check_args(args: Iterable[Any]) -> None:
 
 # --- operators -----------------------------------------------------------------------------------------------
 
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -212,6 +280,7 @@ def _check_product(left: Any, right: Any) -> None:
 
 
 # --- hooks the compiled template calls -----------------------------------------------------------------------
+
 
 def _guard_filter(func: Any) -> Any:
     """Wrap a filter: budgeted, bounded inputs and result, and never run at compile time."""
@@ -291,7 +360,9 @@ def _bounded_range(*args: int) -> range:
 
 
 def _callable_allowed(obj: Any) -> bool:
-    if isinstance(obj, (Macro, Undefined)) or any(obj is allowed for allowed in (_bounded_range, Namespace, dict)):
+    if isinstance(obj, (Macro, Undefined)) or any(
+        obj is allowed for allowed in (_bounded_range, Namespace, dict)
+    ):
         return True
     receiver, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
     return any(isinstance(receiver, kind) and name in names for kind, names in _SAFE_METHODS.items())
@@ -320,7 +391,9 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
             _check_args(args)
             _check_args(kwargs.values())
         if budget.call_depth >= MAX_CALL_DEPTH:
-            raise _too_complex(f"macros nested deeper than {MAX_CALL_DEPTH}", f"宏调用嵌套超过 {MAX_CALL_DEPTH} 层")
+            raise _too_complex(
+                f"macros nested deeper than {MAX_CALL_DEPTH}", f"宏调用嵌套超过 {MAX_CALL_DEPTH} 层"
+            )
         budget.call_depth += 1
         try:
             return _check_value(super().call(__context, __obj, *args, **kwargs))
@@ -338,8 +411,10 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _nesting_error() -> ValidationError:
-    return ValidationError(f"template is nested too deeply (more than {MAX_NESTING} levels)",
-                           f"模板过于复杂或计算量过大（嵌套超过 {MAX_NESTING} 层），已拒绝。")
+    return ValidationError(
+        f"template is nested too deeply (more than {MAX_NESTING} levels)",
+        f"模板过于复杂或计算量过大（嵌套超过 {MAX_NESTING} 层），已拒绝。",
+    )
 
 
 def _check_source_nesting(env: _BoundedEnvironment, source: str) -> None:
@@ -369,7 +444,9 @@ class _NestingCount:
         elif kind == TOKEN_ASSIGN and self.inline_set_possible:
             self.blocks -= 1  # `{% set x = ... %}` has no body and no endset
             self.inline_set_possible = False
-        elif (kind == TOKEN_NAME and value in _PREFIX_WORDS) or (kind in _PREFIX_OPS and self.previous not in _OPERANDS):
+        elif (kind == TOKEN_NAME and value in _PREFIX_WORDS) or (
+            kind in _PREFIX_OPS and self.previous not in _OPERANDS
+        ):
             self.prefixes += 1
         if kind in (TOKEN_VARIABLE_BEGIN, TOKEN_BLOCK_BEGIN, TOKEN_BLOCK_END):
             self.prefixes = 0
@@ -422,8 +499,9 @@ class _WireHooks(NodeTransformer):
 
 @lru_cache(maxsize=1)
 def environment() -> ImmutableSandboxedEnvironment:
-    env = _BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                              finalize=_finalize)
+    env = _BoundedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=_finalize
+    )
     offered = {name: f for name, f in env.filters.items() if name in _SAFE_FILTERS}
     offered["join"] = _bounded_join(offered["join"])
     env.filters = {name: _guard_filter(f) for name, f in offered.items()}
@@ -438,10 +516,14 @@ def _syntax_error(error: TemplateSyntaxError) -> ValidationError:
     message = error.message or ""
     if message.startswith("No filter named"):
         name = message.removeprefix("No filter named").strip(" .")
-        return ValidationError(f"template uses a filter that is not offered on line {error.lineno}: {name}",
-                               f"模板第 {error.lineno} 行使用了不支持的过滤器 {name}。")
-    return ValidationError(f"template syntax error on line {error.lineno}: {message}",
-                           f"模板第 {error.lineno} 行语法错误：{message}")
+        return ValidationError(
+            f"template uses a filter that is not offered on line {error.lineno}: {name}",
+            f"模板第 {error.lineno} 行使用了不支持的过滤器 {name}。",
+        )
+    return ValidationError(
+        f"template syntax error on line {error.lineno}: {message}",
+        f"模板第 {error.lineno} 行语法错误：{message}",
+    )
 
 
 def parse(body: str) -> nodes.Template:
@@ -452,7 +534,9 @@ def parse(body: str) -> nodes.Template:
     except RecursionError:  # a last resort: the nesting check should refuse such bodies first
         raise _nesting_error() from None
     except ValueError as error:  # e.g. an integer literal longer than Python converts
-        raise ValidationError(f"template cannot be read: {error}", "模板无法解析（含过长的数字等），已拒绝。") from None
+        raise ValidationError(
+            f"template cannot be read: {error}", "模板无法解析（含过长的数字等），已拒绝。"
+        ) from None
 
 
 def variables_of(body: str) -> set[str]:
@@ -475,11 +559,13 @@ def render(body: str, values: dict[str, str]) -> str:
     except TemplateSyntaxError as error:
         raise _syntax_error(error) from None
     except UndefinedError as error:
-        raise ValidationError(f"template uses an unknown value: {error.message}",
-                              f"模板引用了未填写的内容：{error.message}") from None
+        raise ValidationError(
+            f"template uses an unknown value: {error.message}", f"模板引用了未填写的内容：{error.message}"
+        ) from None
     except SecurityError as error:
-        raise ValidationError(f"template tried an unsafe operation: {error}",
-                              "模板包含不安全的操作，已拒绝渲染。") from None
+        raise ValidationError(
+            f"template tried an unsafe operation: {error}", "模板包含不安全的操作，已拒绝渲染。"
+        ) from None
     except (OverflowError, MemoryError, RecursionError):
         raise ValidationError("template output too large", "模板渲染结果过大，已拒绝。") from None
     except Exception as error:  # a template error of any other kind is the editor's input, not a crash

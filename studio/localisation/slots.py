@@ -48,16 +48,30 @@ STANDARD_SLOTS: dict[str, SlotSpec] = {
         SlotSpec(name="staff_name", label="客户经理姓名", sample="小李", max_length=12),
         SlotSpec(name="local_greeting", label="方言问候", sample="老表们好", max_length=30, required=False),
         SlotSpec(name="local_specialty", label="本地特产", sample="脐橙", max_length=20, required=False),
-        SlotSpec(name="local_custom", label="本地习俗", sample="客家人冬至吃酿豆腐", max_length=60,
-                 required=False),
-        SlotSpec(name="local_offer", label="本地活动", sample="网点开放日送春联", max_length=60,
-                 required=False),
-        SlotSpec(name="branch_address", label="网点地址", sample="章贡区文清路88号", max_length=60,
-                 required=False),
-        SlotSpec(name="service_hours", label="营业时间", sample="周一至周日 9:00-17:00", max_length=40,
-                 required=False),
-        SlotSpec(name="event_date", label="活动日期", type=SlotType.DATE, sample="2026-12-01",
-                 max_length=10, required=False),
+        SlotSpec(
+            name="local_custom", label="本地习俗", sample="客家人冬至吃酿豆腐", max_length=60, required=False
+        ),
+        SlotSpec(
+            name="local_offer", label="本地活动", sample="网点开放日送春联", max_length=60, required=False
+        ),
+        SlotSpec(
+            name="branch_address", label="网点地址", sample="章贡区文清路88号", max_length=60, required=False
+        ),
+        SlotSpec(
+            name="service_hours",
+            label="营业时间",
+            sample="周一至周日 9:00-17:00",
+            max_length=40,
+            required=False,
+        ),
+        SlotSpec(
+            name="event_date",
+            label="活动日期",
+            type=SlotType.DATE,
+            sample="2026-12-01",
+            max_length=10,
+            required=False,
+        ),
     )
 }
 
@@ -75,7 +89,9 @@ def resolve_slots(variables: set[str], declared: list[SlotSpec]) -> list[SlotSpe
     for name in sorted(variables):
         if name not in by_name:
             by_name[name] = STANDARD_SLOTS[name]
-    return [by_name[name] for name in sorted(by_name) if name in variables or name in {s.name for s in declared}]
+    return [
+        by_name[name] for name in sorted(by_name) if name in variables or name in {s.name for s in declared}
+    ]
 
 
 def validate_values(specs: list[SlotSpec], values: dict[str, Any]) -> dict[str, str]:
@@ -107,7 +123,10 @@ def _value_problem(spec: SlotSpec, value: str) -> tuple[str, str] | None:
     if _CONTROL.search(value):
         return f"“{label}”包含不可见控制字符", f"slot {name} contains control characters"
     if len(value) > spec.max_length:
-        return f"“{label}”最多 {spec.max_length} 字（当前 {len(value)} 字）", f"slot {name} longer than {spec.max_length}"
+        return (
+            f"“{label}”最多 {spec.max_length} 字（当前 {len(value)} 字）",
+            f"slot {name} longer than {spec.max_length}",
+        )
     if spec.type is SlotType.CHOICE and value not in spec.choices:
         return f"“{label}”只能从给定选项中选择", f"slot {name} not one of the choices"
     if spec.type is SlotType.NUMBER and not re.fullmatch(r"-?\d+(\.\d+)?", value):

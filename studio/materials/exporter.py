@@ -21,8 +21,21 @@ from studio.domain.views import Actor
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec
 from studio.workflow.permissions import require
 
-ENTRY_ORDER = ("code", "title", "occasion_kind", "occasion", "content_type", "persona", "channel",
-               "product_type", "region", "valid_from", "valid_to", "slots", "body")
+ENTRY_ORDER = (
+    "code",
+    "title",
+    "occasion_kind",
+    "occasion",
+    "content_type",
+    "persona",
+    "channel",
+    "product_type",
+    "region",
+    "valid_from",
+    "valid_to",
+    "slots",
+    "body",
+)
 # Slot fields always written, in this order; the others only when they differ from SlotSpec's default.
 SLOT_ALWAYS = ("name", "label", "type", "max_length", "sample")
 SLOT_OPTIONAL = ("choices", "required", "help")
@@ -56,13 +69,15 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 _Dumper.add_representer(str, _str)
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
-_Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(),
-                                                                    flow_style=True))
+_Dumper.add_representer(
+    _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True)
+)
 
 
 def _latest_versions(session: Session) -> list[tuple[Template, TemplateVersion]]:
-    rows = session.exec(select(Template, TemplateVersion)
-                        .join(TemplateVersion, TemplateVersion.template_id == Template.id))  # type: ignore[arg-type]
+    rows = session.exec(
+        select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)
+    )  # type: ignore[arg-type]
     latest: dict[int, tuple[Template, TemplateVersion]] = {}
     for template, version in rows:
         current = latest.get(template.id or 0)
@@ -90,11 +105,19 @@ def declared_slots(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def entry_of(template: Template, version: TemplateVersion) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "code": template.code, "title": version.title, "occasion_kind": version.occasion_kind,
-        "occasion": version.occasion, "content_type": version.content_type, "persona": version.persona,
-        "channel": version.channel, "product_type": version.product_type, "region": version.region,
-        "valid_from": version.valid_from, "valid_to": version.valid_to,
-        "slots": declared_slots(version.slots), "body": version.body,
+        "code": template.code,
+        "title": version.title,
+        "occasion_kind": version.occasion_kind,
+        "occasion": version.occasion,
+        "content_type": version.content_type,
+        "persona": version.persona,
+        "channel": version.channel,
+        "product_type": version.product_type,
+        "region": version.region,
+        "valid_from": version.valid_from,
+        "valid_to": version.valid_to,
+        "slots": declared_slots(version.slots),
+        "body": version.body,
     }
     return {key: values[key] for key in ENTRY_ORDER if values[key] not in (None, "", [])}
 
@@ -119,9 +142,14 @@ def export_library(session: Session, actor: Actor, out_dir: Path) -> ExportRepor
             continue
         path = target / _file_name(kind)
         header = f"# Exported from the studio database: latest version of each {kind} template.\n"
-        text = yaml.dump({"templates": groups[kind]}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                         width=4096, default_flow_style=False)
+        text = yaml.dump(
+            {"templates": groups[kind]},
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            width=4096,
+            default_flow_style=False,
+        )
         path.write_text(header + text, encoding="utf-8")
         report.files[path] = len(groups[kind])
     return report
-

@@ -10,9 +10,31 @@ import yaml
 
 from studio.localisation.draft import TemplateDraft
 
-ENTRY_KEYS = {"code", "title", "occasion_kind", "occasion", "content_type", "persona", "channel",
-              "product_type", "region", "valid_from", "valid_to", "slots", "body"}
-REQUIRED_KEYS = {"code", "title", "occasion_kind", "content_type", "persona", "channel", "product_type", "body"}
+ENTRY_KEYS = {
+    "code",
+    "title",
+    "occasion_kind",
+    "occasion",
+    "content_type",
+    "persona",
+    "channel",
+    "product_type",
+    "region",
+    "valid_from",
+    "valid_to",
+    "slots",
+    "body",
+}
+REQUIRED_KEYS = {
+    "code",
+    "title",
+    "occasion_kind",
+    "content_type",
+    "persona",
+    "channel",
+    "product_type",
+    "body",
+}
 
 
 def display_path(path: Path) -> str:
@@ -36,7 +58,9 @@ class LoadProblem:
     field: str | None = None
 
     def render(self, path: str | None = None) -> str:
-        where = f"{path if path is not None else self.path}:{self.line}" + (f" {self.field}" if self.field else "")
+        where = f"{path if path is not None else self.path}:{self.line}" + (
+            f" {self.field}" if self.field else ""
+        )
         return one_line(f"{where}: {self.message}")
 
     def __str__(self) -> str:
@@ -86,8 +110,9 @@ class _Seq(list[Any]):
 
 class _DuplicateKey(yaml.constructor.ConstructorError):
     def __init__(self, key: str, first_line: int, mark: yaml.Mark) -> None:
-        super().__init__(None, None, f"duplicate key (first on line {first_line}); the last would silently win",
-                         mark)
+        super().__init__(
+            None, None, f"duplicate key (first on line {first_line}); the last would silently win", mark
+        )
         self.key = key
 
 
@@ -99,8 +124,9 @@ class _LineLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in library files",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in library files", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 

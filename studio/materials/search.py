@@ -87,11 +87,27 @@ def query_terms(query: str) -> list[str]:
     return [t for t in terms if not any(t in other and t != other for other in terms)]
 
 
-def search_tokens(*, code: str, title: str, body: str, occasion: str | None, region: str | None,
-                  occasion_kind: str, content_type: str, persona: str, channel: str, product_type: str) -> str:
+def search_tokens(
+    *,
+    code: str,
+    title: str,
+    body: str,
+    occasion: str | None,
+    region: str | None,
+    occasion_kind: str,
+    content_type: str,
+    persona: str,
+    channel: str,
+    product_type: str,
+) -> str:
     """The space-separated words a version is found by (title, body, occasion, region, code, tag labels)."""
-    labels = [OccasionKind(occasion_kind).label, ContentType(content_type).label, Persona(persona).label,
-              Channel(channel).label, ProductType(product_type).label]
+    labels = [
+        OccasionKind(occasion_kind).label,
+        ContentType(content_type).label,
+        Persona(persona).label,
+        Channel(channel).label,
+        ProductType(product_type).label,
+    ]
     return " ".join(_words(" ".join([code, title, body, occasion or "", region or "", *labels])))
 
 
@@ -124,8 +140,12 @@ SQLITE_DDL = (
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); "
     f"INSERT INTO {FTS_TABLE}(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
 )
-SQLITE_DROP = (f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au", f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ad",
-               f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai", f"DROP TABLE IF EXISTS {FTS_TABLE}")
+SQLITE_DROP = (
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ad",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
 # PostgreSQL keeps the parsed words in a stored generated column: matching and ts_rank then read it instead
 # of re-parsing every candidate's text (2 s → tens of ms for a common word at 20,000 templates).
 POSTGRES_VECTOR = "search_vector"
@@ -135,8 +155,10 @@ POSTGRES_DDL = (
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_tokens)) STORED",
     f"CREATE INDEX IF NOT EXISTS {POSTGRES_INDEX} ON template_version USING gin ({POSTGRES_VECTOR})",
 )
-POSTGRES_DROP = (f"DROP INDEX IF EXISTS {POSTGRES_INDEX}",
-                 f"ALTER TABLE template_version DROP COLUMN IF EXISTS {POSTGRES_VECTOR}")
+POSTGRES_DROP = (
+    f"DROP INDEX IF EXISTS {POSTGRES_INDEX}",
+    f"ALTER TABLE template_version DROP COLUMN IF EXISTS {POSTGRES_VECTOR}",
+)
 
 
 def create_index(connection: Connection) -> None:
@@ -175,17 +197,36 @@ def backfill_search_tokens(connection: Connection, batch: int = 2000) -> int:
     select_batch = text(
         "SELECT v.id, t.code, v.title, v.body, v.occasion, v.region, v.occasion_kind, v.content_type, v.persona, "
         "v.channel, v.product_type FROM template_version v JOIN template t ON t.id = v.template_id "
-        "WHERE (v.search_tokens IS NULL OR v.search_tokens = '') AND v.id > :after ORDER BY v.id LIMIT :n")
+        "WHERE (v.search_tokens IS NULL OR v.search_tokens = '') AND v.id > :after ORDER BY v.id LIMIT :n"
+    )
     write = text("UPDATE template_version SET search_tokens = :tokens WHERE id = :id")
     done, after = 0, 0
     while True:
-        rows = connection.execute(select_batch.bindparams(bindparam("after"), bindparam("n")),
-                                  {"after": after, "n": batch}).all()
+        rows = connection.execute(
+            select_batch.bindparams(bindparam("after"), bindparam("n")), {"after": after, "n": batch}
+        ).all()
         if not rows:
             return done
-        connection.execute(write, [{"id": r.id, "tokens": search_tokens(
-            code=r.code, title=r.title, body=r.body, occasion=r.occasion, region=r.region,
-            occasion_kind=r.occasion_kind, content_type=r.content_type, persona=r.persona, channel=r.channel,
-            product_type=r.product_type)} for r in rows])
+        connection.execute(
+            write,
+            [
+                {
+                    "id": r.id,
+                    "tokens": search_tokens(
+                        code=r.code,
+                        title=r.title,
+                        body=r.body,
+                        occasion=r.occasion,
+                        region=r.region,
+                        occasion_kind=r.occasion_kind,
+                        content_type=r.content_type,
+                        persona=r.persona,
+                        channel=r.channel,
+                        product_type=r.product_type,
+                    ),
+                }
+                for r in rows
+            ],
+        )
         done += len(rows)
         after = rows[-1].id

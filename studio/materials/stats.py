@@ -29,7 +29,7 @@ def _tags(axis: str) -> list[str]:
 class Coverage:
     total: int = 0
     matrix: dict[str, dict[str, int]] = field(default_factory=dict)  # occasion_kind -> content_type -> n
-    by: dict[str, dict[str, int]] = field(default_factory=dict)      # axis -> value -> n
+    by: dict[str, dict[str, int]] = field(default_factory=dict)  # axis -> value -> n
 
     @property
     def empty_cells(self) -> list[tuple[str, str]]:
@@ -82,8 +82,9 @@ def render_text(cov: Coverage) -> str:
     ctypes = [c.value for c in ContentType]
     width = max(len(k) for k in _tags("occasion_kind")) + 2
     cols = [max(len(c), 4) + 2 for c in ctypes]
-    lines.append("".ljust(width) + "".join(c.rjust(w) for c, w in zip(ctypes, cols, strict=True))
-                 + "total".rjust(7))
+    lines.append(
+        "".ljust(width) + "".join(c.rjust(w) for c, w in zip(ctypes, cols, strict=True)) + "total".rjust(7)
+    )
     for kind, row in cov.matrix.items():
         cells = "".join((str(row[c]) if row[c] else "-").rjust(w) for c, w in zip(ctypes, cols, strict=True))
         lines.append(kind.ljust(width) + cells + str(sum(row.values())).rjust(7))
@@ -93,5 +94,8 @@ def render_text(cov: Coverage) -> str:
         name_width = max(len(v) for v in counts) + 2
         lines += [f"{value.ljust(name_width)}{n:>5}" for value, n in counts.items()]
     empty = cov.empty_cells
-    lines += ["", f"empty cells: {len(empty)}" + (": " + ", ".join(f"{k}/{c}" for k, c in empty) if empty else "")]
+    lines += [
+        "",
+        f"empty cells: {len(empty)}" + (": " + ", ".join(f"{k}/{c}" for k, c in empty) if empty else ""),
+    ]
     return "\n".join(lines)

@@ -25,8 +25,18 @@ from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, loa
 from studio.materials.loader import LoadProblem as Problem
 
 SLOT_KEYS = set(SlotSpec.model_fields)
-TEXT_KEYS = ("code", "title", "body", "occasion", "region", "occasion_kind", "content_type", "persona",
-             "channel", "product_type")
+TEXT_KEYS = (
+    "code",
+    "title",
+    "body",
+    "occasion",
+    "region",
+    "occasion_kind",
+    "content_type",
+    "persona",
+    "channel",
+    "product_type",
+)
 
 
 @dataclass
@@ -49,18 +59,23 @@ class LibraryProblems(ValidationError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0] if problems else "?"
-        super().__init__(f"library has {len(problems)} problem(s), nothing imported; first: {first}",
-                         f"素材库文件有 {len(problems)} 处问题，未导入任何内容；第一处：{first}")
+        super().__init__(
+            f"library has {len(problems)} problem(s), nothing imported; first: {first}",
+            f"素材库文件有 {len(problems)} 处问题，未导入任何内容；第一处：{first}",
+        )
 
 
 def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
     """Load and check every template file under `library_dir/templates`; never raises on bad content."""
     if not (library_dir / "templates").is_dir():
-        raise ValidationError(f"no templates directory in {library_dir}",
-                              f"素材库目录 {library_dir} 下没有 templates 目录。")
+        raise ValidationError(
+            f"no templates directory in {library_dir}", f"素材库目录 {library_dir} 下没有 templates 目录。"
+        )
     if not template_files(library_dir):
-        raise ValidationError(f"no template files (*.yaml) in {library_dir / 'templates'}",
-                              f"{library_dir / 'templates'} 下没有模板文件（*.yaml）。")
+        raise ValidationError(
+            f"no template files (*.yaml) in {library_dir / 'templates'}",
+            f"{library_dir / 'templates'} 下没有模板文件（*.yaml）。",
+        )
     entries, load_problems = load_library(library_dir)
     report = CheckReport(entries=entries)
     report.problems.extend(load_problems)
@@ -68,7 +83,9 @@ def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
     for entry in entries:
         code = entry.data.get("code")
         if isinstance(code, str) and code in seen:
-            report.problems.append(entry.problem("code", f"duplicate code {code!r} (first at {seen[code].where})"))
+            report.problems.append(
+                entry.problem("code", f"duplicate code {code!r} (first at {seen[code].where})")
+            )
         elif isinstance(code, str) and code:
             seen[code] = entry
         report.problems.extend(check_entry(entry, compliance=compliance))
@@ -95,11 +112,15 @@ def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem
         return [*problems, entry.problem(_field_of(error.message_en), error.message_en)]
     declared = [str(s.get("name")) for s in entry.data.get("slots") or []]
     used = variables_of(draft.body)
-    problems += [entry.problem(f"slots[{i}]", f"declared slot {name!r} not used in body")
-                 for i, name in enumerate(declared) if name not in used]
+    problems += [
+        entry.problem(f"slots[{i}]", f"declared slot {name!r} not used in body")
+        for i, name in enumerate(declared)
+        if name not in used
+    ]
     if compliance:
-        problems += [entry.problem("body", p) for p in _compliance_problems(sample, draft.product_type,
-                                                                            draft.channel)]
+        problems += [
+            entry.problem("body", p) for p in _compliance_problems(sample, draft.product_type, draft.channel)
+        ]
     return problems
 
 
@@ -108,22 +129,28 @@ def _unknown_keys(entry: LibraryEntry) -> list[Problem]:
     slots = entry.data.get("slots")
     for index, slot in enumerate(slots if isinstance(slots, list) else []):
         if isinstance(slot, dict):
-            problems += [entry.problem(f"slots[{index}].{k}", "unknown field") for k in slot if k not in SLOT_KEYS]
+            problems += [
+                entry.problem(f"slots[{index}].{k}", "unknown field") for k in slot if k not in SLOT_KEYS
+            ]
     return problems
 
 
 def _structural_problems(entry: LibraryEntry) -> list[Problem]:
     """Unknown or missing keys, wrong types, bad code: what must hold before the entry means anything."""
     data = entry.data
-    problems = [entry.problem(key, "field required") for key in sorted(REQUIRED_KEYS)
-                 if data.get(key) in (None, "")]
+    problems = [
+        entry.problem(key, "field required") for key in sorted(REQUIRED_KEYS) if data.get(key) in (None, "")
+    ]
     for key in TEXT_KEYS:
         if data.get(key) is not None and not isinstance(data[key], str):
             problems.append(entry.problem(key, f"must be text, not {_type_name(data[key])}"))
     code = data.get("code")
     if isinstance(code, str) and code and not CODE_PATTERN.match(code):
-        problems.append(entry.problem("code", f"{code!r} must be 2-80 characters of a-z, 0-9 and '-' "
-                                              "(no path characters)"))
+        problems.append(
+            entry.problem(
+                "code", f"{code!r} must be 2-80 characters of a-z, 0-9 and '-' (no path characters)"
+            )
+        )
     slots = data.get("slots")
     if slots is not None and not isinstance(slots, list):
         return [*problems, entry.problem("slots", f"must be a list, not {_type_name(slots)}")]
@@ -139,7 +166,9 @@ def _structural_problems(entry: LibraryEntry) -> list[Problem]:
     return problems
 
 
-def _pydantic_problems(entry: LibraryEntry, error: pydantic.ValidationError, prefix: str = "") -> list[Problem]:
+def _pydantic_problems(
+    entry: LibraryEntry, error: pydantic.ValidationError, prefix: str = ""
+) -> list[Problem]:
     """One problem per failing field, named by its key path, instead of pydantic's multi-line dump."""
     problems = []
     for item in error.errors(include_url=False):
@@ -163,9 +192,15 @@ def _field_of(message: str) -> str:
 
 
 def _type_name(value: object) -> str:
-    return {"list": "a list", "dict": "a mapping", "int": "a number", "float": "a number",
-            "bool": "true/false", "date": "a date", "datetime": "a date"}.get(type(value).__name__,
-                                                                               type(value).__name__)
+    return {
+        "list": "a list",
+        "dict": "a mapping",
+        "int": "a number",
+        "float": "a number",
+        "bool": "true/false",
+        "date": "a date",
+        "datetime": "a date",
+    }.get(type(value).__name__, type(value).__name__)
 
 
 def _region_problems(entry: LibraryEntry) -> list[Problem]:
@@ -174,11 +209,16 @@ def _region_problems(entry: LibraryEntry) -> list[Problem]:
     region = entry.data.get("region")
     if region in (None, ""):
         if entry.data.get("occasion_kind") == OccasionKind.REGIONAL.value:
-            return [entry.problem("region", "regional template needs a region (province short name, e.g. 广西)")]
+            return [
+                entry.problem("region", "regional template needs a region (province short name, e.g. 广西)")
+            ]
         return []
     if region not in PROVINCES:
-        return [entry.problem("region", f"unknown region {region!r}: use a province short name such as 广西, "
-                                        "云南, 内蒙古")]
+        return [
+            entry.problem(
+                "region", f"unknown region {region!r}: use a province short name such as 广西, 云南, 内蒙古"
+            )
+        ]
     return []
 
 
@@ -189,7 +229,8 @@ def _compliance_problems(text: str, product_type: str, channel: str) -> list[str
     if result.verdict is Verdict.PASS:
         return []
     hits = "; ".join(
-        f"{f.code} {f.slug}" + (f" “{f.text}”" if f.text else "") for f in result.findings
+        f"{f.code} {f.slug}" + (f" “{f.text}”" if f.text else "")
+        for f in result.findings
         if f.severity.value != "info"
     )
     return [f"compliance verdict {result.verdict.value} for {product_type}/{channel}: {hits}"]

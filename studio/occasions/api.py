@@ -35,7 +35,9 @@ def _topic_applies(topic: HotTopicSpan, province: str | None) -> bool:
 
 def _computed(year: int, province: str | None) -> tuple[list[Occasion], list[str]]:
     """Everything except hot topics that starts in `year`."""
-    items = [Occasion(date=day, name=name, kind=OccasionKind.SOLAR_TERM) for day, name in lunar.solar_terms(year)]
+    items = [
+        Occasion(date=day, name=name, kind=OccasionKind.SOLAR_TERM) for day, name in lunar.solar_terms(year)
+    ]
     items += season_occasions(year)
     holidays = load_holidays()
     items += holidays.occasions(year)

@@ -65,7 +65,10 @@ class HolidayData(BaseModel):
                 ]
                 items += [
                     Occasion(
-                        date=day, name=f"{period.name} 调休上班", kind=OccasionKind.WORKDAY, source=announced.source
+                        date=day,
+                        name=f"{period.name} 调休上班",
+                        kind=OccasionKind.WORKDAY,
+                        source=announced.source,
                     )
                     for day in period.workdays
                     if day.year == year

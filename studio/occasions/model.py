@@ -71,8 +71,9 @@ class HotTopicSpan(BaseModel):
         return self
 
     def to_occasion(self) -> Occasion:
-        return Occasion(date=self.start, end=self.end, name=self.name, kind=OccasionKind.HOT_TOPIC,
-                        region=self.region)
+        return Occasion(
+            date=self.start, end=self.end, name=self.name, kind=OccasionKind.HOT_TOPIC, region=self.region
+        )
 
 
 class OccasionYear(BaseModel):

@@ -25,7 +25,9 @@ def four_seasons(year: int) -> list[Occasion]:
     starts = [lunar.solar_term_date(year, term) for _, term in _SEASON_STARTS]
     ends = [later - _DAY for later in starts[1:]] + [lunar.solar_term_date(year + 1, "立春") - _DAY]
     return [
-        Occasion(date=start, end=end, name=name, kind=OccasionKind.SEASON, note=f"{term}起为{name}（节气四季）")
+        Occasion(
+            date=start, end=end, name=name, kind=OccasionKind.SEASON, note=f"{term}起为{name}（节气四季）"
+        )
         for (name, term), start, end in zip(_SEASON_STARTS, starts, ends, strict=True)
     ]
 
@@ -44,9 +46,17 @@ def dog_days(year: int) -> list[Occasion]:
     zhong = chu + dt.timedelta(days=10)
     mo = _first_geng_day(lunar.solar_term_date(year, "立秋"))
     return [
-        Occasion(date=chu, end=zhong - _DAY, name="初伏", kind=OccasionKind.SEASON, note="夏至后第三个庚日入伏"),
+        Occasion(
+            date=chu, end=zhong - _DAY, name="初伏", kind=OccasionKind.SEASON, note="夏至后第三个庚日入伏"
+        ),
         Occasion(date=zhong, end=mo - _DAY, name="中伏", kind=OccasionKind.SEASON, note="夏至后第四个庚日"),
-        Occasion(date=mo, end=mo + dt.timedelta(days=9), name="末伏", kind=OccasionKind.SEASON, note="立秋后第一个庚日"),
+        Occasion(
+            date=mo,
+            end=mo + dt.timedelta(days=9),
+            name="末伏",
+            kind=OccasionKind.SEASON,
+            note="立秋后第一个庚日",
+        ),
     ]
 
 
@@ -61,7 +71,11 @@ def nines_of_winter(year: int) -> list[Occasion]:
                 note = "冬至起数九" if index == 0 else None
                 items.append(
                     Occasion(
-                        date=start, end=start + dt.timedelta(days=8), name=name, kind=OccasionKind.SEASON, note=note
+                        date=start,
+                        end=start + dt.timedelta(days=8),
+                        name=name,
+                        kind=OccasionKind.SEASON,
+                        note=note,
                     )
                 )
     return items

@@ -31,8 +31,9 @@ st.title("审计日志")
 def _page(version: int, actor_json: str, filters: audit.AuditFilter, page: int) -> audit.AuditPage:
     """Keyed on the data version: a rerun with nothing new reads nothing."""
     with session_scope() as session:
-        return audit.list_events(session, Actor.model_validate_json(actor_json), filters, page=page,
-                                 page_size=PAGE_SIZE)
+        return audit.list_events(
+            session, Actor.model_validate_json(actor_json), filters, page=page, page_size=PAGE_SIZE
+        )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -43,7 +44,9 @@ def _actions(version: int, actor_json: str) -> list[str]:
 
 def _show(report: audit.ChainReport, how: str) -> None:
     if report.ok:
-        st.success(f"哈希链完整（{how}）：共 {report.checked} 条事件，{report.checkpoints} 个签名检查点一致。")
+        st.success(
+            f"哈希链完整（{how}）：共 {report.checked} 条事件，{report.checkpoints} 个签名检查点一致。"
+        )
     elif report.broken_seq is None:
         st.error(f"审计检查点文件校验失败：{md(report.reason)}")
     else:
@@ -55,7 +58,9 @@ def _categories(names: list[str]) -> dict[str, tuple[str, ...]]:
     families: dict[str, list[str]] = {}
     for name in names:
         families.setdefault(name.split(".")[0], []).append(name)
-    options = {f"{family}（全部）": tuple(members) for family, members in families.items() if len(members) > 1}
+    options = {
+        f"{family}（全部）": tuple(members) for family, members in families.items() if len(members) > 1
+    }
     options.update({name: (name,) for name in names})
     return dict(sorted(options.items()))
 
@@ -90,18 +95,32 @@ def _log() -> None:
     subject = f[2].text_input("对象（如 variant:12）")
     first = f[3].date_input("起始日期", value=None, max_value=date.today())
     last = f[4].date_input("截止日期", value=None)
-    filters = audit.AuditFilter(actions=options.get(chosen, ()), actor=who, subject=subject,
-                                first_day=first, last_day=last)
+    filters = audit.AuditFilter(
+        actions=options.get(chosen, ()), actor=who, subject=subject, first_day=first, last_day=last
+    )
     if st.session_state.get("audit_filters") != filters:
         st.session_state["audit_filters"], st.session_state["audit_page"] = filters, 0
     page_no = st.session_state.get("audit_page", 0)
     with action():
         page = _page(version, actor_json, filters, page_no)
         pages = max(1, -(-page.total // PAGE_SIZE))
-        st.dataframe(pd.DataFrame([{
-            "序号": e.seq, "时间": in_beijing(e.at).strftime("%Y-%m-%d %H:%M:%S"), "操作人": e.actor,
-            "动作": e.action, "对象": e.subject, "哈希": e.hash[:12],
-        } for e in page.rows]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "序号": e.seq,
+                        "时间": in_beijing(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                        "操作人": e.actor,
+                        "动作": e.action,
+                        "对象": e.subject,
+                        "哈希": e.hash[:12],
+                    }
+                    for e in page.rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         n = st.columns([1, 2, 1])
         # Callbacks move the page before the (fragment) rerun draws it.
         n[0].button("上一页", disabled=page_no == 0, on_click=_turn, args=("audit_page", -1))
@@ -111,7 +130,9 @@ def _log() -> None:
             with db() as session:
                 st.session_state["audit_csv"] = audit.export_csv(session, actor, filters=filters)
         if csv_text := st.session_state.get("audit_csv"):
-            st.download_button("下载 CSV", csv_text.encode("utf-8"), file_name="audit-log.csv", mime="text/csv")
+            st.download_button(
+                "下载 CSV", csv_text.encode("utf-8"), file_name="audit-log.csv", mime="text/csv"
+            )
 
 
 _log()

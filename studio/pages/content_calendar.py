@@ -52,7 +52,9 @@ with action(), db() as session:
     if view.occasion_gaps:
         st.warning("以下时机尚无排期内容：" + "、".join(md(o) for o in view.occasion_gaps))
 
-    st.caption("月历：每格显示时机、朋友圈条数/上限和排期标题；:orange[:material/warning:] 表示当天还没有内容。")
+    st.caption(
+        "月历：每格显示时机、朋友圈条数/上限和排期标题；:orange[:material/warning:] 表示当天还没有内容。"
+    )
     first_weekday = view.days[0].day.weekday()
     cells = [None] * first_weekday + list(view.days)
     header = st.columns(7)
@@ -60,21 +62,38 @@ with action(), db() as session:
         header[i].markdown(f"**周{name}**")
     for week in range(0, len(cells), 7):
         columns = st.columns(7)
-        for column, d in zip(columns, cells[week:week + 7], strict=False):
+        for column, d in zip(columns, cells[week : week + 7], strict=False):
             if d is None:
                 continue
             with column.container(border=True):
                 mark = ":orange[:material/warning:] " if d.gap else ""
-                st.markdown(f"**{mark}{d.day.day}日**" + (f" · {'、'.join(md(o) for o in d.occasions)}" if d.occasions else ""))
+                st.markdown(
+                    f"**{mark}{d.day.day}日**"
+                    + (f" · {'、'.join(md(o) for o in d.occasions)}" if d.occasions else "")
+                )
                 st.caption(f"朋友圈 {d.moments}/{view.daily_cap} · 社群 {d.group}")
                 for title in d.titles[:3]:
                     st.caption(f"· {md(title[:14])}")
     with st.expander("明细表"):
-        st.dataframe(pd.DataFrame([{
-            "日期": f"{d.day:%m-%d}", "星期": "一二三四五六日"[d.day.weekday()], "时机": "、".join(d.occasions),
-            "朋友圈": f"{d.moments}/{view.daily_cap}", "社群": d.group, "其他": d.other,
-            "内容": "；".join(d.titles), "缺口": "⚠️ 空白" if d.gap else "",
-        } for d in view.days]), hide_index=True, use_container_width=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "日期": f"{d.day:%m-%d}",
+                        "星期": "一二三四五六日"[d.day.weekday()],
+                        "时机": "、".join(d.occasions),
+                        "朋友圈": f"{d.moments}/{view.daily_cap}",
+                        "社群": d.group,
+                        "其他": d.other,
+                        "内容": "；".join(d.titles),
+                        "缺口": "⚠️ 空白" if d.gap else "",
+                    }
+                    for d in view.days
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
     if view.mix:
         st.caption("内容结构")
         st.bar_chart(pd.Series(labelled(view.mix), name="条数"))
@@ -84,14 +103,19 @@ with action(), db() as session:
         if b[0].button("按规则生成本月建议排期", help="只用已审核通过的内容；保留已标记发布的排期"):
             with action():
                 plan = planning.build_month(session, actor, org_id, month)
-                st.session_state["calendar_flash"] = (f"已生成 {len(plan.entries)} 条排期，缺口 {len(plan.gaps)} 处。"
-                                                      + " ".join(md(w) for w in plan.warnings))
+                st.session_state["calendar_flash"] = (
+                    f"已生成 {len(plan.entries)} 条排期，缺口 {len(plan.gaps)} 处。"
+                    + " ".join(md(w) for w in plan.warnings)
+                )
                 st.rerun()
         if b[1].button("发布本月日历", type="primary"):
             with action():
-                version = planning.publish_month(session, actor, org_id, month,
-                                                 out_dir=get_settings().calendars_dir)
-                st.session_state["calendar_flash"] = f"已发布第 {version} 版，并生成 JSON/ICS/Excel/CSV/HTML 文件。"
+                version = planning.publish_month(
+                    session, actor, org_id, month, out_dir=get_settings().calendars_dir
+                )
+                st.session_state["calendar_flash"] = (
+                    f"已发布第 {version} 版，并生成 JSON/ICS/Excel/CSV/HTML 文件。"
+                )
                 st.rerun()
 
         st.subheader("手动排入")
@@ -108,8 +132,14 @@ with action(), db() as session:
                 placed = st.form_submit_button("排入", type="primary")
             if placed:
                 with action():
-                    p = calendar.place(session, actor, org_id=org_id, day=day, variant_id=variant_id,
-                                       time_of_day=time_of_day or None)
+                    p = calendar.place(
+                        session,
+                        actor,
+                        org_id=org_id,
+                        day=day,
+                        variant_id=variant_id,
+                        time_of_day=time_of_day or None,
+                    )
                     st.success(f"已排入 {p.day:%m月%d日} {Channel(p.channel).label}：{md(p.title)}")
         own = [s for s in view.slots if s.org_id == org_id]
         posted = calendar.posted_slot_ids(session, actor, org_id, [s.id for s in own])

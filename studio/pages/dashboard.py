@@ -36,11 +36,20 @@ def _figures(version: int, actor_json: str, month: str, today: date) -> Dashboar
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _branches(version: int, actor_json: str, month: str, today: date, page: int, bank: str,
-              lowest_first: bool) -> AdoptionPage:
+def _branches(
+    version: int, actor_json: str, month: str, today: date, page: int, bank: str, lowest_first: bool
+) -> AdoptionPage:
     with session_scope() as session:
-        return adoption_page(session, Actor.model_validate_json(actor_json), month, today, page=page,
-                             page_size=PAGE_SIZE, bank=bank, ascending_share=lowest_first)
+        return adoption_page(
+            session,
+            Actor.model_validate_json(actor_json),
+            month,
+            today,
+            page=page,
+            page_size=PAGE_SIZE,
+            bank=bank,
+            ascending_share=lowest_first,
+        )
 
 
 def _share(posted: int, due: int) -> float:
@@ -61,10 +70,25 @@ def _branch_table(version: int, banks: list[str]) -> None:
         st.session_state["dashboard_branch_filter"], st.session_state["dashboard_page"] = key, 0
     page_no = st.session_state.get("dashboard_page", 0)
     with action():
-        page = _branches(version, actor_json, month, today, page_no, "" if bank == "全部" else bank, lowest_first)
-        st.dataframe(pd.DataFrame([{"分行": r.bank, "网点": r.branch, "应发布": r.slots, "已发布": r.posted,
-                                    "采用率": _share(r.posted, r.slots)} for r in page.rows]),
-                     hide_index=True, width="stretch")
+        page = _branches(
+            version, actor_json, month, today, page_no, "" if bank == "全部" else bank, lowest_first
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "分行": r.bank,
+                        "网点": r.branch,
+                        "应发布": r.slots,
+                        "已发布": r.posted,
+                        "采用率": _share(r.posted, r.slots),
+                    }
+                    for r in page.rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         pages = max(1, -(-page.total // PAGE_SIZE))
         n = st.columns([1, 2, 1])
         # Callbacks move the page before the (fragment) rerun draws it.
@@ -84,8 +108,18 @@ with action():
 
     st.subheader("各分行采用率")
     if data.by_bank:
-        frame = pd.DataFrame([{"分行": r.bank, "网点数": r.branches, "应发布": r.slots, "已发布": r.posted,
-                               "采用率": _share(r.posted, r.slots)} for r in data.by_bank])
+        frame = pd.DataFrame(
+            [
+                {
+                    "分行": r.bank,
+                    "网点数": r.branches,
+                    "应发布": r.slots,
+                    "已发布": r.posted,
+                    "采用率": _share(r.posted, r.slots),
+                }
+                for r in data.by_bank
+            ]
+        )
         st.bar_chart(frame.set_index("分行")["采用率"], y_label="采用率 %")
         st.dataframe(frame, hide_index=True, width="stretch")
         st.subheader("各网点采用率")
@@ -99,8 +133,11 @@ with action():
             st.info("本月暂无排期。")
     with c[1]:
         st.subheader("审核积压")
-        st.bar_chart(pd.Series({age_bucket(b.min_hours, b.max_hours): b.count for b in data.backlog_by_age},
-                               name="待审核"))
+        st.bar_chart(
+            pd.Series(
+                {age_bucket(b.min_hours, b.max_hours): b.count for b in data.backlog_by_age}, name="待审核"
+            )
+        )
         if data.backlog_by_org:
             st.caption("待审核最多的机构")
             names = [o.org_name or HQ_LIBRARY_ZH for o in data.backlog_by_org]

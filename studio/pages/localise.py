@@ -33,15 +33,24 @@ st.caption(f"为 {md(actor.org_name)} 改编总行模板：只能填写插槽和
 @st.cache_data(max_entries=256, show_spinner=False)
 def _approved(version: int, actor_json: str, query: str, page: int) -> LibraryPage:
     with db() as session:
-        return list_library(session, Actor.model_validate_json(actor_json), LibraryFilter(query=query or None),
-                            approved_only=True, page=page)
+        return list_library(
+            session,
+            Actor.model_validate_json(actor_json),
+            LibraryFilter(query=query or None),
+            approved_only=True,
+            page=page,
+        )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _mine(version: int, actor_json: str, state: str, page: int) -> VariantPage:
     with db() as session:
-        return list_my_variants(session, Actor.model_validate_json(actor_json),
-                                state=ReviewState(state) if state else None, page=page)
+        return list_my_variants(
+            session,
+            Actor.model_validate_json(actor_json),
+            state=ReviewState(state) if state else None,
+            page=page,
+        )
 
 
 def _version() -> int:
@@ -69,9 +78,13 @@ def _slot_inputs(slots: list[dict], values: dict, locked: frozenset[str], prefix
             out[name] = value
         elif slot.get("type") == "choice":
             choices = list(slot.get("choices") or [])
-            out[name] = st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, key=key)
+            out[name] = st.selectbox(
+                label, choices, index=choices.index(value) if value in choices else 0, key=key
+            )
         elif slot.get("editable_region"):
-            out[name] = st.text_area(f"{label}（可编辑段落，最多 {slot.get('max_length')} 字）", value=value, key=key)
+            out[name] = st.text_area(
+                f"{label}（可编辑段落，最多 {slot.get('max_length')} 字）", value=value, key=key
+            )
         else:
             out[name] = st.text_input(label, value=value, key=key)
     return out
@@ -82,7 +95,9 @@ def _new() -> None:
     query = st.text_input("搜索模板（标题、正文、时机、标签）", key="pick-search").strip()
     if st.session_state.get("pick-query") != query:  # a new search starts on its first page
         st.session_state["pick-query"], st.session_state["pick-page"] = query, 1
-    listing = _approved(_version(), actor.model_dump_json(), query, int(st.session_state.get("pick-page", 1)) - 1)
+    listing = _approved(
+        _version(), actor.model_dump_json(), query, int(st.session_state.get("pick-page", 1)) - 1
+    )
     st.session_state["pick-page"] = listing.page + 1
     if not listing.rows:
         st.info("没有找到已审核通过的模板。" if query else "暂无已审核通过的模板。")
@@ -91,7 +106,10 @@ def _new() -> None:
     _pager("模板页码", "pick-page", listing.pages)
     by_id = {t.version_id: t for t in listing.rows}
     version_id = st.selectbox(
-        "选择模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{Channel(by_id[i].channel).label}）")
+        "选择模板",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].title}（{Channel(by_id[i].channel).label}）",
+    )
     with action(), db() as session:
         template = get_template(session, actor, version_id)
         form = localisation_form(session, actor, version_id)
@@ -119,15 +137,23 @@ def _new() -> None:
             findings_list(view.findings)
 
 
-_STATES = ["", ReviewState.SUBMITTED.value, ReviewState.CHANGES_REQUESTED.value, ReviewState.APPROVED.value,
-           ReviewState.REJECTED.value, ReviewState.DRAFT.value, ReviewState.WITHDRAWN.value,
-           ReviewState.EXPIRED.value]
+_STATES = [
+    "",
+    ReviewState.SUBMITTED.value,
+    ReviewState.CHANGES_REQUESTED.value,
+    ReviewState.APPROVED.value,
+    ReviewState.REJECTED.value,
+    ReviewState.DRAFT.value,
+    ReviewState.WITHDRAWN.value,
+    ReviewState.EXPIRED.value,
+]
 
 
 @st.fragment
 def _my_content() -> None:
-    state = st.selectbox("状态", _STATES, format_func=lambda s: ReviewState(s).label if s else "全部",
-                         key="mine-state")
+    state = st.selectbox(
+        "状态", _STATES, format_func=lambda s: ReviewState(s).label if s else "全部", key="mine-state"
+    )
     if st.session_state.get("mine-last-state") != state:
         st.session_state["mine-last-state"], st.session_state["mine-page"] = state, 1
     listing = _mine(_version(), actor.model_dump_json(), state, int(st.session_state.get("mine-page", 1)) - 1)
@@ -136,15 +162,29 @@ def _my_content() -> None:
         st.info("还没有本地化内容。")
         return
     st.caption(f"共 {listing.total} 条 · 第 {listing.page + 1} / {listing.pages} 页")
-    st.dataframe(pd.DataFrame([{
-        "编号": v.id, "标题": v.title, "机构": v.org_name, "渠道": v.channel.label,
-        "状态": v.state.label, "合规": v.verdict.label,
-        "更新时间": v.updated_at.strftime("%Y-%m-%d %H:%M"),
-    } for v in listing.rows]), hide_index=True, use_container_width=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "编号": v.id,
+                    "标题": v.title,
+                    "机构": v.org_name,
+                    "渠道": v.channel.label,
+                    "状态": v.state.label,
+                    "合规": v.verdict.label,
+                    "更新时间": v.updated_at.strftime("%Y-%m-%d %H:%M"),
+                }
+                for v in listing.rows
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
     _pager("页码", "mine-page", listing.pages)
     by_id = {v.id: v for v in listing.rows}
-    opened = st.selectbox("打开内容", list(by_id),
-                          format_func=lambda i: f"#{i} {by_id[i].title} · {by_id[i].org_name}")
+    opened = st.selectbox(
+        "打开内容", list(by_id), format_func=lambda i: f"#{i} {by_id[i].title} · {by_id[i].org_name}"
+    )
     with action(), db() as session:
         _opened(get_variant(session, actor, opened))
 
@@ -161,13 +201,20 @@ def _opened(v: VariantView) -> None:
         with action(), db() as session:
             for entry in reviews.thread(session, actor, "variant", v.id):
                 st.caption(thread_caption(entry))
-        if v.state in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT,
-                       ReviewState.APPROVED) and v.org_id == actor.org_id:
+        if (
+            v.state
+            in (ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED, ReviewState.DRAFT, ReviewState.APPROVED)
+            and v.org_id == actor.org_id
+        ):
             with st.form(f"edit-variant-{v.id}"):
                 with db() as session:
                     version = get_version(session, actor, v.template_version_id)
                 edited = _slot_inputs(version.slots, v.slot_values, frozenset(), f"v{v.id}")
-                hint = "修改后生成新版本，原版本在新版本通过前继续使用" if v.state == ReviewState.APPROVED else ""
+                hint = (
+                    "修改后生成新版本，原版本在新版本通过前继续使用"
+                    if v.state == ReviewState.APPROVED
+                    else ""
+                )
                 if st.form_submit_button("修改并重新提交", help=hint or None):
                     with action(), db() as session:
                         update_variant(session, actor, v.id, edited, expected_lock_version=v.lock_version)

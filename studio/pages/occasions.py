@@ -35,23 +35,34 @@ with db() as session:
 
 c = st.columns(4)
 options = ["全国", *PROVINCES]
-province = c[0].selectbox("省份", options, index=options.index(own_province) if own_province in options else 0)
+province = c[0].selectbox(
+    "省份", options, index=options.index(own_province) if own_province in options else 0
+)
 view = c[1].radio("视图", ["月", "年"], horizontal=True)
 year = int(c[2].number_input("年", min_value=1901, max_value=2099, value=today.year, step=1))
-month = int(c[3].number_input("月", min_value=1, max_value=12, value=today.month, step=1, disabled=view == "年"))
-start, end = ((date(year, 1, 1), date(year, 12, 31)) if view == "年"
-              else (Month(year, month).first, Month(year, month).last))
+month = int(
+    c[3].number_input("月", min_value=1, max_value=12, value=today.month, step=1, disabled=view == "年")
+)
+start, end = (
+    (date(year, 1, 1), date(year, 12, 31))
+    if view == "年"
+    else (Month(year, month).first, Month(year, month).last)
+)
+
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _overview(version: int, actor_json: str, start: date, end: date, province: str | None) -> OccasionOverview:
+def _overview(
+    version: int, actor_json: str, start: date, end: date, province: str | None
+) -> OccasionOverview:
     """Keyed on the data version: approved content or hot topics changing moves it."""
     with session_scope() as session:
         return overview(session, Actor.model_validate_json(actor_json), start, end, province)
 
 
 with action(), db() as session:
-    data = _overview(data_version(session), actor.model_dump_json(), start, end,
-                     None if province == "全国" else province)
+    data = _overview(
+        data_version(session), actor.model_dump_json(), start, end, None if province == "全国" else province
+    )
     if data.notes:
         with st.expander(f"说明（{len(data.notes)} 条）：部分日期需每年公布或由总行录入"):
             for note in data.notes:
@@ -62,13 +73,30 @@ with action(), db() as session:
     m[1].metric("有已审核内容", sum(1 for r in data.rows if r.approved))
     m[2].metric("缺口", len(gaps))
     if view == "年":
-        per_month = pd.DataFrame([{"月": f"{r.date.month}月", "时机": 1, "缺口": 1 if r.gap else 0} for r in data.rows])
+        per_month = pd.DataFrame(
+            [{"月": f"{r.date.month}月", "时机": 1, "缺口": 1 if r.gap else 0} for r in data.rows]
+        )
         if not per_month.empty:
             st.bar_chart(per_month.groupby("月", sort=False)[["时机", "缺口"]].sum())
-    st.dataframe(pd.DataFrame([{
-        "日期": r.date.isoformat(), "名称": r.name, "类别": r.kind_label, "地区": r.region or "",
-        "已审核内容": r.approved, "其中朋友圈": r.approved_moments, "缺口": ("⚠️ " + r.gap) if r.gap else "",
-    } for r in data.rows]), hide_index=True, use_container_width=True, height=460)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "日期": r.date.isoformat(),
+                    "名称": r.name,
+                    "类别": r.kind_label,
+                    "地区": r.region or "",
+                    "已审核内容": r.approved,
+                    "其中朋友圈": r.approved_moments,
+                    "缺口": ("⚠️ " + r.gap) if r.gap else "",
+                }
+                for r in data.rows
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+        height=460,
+    )
 
     if can(actor, "hot_topic.edit"):
         st.subheader("热点")
@@ -81,11 +109,18 @@ with action(), db() as session:
             region = h[3].selectbox("地区", ["全国", *PROVINCES])
             if st.form_submit_button("添加热点", type="primary"):
                 with action():
-                    add_hot_topic(session, actor, name=name, start=first, end=last,
-                                  region=None if region == "全国" else region)
+                    add_hot_topic(
+                        session,
+                        actor,
+                        name=name,
+                        start=first,
+                        end=last,
+                        region=None if region == "全国" else region,
+                    )
                     st.success(f"已添加热点：{md(name.strip())}")
         for topic_id, topic_name, first, last, topic_region in list_hot_topics(
-                session, actor, ended_after=today - timedelta(days=90)):
+            session, actor, ended_after=today - timedelta(days=90)
+        ):
             row = st.columns([4, 1])
             row[0].markdown(f"{md(topic_name)} · {first:%m-%d} 至 {last:%m-%d} · {topic_region or '全国'}")
             if row[1].button("删除", key=f"del-topic-{topic_id}"):

@@ -12,7 +12,9 @@ actor = require_actor()
 st.title("修改密码")
 if flash := st.session_state.pop("password_flash", None):
     st.success(flash)
-st.caption(f"新密码至少 {users.MIN_LENGTH} 个字符，并包含小写字母、大写字母、数字、符号中的至少 {users.MIN_CLASSES} 类。")
+st.caption(
+    f"新密码至少 {users.MIN_LENGTH} 个字符，并包含小写字母、大写字母、数字、符号中的至少 {users.MIN_CLASSES} 类。"
+)
 with st.form("password", clear_on_submit=True):
     old = st.text_input("旧密码", type="password")
     new = st.text_input("新密码", type="password")

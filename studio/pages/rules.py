@@ -37,10 +37,23 @@ with action(), db() as session:
             findings_list(findings)
 
     with browse_tab:
-        st.dataframe(pd.DataFrame([{
-            "编号": d.code, "名称": d.title, "级别": d.severity.label, "类型": d.kind_label,
-            "适用产品": "、".join(p.label for p in d.products), "依据": d.source,
-        } for d in docs]), hide_index=True, use_container_width=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "编号": d.code,
+                        "名称": d.title,
+                        "级别": d.severity.label,
+                        "类型": d.kind_label,
+                        "适用产品": "、".join(p.label for p in d.products),
+                        "依据": d.source,
+                    }
+                    for d in docs
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
         by_code = {d.code: d for d in docs}
         code = st.selectbox("查看规则", list(by_code), format_func=lambda c: f"{c} {by_code[c].title}")
         doc = by_code[code]
@@ -59,44 +72,68 @@ with action(), db() as session:
             if doc.terms and can(actor, "rules.edit"):
                 with st.form(f"edit-{doc.code}"):
                     terms = st.text_area("词条（每行一个）", value="\n".join(doc.terms), height=200)
-                    severity = st.selectbox("级别", list(Severity), index=list(Severity).index(doc.severity),
-                                            format_func=lambda v: v.label)
+                    severity = st.selectbox(
+                        "级别",
+                        list(Severity),
+                        index=list(Severity).index(doc.severity),
+                        format_func=lambda v: v.label,
+                    )
                     note = st.text_input("修改说明")
                     if st.form_submit_button("保存为新版本", type="primary"):
                         with action():
-                            new = rules.update_rule(session, actor, doc.code, terms=terms.splitlines(),
-                                                    severity=severity, note=note)
+                            new = rules.update_rule(
+                                session,
+                                actor,
+                                doc.code,
+                                terms=terms.splitlines(),
+                                severity=severity,
+                                note=note,
+                            )
                             st.session_state["rules_flash"] = f"已保存，规则集版本 {new}。"
                             st.rerun()
             elif doc.terms:
-                st.caption("词条：" + "、".join(md(t) for t in doc.terms[:60]) + ("……" if len(doc.terms) > 60 else ""))
+                st.caption(
+                    "词条："
+                    + "、".join(md(t) for t in doc.terms[:60])
+                    + ("……" if len(doc.terms) > 60 else "")
+                )
 
     with history_tab:
         entries = rules.history(session)
         if not entries:
             st.info("尚未在系统中修改过规则，使用素材库中的词库文件。")
         rows = [{**e.model_dump(), "at": e.at.isoformat(timespec="minutes")} for e in entries]
-        st.dataframe(pd.DataFrame(rows).rename(
-            columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}),
-            hide_index=True, use_container_width=True)
+        st.dataframe(
+            pd.DataFrame(rows).rename(
+                columns={"version": "版本", "note": "说明", "author": "修改人", "at": "时间"}
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
 
     if policy_tab:
         from studio.services.reviews import policies, set_policy
         from studio.services.templates import list_templates
 
         with policy_tab[0]:
-            st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
-                       "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
+            st.caption(
+                "开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
+                "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。"
+            )
             current = policies(session, actor)
             approved = list_templates(session, actor, approved_only=True)
             by_id = {t.id: t for t in approved}
             enabled = [t for t in approved if t.id in current]
             if enabled:
                 st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
-            template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+            template_id = st.selectbox(
+                "模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）"
+            )
             on = st.toggle("自动通过", value=template_id in current, key=f"policy-{template_id}")
             if on != (template_id in current) and st.button("保存策略", type="primary"):
                 with action():
                     set_policy(session, actor, template_id, on)
-                    st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
+                    st.session_state["rules_flash"] = (
+                        f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
+                    )
                     st.rerun()

@@ -34,11 +34,17 @@ if flash := st.session_state.pop("templates_flash", None):
 # Cached per data version (the audit head: any committed change moves it), actor and question, so a rerun
 # that changes nothing reads one number from the database. Values are pydantic, never ORM rows.
 @st.cache_data(max_entries=512, show_spinner=False)
-def _library_page(version: int, actor_json: str, filters_json: str, page: int, approved_only: bool = False
-                  ) -> LibraryPage:
+def _library_page(
+    version: int, actor_json: str, filters_json: str, page: int, approved_only: bool = False
+) -> LibraryPage:
     with db() as session:
-        return list_library(session, Actor.model_validate_json(actor_json),
-                            LibraryFilter.model_validate_json(filters_json), approved_only=approved_only, page=page)
+        return list_library(
+            session,
+            Actor.model_validate_json(actor_json),
+            LibraryFilter.model_validate_json(filters_json),
+            approved_only=approved_only,
+            page=page,
+        )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -80,20 +86,42 @@ def _filters(options: LibraryOptions) -> LibraryFilter:
         channel = row[2].selectbox("渠道", _all(list(Channel)), format_func=_fmt)
         product = row[3].selectbox("产品类型", _all(list(ProductType)), format_func=_fmt)
         query = st.text_input("全文搜索（如：冬至 团圆、防诈骗、理财 风险）")
-    return LibraryFilter(occasion_kind=_pick(kind), occasion=_pick(occasion), season=_pick(season),
-                         region=_pick(region), content_type=_pick(ctype), persona=_pick(persona),
-                         channel=_pick(channel), product_type=_pick(product), query=query.strip() or None)
+    return LibraryFilter(
+        occasion_kind=_pick(kind),
+        occasion=_pick(occasion),
+        season=_pick(season),
+        region=_pick(region),
+        content_type=_pick(ctype),
+        persona=_pick(persona),
+        channel=_pick(channel),
+        product_type=_pick(product),
+        query=query.strip() or None,
+    )
 
 
 def _table(listing: LibraryPage) -> None:
     st.dataframe(
-        pd.DataFrame([{
-            "编号": t.code, "标题": t.title, "场景": OccasionKind(t.occasion_kind).label, "时机": t.occasion or "",
-            "地区": t.region or "全国", "内容类型": ContentType(t.content_type).label, "人设": Persona(t.persona).label,
-            "渠道": Channel(t.channel).label, "产品": ProductType(t.product_type).label, "版本": t.version_no,
-            "状态": ReviewState(t.state).label, "合规": Verdict(t.verdict).label,
-        } for t in listing.rows]),
-        hide_index=True, use_container_width=True,
+        pd.DataFrame(
+            [
+                {
+                    "编号": t.code,
+                    "标题": t.title,
+                    "场景": OccasionKind(t.occasion_kind).label,
+                    "时机": t.occasion or "",
+                    "地区": t.region or "全国",
+                    "内容类型": ContentType(t.content_type).label,
+                    "人设": Persona(t.persona).label,
+                    "渠道": Channel(t.channel).label,
+                    "产品": ProductType(t.product_type).label,
+                    "版本": t.version_no,
+                    "状态": ReviewState(t.state).label,
+                    "合规": Verdict(t.verdict).label,
+                }
+                for t in listing.rows
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
     )
 
 
@@ -117,7 +145,9 @@ def _library() -> None:
     if listing.pages > 1:
         st.number_input("页码", min_value=1, max_value=listing.pages, step=1, key="library_page")
     by_id = {t.version_id: t for t in listing.rows}
-    picked = st.selectbox("预览模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+    picked = st.selectbox(
+        "预览模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）"
+    )
     with st.container(border=True), action(), db() as session:
         # Text, sample render and findings load for the one template opened, never for the list.
         from studio.services.reviews import template_sample_text
@@ -136,24 +166,55 @@ _library()
 def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     """Body outside a form: every edit reruns the page, so the check runs as the editor types."""
     title = st.text_input("标题", value=current.title if current else "", key=f"{prefix}-title")
-    body = st.text_area("正文（可用 {{ branch_name }}、{{ city }}、{{ staff_name }} 等插槽）", height=200,
-                        value=current.body if current else "", key=f"{prefix}-body")
+    body = st.text_area(
+        "正文（可用 {{ branch_name }}、{{ city }}、{{ staff_name }} 等插槽）",
+        height=200,
+        value=current.body if current else "",
+        key=f"{prefix}-body",
+    )
     c = st.columns(4)
-    o_kind = c[0].selectbox("场景", _TAGS, format_func=lambda v: v.label, key=f"{prefix}-kind",
-                            index=_TAGS.index(OccasionKind(current.occasion_kind) if current else OccasionKind.EVERYDAY))
-    occasion_v = c[1].text_input("时机（如 春节、冬至）", value=(current.occasion or "") if current else "",
-                                 key=f"{prefix}-occasion")
-    region_v = c[2].text_input("适用地区（省份，可空）", value=(current.region or "") if current else "",
-                               key=f"{prefix}-region")
-    persona_v = c[3].selectbox("人设", list(Persona), format_func=lambda v: v.label, key=f"{prefix}-persona",
-                               index=list(Persona).index(Persona(current.persona)) if current else 1)
+    o_kind = c[0].selectbox(
+        "场景",
+        _TAGS,
+        format_func=lambda v: v.label,
+        key=f"{prefix}-kind",
+        index=_TAGS.index(OccasionKind(current.occasion_kind) if current else OccasionKind.EVERYDAY),
+    )
+    occasion_v = c[1].text_input(
+        "时机（如 春节、冬至）", value=(current.occasion or "") if current else "", key=f"{prefix}-occasion"
+    )
+    region_v = c[2].text_input(
+        "适用地区（省份，可空）", value=(current.region or "") if current else "", key=f"{prefix}-region"
+    )
+    persona_v = c[3].selectbox(
+        "人设",
+        list(Persona),
+        format_func=lambda v: v.label,
+        key=f"{prefix}-persona",
+        index=list(Persona).index(Persona(current.persona)) if current else 1,
+    )
     tags = st.columns(3)
-    ctype_v = tags[0].selectbox("内容类型", list(ContentType), format_func=lambda v: v.label, key=f"{prefix}-ctype",
-                             index=list(ContentType).index(ContentType(current.content_type)) if current else 1)
-    channel_v = tags[1].selectbox("渠道", list(Channel), format_func=lambda v: v.label, key=f"{prefix}-channel",
-                               index=list(Channel).index(Channel(current.channel)) if current else 0)
-    product_v = tags[2].selectbox("产品类型", list(ProductType), format_func=lambda v: v.label, key=f"{prefix}-product",
-                               index=list(ProductType).index(ProductType(current.product_type)) if current else 6)
+    ctype_v = tags[0].selectbox(
+        "内容类型",
+        list(ContentType),
+        format_func=lambda v: v.label,
+        key=f"{prefix}-ctype",
+        index=list(ContentType).index(ContentType(current.content_type)) if current else 1,
+    )
+    channel_v = tags[1].selectbox(
+        "渠道",
+        list(Channel),
+        format_func=lambda v: v.label,
+        key=f"{prefix}-channel",
+        index=list(Channel).index(Channel(current.channel)) if current else 0,
+    )
+    product_v = tags[2].selectbox(
+        "产品类型",
+        list(ProductType),
+        format_func=lambda v: v.label,
+        key=f"{prefix}-product",
+        index=list(ProductType).index(ProductType(current.product_type)) if current else 6,
+    )
     if body.strip():
         from studio.services.rules import check
 
@@ -166,9 +227,18 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     submit = st.checkbox("保存后直接提交审核", value=True, key=f"{prefix}-submit")
     if not st.button("保存", type="primary", key=f"{prefix}-save"):
         return None
-    draft = TemplateDraft(title=title, body=body, occasion_kind=o_kind, occasion=occasion_v or None,
-                          content_type=ctype_v, persona=persona_v, channel=channel_v, product_type=product_v,
-                          region=region_v or None, slots=current.slots if current else [])
+    draft = TemplateDraft(
+        title=title,
+        body=body,
+        occasion_kind=o_kind,
+        occasion=occasion_v or None,
+        content_type=ctype_v,
+        persona=persona_v,
+        channel=channel_v,
+        product_type=product_v,
+        region=region_v or None,
+        slots=current.slots if current else [],
+    )
     return draft, submit
 
 
@@ -181,31 +251,46 @@ def _editors() -> None:
         if result:
             with action(), db() as session:
                 view = create_template(session, actor, result[0], submit=result[1])
-                st.success(f"已保存模板 {md(view.code)}（第 {view.version_no} 版，{ReviewState(view.state).label}）。")
+                st.success(
+                    f"已保存模板 {md(view.code)}（第 {view.version_no} 版，{ReviewState(view.state).label}）。"
+                )
                 verdict_badge(view.verdict)
                 findings_list(view.findings)
     with edit_tab:
         # A searchable, paged picker: the library may hold 20,000 templates.
         query = st.text_input("搜索要编辑的模板（标题、正文、编号）", key="edit-search")
-        listing = _library_page(_version(), actor.model_dump_json(),
-                                LibraryFilter(query=query.strip() or None).model_dump_json(), 0)
+        listing = _library_page(
+            _version(),
+            actor.model_dump_json(),
+            LibraryFilter(query=query.strip() or None).model_dump_json(),
+            0,
+        )
         if not listing.rows:
             st.info("没有找到模板。")
             return
         if listing.total > len(listing.rows):
             st.caption(f"共 {listing.total} 条，显示最相关的 {len(listing.rows)} 条；请输入关键词缩小范围。")
         by_id = {t.version_id: t for t in listing.rows}
-        picked = st.selectbox("选择要编辑的模板", list(by_id),
-                              format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+        picked = st.selectbox(
+            "选择要编辑的模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）"
+        )
         with db() as session:
             current = get_template(session, actor, picked)
-        st.caption(f"当前第 {current.version_no} 版 · {ReviewState(current.state).label}；"
-                   "保存后生成新版本，已通过的旧版本在新版本通过前继续使用。")
+        st.caption(
+            f"当前第 {current.version_no} 版 · {ReviewState(current.state).label}；"
+            "保存后生成新版本，已通过的旧版本在新版本通过前继续使用。"
+        )
         result = _editor(f"edit-{current.id}", current)
         if result:
             with action(), db() as session:
-                view = update_template(session, actor, current.id, result[0],
-                                       expected_lock_version=current.lock_version, submit=result[1])
+                view = update_template(
+                    session,
+                    actor,
+                    current.id,
+                    result[0],
+                    expected_lock_version=current.lock_version,
+                    submit=result[1],
+                )
                 st.session_state["templates_flash"] = f"已保存为第 {view.version_no} 版，需重新审核。"
                 st.rerun(scope="app")
 

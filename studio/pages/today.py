@@ -28,7 +28,9 @@ with action(), db() as session:
                 when = post.time_of_day or "全天"
                 why = f" · 时机：{md(post.occasion)}" if post.occasion else ""
                 st.markdown(f"**{md(post.title)}**")
-                st.caption(f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}")
+                st.caption(
+                    f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}"
+                )
                 st.code(post.text, language=None, wrap_lines=True)
                 if post.posted:
                     st.success("已发布")

@@ -56,10 +56,18 @@ def to_json_dict(doc: CalendarDocument) -> dict[str, Any]:
         "generated_at": doc.generated_at.isoformat(timespec="seconds"),
         "timezone": BEIJING.key,
         "entries": [
-            {"date": e.day.isoformat(), "time": e.time_of_day, "channel": e.channel.value,
-             "channel_label": e.channel.label, "content_type": e.content_type.value,
-             "content_type_label": e.content_type.label, "title": e.title, "text": e.text,
-             "occasion": e.occasion, "variant_id": e.variant_id}
+            {
+                "date": e.day.isoformat(),
+                "time": e.time_of_day,
+                "channel": e.channel.value,
+                "channel_label": e.channel.label,
+                "content_type": e.content_type.value,
+                "content_type_label": e.content_type.label,
+                "title": e.title,
+                "text": e.text,
+                "occasion": e.occasion,
+                "variant_id": e.variant_id,
+            }
             for e in doc.entries
         ],
     }
@@ -84,7 +92,10 @@ def write_ics(doc: CalendarDocument, path: Path) -> None:
     cal.add("x-wr-timezone", BEIJING.key)
     for e in doc.entries:
         event = Event()
-        event.add("uid", f"{doc.org_code}-{e.day.isoformat()}-{e.time_of_day}-{e.channel.value}-{e.variant_id}@studio")
+        event.add(
+            "uid",
+            f"{doc.org_code}-{e.day.isoformat()}-{e.time_of_day}-{e.channel.value}-{e.variant_id}@studio",
+        )
         event.add("dtstamp", doc.generated_at)
         event.add("dtstart", _start(e))
         event.add("dtend", _start(e) + timedelta(minutes=15))
@@ -100,8 +111,18 @@ _HEADER = ("日期", "时间", "渠道", "内容类型", "时机", "标题", "�
 
 
 def _rows(doc: CalendarDocument) -> list[tuple[str, ...]]:
-    return [(e.day.isoformat(), e.time_of_day, e.channel.label, e.content_type.label, e.occasion or "",
-             e.title, e.text) for e in doc.entries]
+    return [
+        (
+            e.day.isoformat(),
+            e.time_of_day,
+            e.channel.label,
+            e.content_type.label,
+            e.occasion or "",
+            e.title,
+            e.text,
+        )
+        for e in doc.entries
+    ]
 
 
 def write_csv(doc: CalendarDocument, path: Path) -> None:
@@ -122,8 +143,12 @@ def write_xlsx(doc: CalendarDocument, path: Path) -> None:
     ws = wb.create_sheet(doc.month)
     for col, width in zip("ABCDEFG", (12, 8, 8, 12, 12, 24, 80), strict=True):
         ws.column_dimensions[col].width = width
-    title = WriteOnlyCell(ws, value=xlsx_cell(
-        f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")))
+    title = WriteOnlyCell(
+        ws,
+        value=xlsx_cell(
+            f"{doc.org_name} {doc.month} 内容日历" + ("（草稿）" if doc.draft else f"（第 {doc.version} 版）")
+        ),
+    )
     title.font = Font(bold=True, size=14)
     ws.append([title])
     ws.append(list(_HEADER))
@@ -227,10 +252,16 @@ def ensure_writable(out_dir: Path) -> None:
 
 
 def unwritable(out_dir: Path, error: OSError) -> ValidationError:
-    reason = "exists and is not a directory" if isinstance(error, FileExistsError) else error.strerror or str(error)
+    reason = (
+        "exists and is not a directory"
+        if isinstance(error, FileExistsError)
+        else error.strerror or str(error)
+    )
     where = f" ({error.filename})" if error.filename and str(error.filename) != str(out_dir) else ""
-    return ValidationError(f"cannot write calendar files under {out_dir}: {reason}{where}",
-                           f"无法写入日历文件（{out_dir}）：{reason}。")
+    return ValidationError(
+        f"cannot write calendar files under {out_dir}: {reason}{where}",
+        f"无法写入日历文件（{out_dir}）：{reason}。",
+    )
 
 
 def _make_dirs(folder: Path) -> list[Path]:

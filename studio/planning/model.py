@@ -29,7 +29,9 @@ class Candidate(BaseModel):
     valid_to: date | None = None
 
     def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 class PlanConfig(BaseModel):
@@ -41,8 +43,9 @@ class PlanConfig(BaseModel):
     daily_cap: dict[Channel, int] = Field(default_factory=lambda: {c: c.daily_cap for c in Channel})
     monthly_cap: dict[Channel, int] = Field(default_factory=lambda: {c: c.monthly_cap for c in Channel})
     # How many posts a day the planner aims for (at most the cap).
-    daily_target: dict[Channel, int] = Field(default_factory=lambda: {c: c.daily_target for c in Channel
-                                                                       if c.daily_target})
+    daily_target: dict[Channel, int] = Field(
+        default_factory=lambda: {c: c.daily_target for c in Channel if c.daily_target}
+    )
     # Upper bound on each content type's share of the month (product marketing ≤ 30% by default).
     mix_max: dict[ContentType, float] = Field(default_factory=lambda: {ContentType.PRODUCT: 0.30})
     no_repeat_days: int = 14

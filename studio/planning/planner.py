@@ -18,8 +18,14 @@ from studio.occasions import Occasion
 from studio.planning.model import Candidate, Gap, Plan, PlanConfig, PlanEntry
 
 # Everyday fillers rotate through these, most useful (利他) first.
-FILL_ORDER = (ContentType.KNOWLEDGE, ContentType.SERVICE, ContentType.INTERACTION, ContentType.CULTURE,
-               ContentType.PRODUCT, ContentType.NORMS)
+FILL_ORDER = (
+    ContentType.KNOWLEDGE,
+    ContentType.SERVICE,
+    ContentType.INTERACTION,
+    ContentType.CULTURE,
+    ContentType.PRODUCT,
+    ContentType.NORMS,
+)
 
 
 class _Board:
@@ -34,8 +40,9 @@ class _Board:
         self.last_used: dict[int, date] = {}
 
     def room(self, day: date, channel: Channel) -> bool:
-        return (self.per_day[(day, channel)] < self.config.daily_cap.get(channel, 0)
-                and self.per_month[channel] < self.config.monthly_cap.get(channel, 0))
+        return self.per_day[(day, channel)] < self.config.daily_cap.get(channel, 0) and self.per_month[
+            channel
+        ] < self.config.monthly_cap.get(channel, 0)
 
     def fresh(self, candidate: Candidate, day: date) -> bool:
         last = self.last_used.get(candidate.variant_id)
@@ -51,9 +58,17 @@ class _Board:
     def place(self, day: date, candidate: Candidate, occasion: str | None, reason: str) -> PlanEntry:
         index = self.per_day[(day, candidate.channel)]
         times = self.config.times
-        entry = PlanEntry(day=day, time_of_day=times[min(index, len(times) - 1)], channel=candidate.channel,
-                          variant_id=candidate.variant_id, title=candidate.title, text=candidate.text,
-                          content_type=candidate.content_type, occasion=occasion, reason=reason)
+        entry = PlanEntry(
+            day=day,
+            time_of_day=times[min(index, len(times) - 1)],
+            channel=candidate.channel,
+            variant_id=candidate.variant_id,
+            title=candidate.title,
+            text=candidate.text,
+            content_type=candidate.content_type,
+            occasion=occasion,
+            reason=reason,
+        )
         self.entries.append(entry)
         self.per_day[(day, candidate.channel)] += 1
         self.per_month[candidate.channel] += 1
@@ -64,12 +79,21 @@ class _Board:
 
 def _rank(candidates: Iterable[Candidate], province: str | None) -> list[Candidate]:
     """Most local first: the org's own and regional variants before national ones."""
-    return sorted(candidates, key=lambda c: (-(c.locality + (1 if c.region and c.region == province else 0)),
-                                             c.variant_id))
+    return sorted(
+        candidates,
+        key=lambda c: (-(c.locality + (1 if c.region and c.region == province else 0)), c.variant_id),
+    )
 
 
-def propose(org_code: str, month: Month | str, candidates: list[Candidate], occasions: list[Occasion], *,
-            province: str | None = None, config: PlanConfig | None = None) -> Plan:
+def propose(
+    org_code: str,
+    month: Month | str,
+    candidates: list[Candidate],
+    occasions: list[Occasion],
+    *,
+    province: str | None = None,
+    config: PlanConfig | None = None,
+) -> Plan:
     config = config or PlanConfig()
     month = month if isinstance(month, Month) else Month.parse(month)
     days = month.days()
@@ -79,12 +103,20 @@ def propose(org_code: str, month: Month | str, candidates: list[Candidate], occa
     gaps += _place_fillers(board, ranked, days)
     mix, warnings = _mix(board)
     entries = sorted(board.entries, key=lambda e: (e.day, e.channel.value, e.time_of_day))
-    return Plan(org_code=org_code, month=str(month), entries=entries, gaps=gaps, mix=mix, mix_ok=not warnings,
-                warnings=warnings)
+    return Plan(
+        org_code=org_code,
+        month=str(month),
+        entries=entries,
+        gaps=gaps,
+        mix=mix,
+        mix_ok=not warnings,
+        warnings=warnings,
+    )
 
 
-def _place_occasions(board: _Board, ranked: list[Candidate], occasions: list[Occasion], days: list[date]
-                     ) -> list[Gap]:
+def _place_occasions(
+    board: _Board, ranked: list[Candidate], occasions: list[Occasion], days: list[date]
+) -> list[Gap]:
     """Occasions first: on the day, or just before it when the day is full. The gaps left."""
     by_occasion: dict[str, list[Candidate]] = defaultdict(list)
     for c in ranked:
@@ -99,8 +131,14 @@ def _place_occasions(board: _Board, ranked: list[Candidate], occasions: list[Occ
             continue
         matches = [c for c in by_occasion.get(occasion.name, []) if any(c.valid_on(d) for d in window)]
         if not matches:
-            gaps.append(Gap(day=window[0], channel=None, occasion=occasion.name,
-                            message=f"{occasion.name}：暂无已审核通过的内容"))
+            gaps.append(
+                Gap(
+                    day=window[0],
+                    channel=None,
+                    occasion=occasion.name,
+                    message=f"{occasion.name}：暂无已审核通过的内容",
+                )
+            )
             continue
         gaps += _place_occasion(board, occasion, matches, window, days[0])
     return gaps
@@ -113,8 +151,9 @@ def _occasion_window(occasion: Occasion, days: list[date]) -> list[date]:
     return [occasion.date] if days[0] <= occasion.date <= days[-1] else []
 
 
-def _place_occasion(board: _Board, occasion: Occasion, matches: list[Candidate], window: list[date],
-                    first: date) -> list[Gap]:
+def _place_occasion(
+    board: _Board, occasion: Occasion, matches: list[Candidate], window: list[date], first: date
+) -> list[Gap]:
     """The best match per channel; a gap for a channel whose days are full."""
     gaps: list[Gap] = []
     placed_channels: set[Channel] = set()
@@ -123,10 +162,18 @@ def _place_occasion(board: _Board, occasion: Occasion, matches: list[Candidate],
             continue
         day = _occasion_day(board, c, window, board.config, first)
         if day is None:
-            gaps.append(Gap(day=window[0], channel=c.channel, occasion=occasion.name,
-                            message=f"{occasion.name}：{c.channel.label}已排满，无法安排"))
+            gaps.append(
+                Gap(
+                    day=window[0],
+                    channel=c.channel,
+                    occasion=occasion.name,
+                    message=f"{occasion.name}：{c.channel.label}已排满，无法安排",
+                )
+            )
             continue
-        board.place(day, c, occasion.name, "节日节气" if occasion.kind is not OccasionKind.HOT_TOPIC else "热点")
+        board.place(
+            day, c, occasion.name, "节日节气" if occasion.kind is not OccasionKind.HOT_TOPIC else "热点"
+        )
         placed_channels.add(c.channel)
     return gaps
 
@@ -142,8 +189,14 @@ def _place_fillers(board: _Board, ranked: list[Candidate], days: list[date]) -> 
                 choice = _pick_filler(board, fillers, day, channel)
                 if choice is None:
                     if board.per_day[(day, channel)] == 0:
-                        gaps.append(Gap(day=day, channel=channel, occasion=None,
-                                        message=f"{day:%m月%d日}{channel.label}：没有可用的已审核内容"))
+                        gaps.append(
+                            Gap(
+                                day=day,
+                                channel=channel,
+                                occasion=None,
+                                message=f"{day:%m月%d日}{channel.label}：没有可用的已审核内容",
+                            )
+                        )
                     break
                 board.place(day, choice, None, "日常内容")
     return gaps
@@ -153,12 +206,17 @@ def _mix(board: _Board) -> tuple[dict[str, float], list[str]]:
     """The share of each content type, and a warning for each over its maximum."""
     total = len(board.entries) or 1
     mix = {ct.value: round(board.by_type[ct] / total, 3) for ct in ContentType}
-    warnings = [f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足"
-                for ct, limit in board.config.mix_max.items() if mix[ct.value] > limit + 1e-9]
+    warnings = [
+        f"{ct.label}占比 {mix[ct.value]:.0%}，超过目标 {limit:.0%}：其他类型内容不足"
+        for ct, limit in board.config.mix_max.items()
+        if mix[ct.value] > limit + 1e-9
+    ]
     return mix, warnings
 
 
-def _occasion_day(board: _Board, c: Candidate, window: list[date], config: PlanConfig, first: date) -> date | None:
+def _occasion_day(
+    board: _Board, c: Candidate, window: list[date], config: PlanConfig, first: date
+) -> date | None:
     for day in window:
         if c.valid_on(day) and board.room(day, c.channel):
             return day

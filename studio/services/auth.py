@@ -33,8 +33,13 @@ def _dummy_hash() -> str:
 
 
 def authenticate(
-    session: Session, username: str, password: str, *, client: str | None = None,
-    clock: Callable[[], datetime] = utcnow, policy: ThrottlePolicy | None = None,
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    policy: ThrottlePolicy | None = None,
 ) -> Actor:
     """Log in, throttled per account and per `client` (an id the caller supplies, e.g. the IP address)."""
     policy = policy or ThrottlePolicy.from_settings()
@@ -68,19 +73,32 @@ def authenticate(
     return actor
 
 
-def _record_failure(session: Session, name: str, client: str | None, scopes: dict[str, int],
-                    policy: ThrottlePolicy, now: datetime) -> None:
+def _record_failure(
+    session: Session,
+    name: str,
+    client: str | None,
+    scopes: dict[str, int],
+    policy: ThrottlePolicy,
+    now: datetime,
+) -> None:
     """Count the failure in every scope; audit only a window's first failure and each lockout, each event
     carrying the failures not yet counted by an earlier one."""
     where = {"client": throttle.clean(client)[:_AUDIT_CHARS]} if client is not None else {}
     # Sorted scopes: every transaction locks the rows in the same order, so two attempts never deadlock.
-    failures = [throttle.record_failure(session, scope, limit, policy, now) for scope, limit in sorted(scopes.items())]
+    failures = [
+        throttle.record_failure(session, scope, limit, policy, now) for scope, limit in sorted(scopes.items())
+    ]
     throttle.prune(session, now)
     for failure in failures:
         if not failure.scope.startswith("user:"):
             if failure.locked_for is not None:
-                audit.append(session, None, "login.locked", failure.scope[:_AUDIT_CHARS + len("client:")],
-                             {"failures": failure.failures, "minutes": throttle.minutes(failure.locked_for)})
+                audit.append(
+                    session,
+                    None,
+                    "login.locked",
+                    failure.scope[: _AUDIT_CHARS + len("client:")],
+                    {"failures": failure.failures, "minutes": throttle.minutes(failure.locked_for)},
+                )
             continue
         subject = f"user:{name[:_AUDIT_CHARS]}"
         unreported = failure.unreported
@@ -89,8 +107,13 @@ def _record_failure(session: Session, name: str, client: str | None, scopes: dic
             throttle.mark_reported(session, failure.scope, unreported)
             unreported = 0
         if failure.locked_for is not None:
-            audit.append(session, None, "login.locked", subject,
-                         {"failures": unreported, "minutes": throttle.minutes(failure.locked_for), **where})
+            audit.append(
+                session,
+                None,
+                "login.locked",
+                subject,
+                {"failures": unreported, "minutes": throttle.minutes(failure.locked_for), **where},
+            )
             throttle.mark_reported(session, failure.scope, unreported)
 
 
@@ -98,8 +121,13 @@ def actor_for(session: Session, user: User) -> Actor:
     org = session.get(Org, user.org_id)
     assert org is not None
     return Actor(
-        user_id=user.id or 0, username=user.username, display_name=user.display_name,
-        role=Role(user.role), org_id=org.id or 0, org_path=org.path, org_name=org.name,
+        user_id=user.id or 0,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        org_id=org.id or 0,
+        org_path=org.path,
+        org_name=org.name,
     )
 
 

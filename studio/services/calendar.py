@@ -27,8 +27,16 @@ def _live(variant: Variant, version: TemplateVersion, day: date) -> bool:
     return not (version.valid_to and day > version.valid_to)
 
 
-def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id: int,
-          time_of_day: str | None = None, note: str | None = None) -> SlotPlacement:
+def place(
+    session: Session,
+    actor: Actor,
+    *,
+    org_id: int,
+    day: date,
+    variant_id: int,
+    time_of_day: str | None = None,
+    note: str | None = None,
+) -> SlotPlacement:
     require(actor, "calendar.edit")
     org = get_org(session, actor, org_id)
     variant = session.get(Variant, variant_id)
@@ -37,25 +45,46 @@ def place(session: Session, actor: Actor, *, org_id: int, day: date, variant_id:
     version = session.get(TemplateVersion, variant.template_version_id)
     assert version is not None
     if not _live(variant, version, day):
-        raise ValidationError("only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。")
+        raise ValidationError(
+            "only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。"
+        )
     if variant.org_id not in {o.id for o in ancestors(session, actor, org)}:
         raise ValidationError("variant belongs to another org", "该内容不属于此机构或其上级机构，不能排入。")
     channel = Channel(version.channel)
     if time_of_day and not _valid_time(time_of_day):
         raise ValidationError("time must be HH:MM", "时间格式应为 HH:MM。")
-    existing = session.exec(select(CalendarSlot).where(col(CalendarSlot.org_id) == org_id, col(CalendarSlot.day) == day,
-                                                       col(CalendarSlot.channel) == channel.value)).all()
+    existing = session.exec(
+        select(CalendarSlot).where(
+            col(CalendarSlot.org_id) == org_id,
+            col(CalendarSlot.day) == day,
+            col(CalendarSlot.channel) == channel.value,
+        )
+    ).all()
     if len(existing) >= channel.daily_cap:
-        raise ValidationError(f"daily cap of {channel.daily_cap} for {channel.value} reached",
-                              f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。")
+        raise ValidationError(
+            f"daily cap of {channel.daily_cap} for {channel.value} reached",
+            f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。",
+        )
     if any(s.variant_id == variant_id for s in existing):
         raise ValidationError("already placed on that day", "该内容当天已排入。")
-    slot = CalendarSlot(org_id=org_id, day=day, time_of_day=time_of_day or None, channel=channel.value,
-                        variant_id=variant_id, note=note, created_by=actor.user_id)
+    slot = CalendarSlot(
+        org_id=org_id,
+        day=day,
+        time_of_day=time_of_day or None,
+        channel=channel.value,
+        variant_id=variant_id,
+        note=note,
+        created_by=actor.user_id,
+    )
     session.add(slot)
     session.flush()
-    audit.append(session, actor, "calendar.place", f"slot:{slot.id}",
-                 {"org": org.code, "day": day.isoformat(), "variant": variant_id})
+    audit.append(
+        session,
+        actor,
+        "calendar.place",
+        f"slot:{slot.id}",
+        {"org": org.code, "day": day.isoformat(), "variant": variant_id},
+    )
     session.commit()
     return _placement(slot, variant, version)
 
@@ -66,9 +95,18 @@ def _valid_time(value: str) -> bool:
 
 
 def _placement(slot: CalendarSlot, variant: Variant, version: TemplateVersion) -> SlotPlacement:
-    return SlotPlacement(id=slot.id or 0, org_id=slot.org_id, day=slot.day, time_of_day=slot.time_of_day,
-                         channel=slot.channel, variant_id=variant.id or 0, title=variant.title, text=variant.text,
-                         occasion=version.occasion, content_type=version.content_type)
+    return SlotPlacement(
+        id=slot.id or 0,
+        org_id=slot.org_id,
+        day=slot.day,
+        time_of_day=slot.time_of_day,
+        channel=slot.channel,
+        variant_id=variant.id or 0,
+        title=variant.title,
+        text=variant.text,
+        occasion=version.occasion,
+        content_type=version.content_type,
+    )
 
 
 _POSTED_EN = "slot {id} was already marked posted by staff; a posted slot is history and cannot be removed"
@@ -97,7 +135,10 @@ def remove(session: Session, actor: Actor, slot_id: int) -> None:
 
 
 def _has_post_marks(session: Session, slot_id: int) -> bool:
-    return session.exec(select(col(PostMark.id)).where(col(PostMark.slot_id) == slot_id).limit(1)).first() is not None
+    return (
+        session.exec(select(col(PostMark.id)).where(col(PostMark.slot_id) == slot_id).limit(1)).first()
+        is not None
+    )
 
 
 def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[int]) -> set[int]:
@@ -106,9 +147,12 @@ def posted_slot_ids(session: Session, actor: Actor, org_id: int, slot_ids: list[
     get_org(session, actor, org_id)
     if not slot_ids:
         return set()
-    rows = session.exec(select(col(PostMark.slot_id)).join(CalendarSlot, col(CalendarSlot.id) == col(PostMark.slot_id))
-                        .where(col(CalendarSlot.org_id) == org_id, col(PostMark.slot_id).in_(slot_ids))
-                        .distinct())
+    rows = session.exec(
+        select(col(PostMark.slot_id))
+        .join(CalendarSlot, col(CalendarSlot.id) == col(PostMark.slot_id))
+        .where(col(CalendarSlot.org_id) == org_id, col(PostMark.slot_id).in_(slot_ids))
+        .distinct()
+    )
     return set(rows)
 
 
@@ -126,7 +170,11 @@ def _slots(session: Session, actor: Actor, org: Org, first: date, last: date) ->
         select(CalendarSlot, Variant, TemplateVersion)
         .join(Variant, col(Variant.id) == col(CalendarSlot.variant_id))
         .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
-        .where(col(CalendarSlot.org_id).in_(org_ids), col(CalendarSlot.day) >= first, col(CalendarSlot.day) <= last)
+        .where(
+            col(CalendarSlot.org_id).in_(org_ids),
+            col(CalendarSlot.day) >= first,
+            col(CalendarSlot.day) <= last,
+        )
         .order_by(col(CalendarSlot.day), col(CalendarSlot.time_of_day), col(CalendarSlot.id))
     ).all()
     return [_placement(s, v, tv) for s, v, tv in rows if _live(v, tv, s.day)]
@@ -138,11 +186,32 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
     org = get_org(session, actor, actor.org_id)
     placements = _slots(session, actor, org, day, day)
     # Only this day's slots: a user's marks grow every day, the day's slots are bounded by the daily caps.
-    posted = set(session.exec(select(col(PostMark.slot_id)).where(
-        col(PostMark.user_id) == actor.user_id, col(PostMark.slot_id).in_([p.id for p in placements])))) if placements else set()
-    return [DailyPost(slot_id=p.id, day=p.day, time_of_day=p.time_of_day, channel=p.channel, title=p.title,
-                      text=p.text, occasion=p.occasion, content_type=p.content_type, posted=p.id in posted)
-            for p in placements]
+    posted = (
+        set(
+            session.exec(
+                select(col(PostMark.slot_id)).where(
+                    col(PostMark.user_id) == actor.user_id,
+                    col(PostMark.slot_id).in_([p.id for p in placements]),
+                )
+            )
+        )
+        if placements
+        else set()
+    )
+    return [
+        DailyPost(
+            slot_id=p.id,
+            day=p.day,
+            time_of_day=p.time_of_day,
+            channel=p.channel,
+            title=p.title,
+            text=p.text,
+            occasion=p.occasion,
+            content_type=p.content_type,
+            posted=p.id in posted,
+        )
+        for p in placements
+    ]
 
 
 def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
@@ -155,7 +224,9 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
         raise NotFound(f"slot {slot_id} not found")
     if slot.day > today_cn():
         raise ValidationError("cannot mark a future post as posted", "还没到发布日期，不能标记为已发布。")
-    if session.exec(select(PostMark).where(col(PostMark.slot_id) == slot_id, col(PostMark.user_id) == actor.user_id)).first():
+    if session.exec(
+        select(PostMark).where(col(PostMark.slot_id) == slot_id, col(PostMark.user_id) == actor.user_id)
+    ).first():
         return
     session.add(PostMark(slot_id=slot_id, user_id=actor.user_id))
     try:
@@ -170,17 +241,18 @@ def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:
     session.commit()
 
 
-def approved_variants_for(session: Session, actor: Actor, org_id: int, query: str = "",
-                          limit: int = 100) -> list[PickRow]:
+def approved_variants_for(
+    session: Session, actor: Actor, org_id: int, query: str = "", limit: int = 100
+) -> list[PickRow]:
     """Approved variants an org may place (id, title, owning org's name): its own and its parents',
     newest first, titles containing `query`, at most `limit` (HQ may hold thousands)."""
     require(actor, "calendar.edit")
     org = get_org(session, actor, org_id)
     chain = {o.id: o.name for o in ancestors(session, actor, org)}
     rows = select(col(Variant.id), col(Variant.title), col(Variant.org_id)).where(
-        col(Variant.org_id).in_(list(chain)), col(Variant.state) == ReviewState.APPROVED.value)
+        col(Variant.org_id).in_(list(chain)), col(Variant.state) == ReviewState.APPROVED.value
+    )
     if query.strip():
         rows = rows.where(col(Variant.title).contains(query.strip(), autoescape=True))
     found = session.exec(rows.order_by(col(Variant.id).desc()).limit(max(1, min(limit, 500)))).all()
     return [PickRow(id=vid or 0, title=title, org_name=chain[owner]) for vid, title, owner in found]
-

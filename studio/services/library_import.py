@@ -45,8 +45,14 @@ def ensure_library_actor(session: Session) -> Actor:
         if hq is None:
             hq = orgs.create_org(session, code=HQ_CODE, name="总行", kind=OrgKind.HQ)
         # No usable password: argon2 never verifies against "!" so nobody can log in as the library.
-        user = User(username=LIBRARY_USER, display_name="素材库导入", password_hash="!", role=Role.HQ_EDITOR.value,
-                    org_id=hq.id or 0, active=False)
+        user = User(
+            username=LIBRARY_USER,
+            display_name="素材库导入",
+            password_hash="!",
+            role=Role.HQ_EDITOR.value,
+            org_id=hq.id or 0,
+            active=False,
+        )
         session.add(user)
         session.flush()
     return actor_for(session, user)
@@ -55,7 +61,10 @@ def ensure_library_actor(session: Session) -> Actor:
 def content_digest(draft: TemplateDraft) -> str:
     """Hash of what the entry means, not how the file spells it: export → import is then a no-op."""
     clean, slots, _ = validate_draft(draft)
-    payload = {**clean.model_dump(mode="json", exclude={"slots"}), "slots": [s.model_dump(mode="json") for s in slots]}
+    payload = {
+        **clean.model_dump(mode="json", exclude={"slots"}),
+        "slots": [s.model_dump(mode="json") for s in slots],
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -77,8 +86,10 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
         session.commit()
     except IntegrityError:  # another import (or editor) wrote the same codes first: ours is rolled back whole
         session.rollback()
-        raise Conflict("the library was imported concurrently by someone else; nothing imported, run it again",
-                       "素材库正被他人同时导入，本次未导入任何内容，请重试。") from None
+        raise Conflict(
+            "the library was imported concurrently by someone else; nothing imported, run it again",
+            "素材库正被他人同时导入，本次未导入任何内容，请重试。",
+        ) from None
     except BaseException:
         session.rollback()
         raise
@@ -96,8 +107,15 @@ def _import_entry(session: Session, actor: Actor, entry: LibraryEntry, report: I
         elif latest_version(session, actor, template.id or 0).source_digest == digest:
             report.unchanged.append(draft.code or "")
         else:
-            update_template(session, actor, template.id or 0, draft, expected_lock_version=template.lock_version,
-                            digest=digest, commit=False)
+            update_template(
+                session,
+                actor,
+                template.id or 0,
+                draft,
+                expected_lock_version=template.lock_version,
+                digest=digest,
+                commit=False,
+            )
             report.updated.append(draft.code or "")
     except ValidationError as error:  # the service's own checks: reported where the entry is, like the gate's
         raise LibraryProblems([entry.problem(None, error.message_en)]) from None

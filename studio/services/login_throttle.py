@@ -42,11 +42,13 @@ class ThrottlePolicy:
         from studio.settings import get_settings
 
         s = get_settings()
-        return cls(window=timedelta(minutes=s.login_window_minutes),
-                   max_user_failures=s.login_max_failures_per_user,
-                   max_client_failures=s.login_max_failures_per_client,
-                   lockout=timedelta(minutes=s.login_lockout_minutes),
-                   max_lockout=timedelta(minutes=s.login_lockout_max_minutes))
+        return cls(
+            window=timedelta(minutes=s.login_window_minutes),
+            max_user_failures=s.login_max_failures_per_user,
+            max_client_failures=s.login_max_failures_per_client,
+            lockout=timedelta(minutes=s.login_lockout_minutes),
+            max_lockout=timedelta(minutes=s.login_lockout_max_minutes),
+        )
 
     def lockout_for(self, earlier_lockouts: int) -> timedelta:
         return min(self.lockout * (2 ** min(earlier_lockouts, 20)), self.max_lockout)
@@ -54,7 +56,9 @@ class ThrottlePolicy:
 
 def clean(text: str) -> str:
     """Visible text only: control, formatting (zero-width, bidi) and separator characters removed."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp", "Cs"}).strip()
+    return "".join(
+        ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp", "Cs"}
+    ).strip()
 
 
 def user_scope(username: str) -> str:
@@ -78,9 +82,11 @@ class Failure:
 
 def locked_for(session: Session, scopes: list[str], now: datetime) -> timedelta | None:
     """The longest remaining lock among the scopes, or None."""
-    until: list[datetime] = list(session.execute(
-        select(_T.c.locked_until).where(_T.c.scope.in_(scopes), _T.c.locked_until > now)
-    ).scalars().all())
+    until: list[datetime] = list(
+        session.execute(select(_T.c.locked_until).where(_T.c.scope.in_(scopes), _T.c.locked_until > now))
+        .scalars()
+        .all()
+    )
     return max(until) - now if until else None
 
 
@@ -88,11 +94,14 @@ def minutes(remaining: timedelta) -> int:
     return max(1, math.ceil(remaining.total_seconds() / 60))
 
 
-def record_failure(session: Session, scope: str, limit: int, policy: ThrottlePolicy, now: datetime) -> Failure:
+def record_failure(
+    session: Session, scope: str, limit: int, policy: ThrottlePolicy, now: datetime
+) -> Failure:
     """Count one failure (atomically) and lock the scope if it reached its limit; in the caller's transaction."""
     expired = _T.c.window_start <= now - policy.window
     insert = _insert(session)(_T).values(
-        scope=scope, failures=1, window_start=now, locked_until=None, lockouts=0, unreported=1, updated_at=now)
+        scope=scope, failures=1, window_start=now, locked_until=None, lockouts=0, unreported=1, updated_at=now
+    )
     upsert = insert.on_conflict_do_update(
         index_elements=[_T.c.scope],
         set_={

@@ -53,7 +53,9 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     chosen = Month.parse(month)
     slots = calendar.month_slots(session, actor, org_id, chosen.year, chosen.number)
     days = chosen.days()
-    regional = tuple(t for t in hot_topics(session, chosen.first, chosen.last) if t.region in (None, org.province))
+    regional = tuple(
+        t for t in hot_topics(session, chosen.first, chosen.last) if t.region in (None, org.province)
+    )
     occasions = occasions_of_month(chosen, org.province, regional)
     by_day: dict[date, list[str]] = {}
     for o in occasions:
@@ -63,18 +65,38 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     for day in days:
         placed = [s for s in slots if s.day == day]
         per_channel = Counter(s.channel for s in placed)
-        rows.append(DayRow(day=day, occasions=by_day.get(day, []), moments=per_channel[Channel.MOMENTS.value],
-                           group=per_channel[Channel.GROUP.value],
-                           other=len(placed) - per_channel[Channel.MOMENTS.value] - per_channel[Channel.GROUP.value],
-                           titles=[s.title for s in placed], gap=not placed))
+        rows.append(
+            DayRow(
+                day=day,
+                occasions=by_day.get(day, []),
+                moments=per_channel[Channel.MOMENTS.value],
+                group=per_channel[Channel.GROUP.value],
+                other=len(placed) - per_channel[Channel.MOMENTS.value] - per_channel[Channel.GROUP.value],
+                titles=[s.title for s in placed],
+                gap=not placed,
+            )
+        )
     placed_occasions = {s.occasion for s in slots if s.occasion}
-    occasion_gaps = sorted({o.name for o in occasions if o.kind.postable and o.date in chosen
-                            and o.name not in placed_occasions})
-    latest = session.exec(select(CalendarPublication).where(
-        CalendarPublication.org_id == org_id, CalendarPublication.month == str(chosen),
-    ).order_by(CalendarPublication.version.desc())).first()  # type: ignore[attr-defined]
-    return MonthView(org_name=org.name, month=str(chosen), days=rows, slots=slots,
-                     mix={ContentType(k): v for k, v in mix.items()},
-                     moments_total=sum(r.moments for r in rows), moments_cap=Channel.MOMENTS.monthly_cap,
-                     daily_cap=Channel.MOMENTS.daily_cap, published_version=latest.version if latest else None,
-                     occasion_gaps=occasion_gaps)
+    occasion_gaps = sorted(
+        {o.name for o in occasions if o.kind.postable and o.date in chosen and o.name not in placed_occasions}
+    )
+    latest = session.exec(
+        select(CalendarPublication)
+        .where(
+            CalendarPublication.org_id == org_id,
+            CalendarPublication.month == str(chosen),
+        )
+        .order_by(CalendarPublication.version.desc())
+    ).first()  # type: ignore[attr-defined]
+    return MonthView(
+        org_name=org.name,
+        month=str(chosen),
+        days=rows,
+        slots=slots,
+        mix={ContentType(k): v for k, v in mix.items()},
+        moments_total=sum(r.moments for r in rows),
+        moments_cap=Channel.MOMENTS.monthly_cap,
+        daily_cap=Channel.MOMENTS.daily_cap,
+        published_version=latest.version if latest else None,
+        occasion_gaps=occasion_gaps,
+    )

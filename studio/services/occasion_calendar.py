@@ -37,9 +37,13 @@ class OccasionOverview(BaseModel):
     notes: list[str]
 
 
-def overview(session: Session, actor: Actor, start: date, end: date, province: str | None) -> OccasionOverview:
+def overview(
+    session: Session, actor: Actor, start: date, end: date, province: str | None
+) -> OccasionOverview:
     require(actor, "calendar.read")
-    topics = tuple(t for t in hot_topics(session, start, end) if province is None or t.region in (None, province))
+    topics = tuple(
+        t for t in hot_topics(session, start, end) if province is None or t.region in (None, province)
+    )
     year = occasions_between(start, end, province=province, hot_topics=topics)
     items = [o for o in year.items if start <= o.date <= end]
     counts = _approved_counts(session, sorted({o.name for o in items}), province)
@@ -53,8 +57,18 @@ def overview(session: Session, actor: Actor, start: date, end: date, province: s
                 gap = f"{o.name}：{where}暂无已审核通过的内容"
             elif not moments:
                 gap = f"{o.name}：{where}暂无已审核通过的朋友圈内容"
-        rows.append(OccasionRow(date=o.date, name=o.name, kind=o.kind, kind_label=o.kind.label,
-                                region=o.region, approved=total, approved_moments=moments, gap=gap))
+        rows.append(
+            OccasionRow(
+                date=o.date,
+                name=o.name,
+                kind=o.kind,
+                kind_label=o.kind.label,
+                region=o.region,
+                approved=total,
+                approved_moments=moments,
+                gap=gap,
+            )
+        )
     return OccasionOverview(rows=rows, notes=list(year.notes))
 
 
@@ -66,17 +80,29 @@ def _approved_counts(session: Session, names: list[str], province: str | None) -
     if not names:
         return {}
     approved = col(TemplateVersion.state) == ReviewState.APPROVED.value
-    touched = select(col(TemplateVersion.template_id)).where(approved, col(TemplateVersion.occasion).in_(names))
-    latest = (select(col(TemplateVersion.template_id), func.max(col(TemplateVersion.version_no)).label("v"))
-              .where(approved, col(TemplateVersion.template_id).in_(touched))
-              .group_by(col(TemplateVersion.template_id)).subquery())
-    query = (select(col(TemplateVersion.occasion), col(TemplateVersion.channel), func.count())
-             .join(latest, (latest.c.template_id == col(TemplateVersion.template_id))
-                   & (latest.c.v == col(TemplateVersion.version_no)))
-             .where(col(TemplateVersion.occasion).in_(names))
-             .group_by(col(TemplateVersion.occasion), col(TemplateVersion.channel)))
+    touched = select(col(TemplateVersion.template_id)).where(
+        approved, col(TemplateVersion.occasion).in_(names)
+    )
+    latest = (
+        select(col(TemplateVersion.template_id), func.max(col(TemplateVersion.version_no)).label("v"))
+        .where(approved, col(TemplateVersion.template_id).in_(touched))
+        .group_by(col(TemplateVersion.template_id))
+        .subquery()
+    )
+    query = (
+        select(col(TemplateVersion.occasion), col(TemplateVersion.channel), func.count())
+        .join(
+            latest,
+            (latest.c.template_id == col(TemplateVersion.template_id))
+            & (latest.c.v == col(TemplateVersion.version_no)),
+        )
+        .where(col(TemplateVersion.occasion).in_(names))
+        .group_by(col(TemplateVersion.occasion), col(TemplateVersion.channel))
+    )
     if province is not None:
-        query = query.where(or_(col(TemplateVersion.region).is_(None), col(TemplateVersion.region) == province))
+        query = query.where(
+            or_(col(TemplateVersion.region).is_(None), col(TemplateVersion.region) == province)
+        )
     counts: dict[str, tuple[int, int]] = {}
     for name, channel, n in session.exec(query).all():
         if name is None:  # the IN filter never returns one; this narrows the column's type
@@ -86,8 +112,9 @@ def _approved_counts(session: Session, names: list[str], province: str | None) -
     return counts
 
 
-def add_hot_topic(session: Session, actor: Actor, *, name: str, start: date, end: date,
-                  region: str | None = None) -> int:
+def add_hot_topic(
+    session: Session, actor: Actor, *, name: str, start: date, end: date, region: str | None = None
+) -> int:
     require(actor, "hot_topic.edit")
     name = name.strip()
     if not name:
@@ -102,8 +129,13 @@ def add_hot_topic(session: Session, actor: Actor, *, name: str, start: date, end
     topic = HotTopic(name=name, start=start, end=end, region=region or None, created_by=actor.user_id)
     session.add(topic)
     session.flush()
-    audit.append(session, actor, "hot_topic.add", f"hot_topic:{topic.id}",
-                 {"name": name, "start": start.isoformat(), "end": end.isoformat(), "region": region})
+    audit.append(
+        session,
+        actor,
+        "hot_topic.add",
+        f"hot_topic:{topic.id}",
+        {"name": name, "start": start.isoformat(), "end": end.isoformat(), "region": region},
+    )
     session.commit()
     return topic.id or 0
 
@@ -118,8 +150,9 @@ def remove_hot_topic(session: Session, actor: Actor, topic_id: int) -> None:
     session.commit()
 
 
-def list_hot_topics(session: Session, actor: Actor, *, ended_after: date | None = None,
-                    limit: int = 100) -> list[tuple[int, str, date, date, str | None]]:
+def list_hot_topics(
+    session: Session, actor: Actor, *, ended_after: date | None = None, limit: int = 100
+) -> list[tuple[int, str, date, date, str | None]]:
     """Hot topics by start date, only those still running on or after `ended_after`, at most `limit`."""
     require(actor, "calendar.read")
     query = select(HotTopic)

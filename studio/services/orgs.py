@@ -15,13 +15,27 @@ from studio.workflow.permissions import in_scope, require, require_scope
 
 
 def to_view(org: Org) -> OrgView:
-    return OrgView(id=org.id or 0, code=org.code, name=org.name, kind=org.kind, parent_id=org.parent_id,
-                   province=org.province, city=org.city, path=org.path)
+    return OrgView(
+        id=org.id or 0,
+        code=org.code,
+        name=org.name,
+        kind=org.kind,
+        parent_id=org.parent_id,
+        province=org.province,
+        city=org.city,
+        path=org.path,
+    )
 
 
 def create_org(
-    session: Session, *, code: str, name: str, kind: OrgKind, parent_code: str | None = None,
-    province: str | None = None, city: str | None = None,
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: OrgKind,
+    parent_code: str | None = None,
+    province: str | None = None,
+    city: str | None = None,
 ) -> Org:
     if session.exec(select(Org).where(col(Org.code) == code)).first():
         raise ValidationError(f"org code {code} exists", f"机构代码 {code} 已存在")
@@ -30,8 +44,14 @@ def create_org(
         parent = session.exec(select(Org).where(col(Org.code) == parent_code)).first()
         if parent is None:
             raise NotFound(f"parent org {parent_code} not found")
-    org = Org(code=code, name=name, kind=kind.value, parent_id=parent.id if parent else None,
-              province=province or (parent.province if parent else None), city=city)
+    org = Org(
+        code=code,
+        name=name,
+        kind=kind.value,
+        parent_id=parent.id if parent else None,
+        province=province or (parent.province if parent else None),
+        city=city,
+    )
     session.add(org)
     session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
@@ -45,8 +65,13 @@ def create_user(
     org = session.exec(select(Org).where(col(Org.code) == org_code)).first()
     if org is None:
         raise NotFound(f"org {org_code} not found")
-    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
-                role=role.value, org_id=org.id or 0)
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role.value,
+        org_id=org.id or 0,
+    )
     session.add(user)
     session.flush()
     audit.append(session, None, "user.create", f"user:{user.id}", {"username": username, "role": role.value})
@@ -76,9 +101,12 @@ def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int =
     needle = query.strip()
     rows = select(Org).where(col(Org.path).startswith(actor.org_path))
     if needle:
-        rows = rows.where(col(Org.name).contains(needle, autoescape=True)
-                          | col(Org.code).contains(needle, autoescape=True))
-    exact = case((col(Org.code) == needle, 0), (col(Org.name) == needle, 0), else_=1)  # an exact code or name first
+        rows = rows.where(
+            col(Org.name).contains(needle, autoescape=True) | col(Org.code).contains(needle, autoescape=True)
+        )
+    exact = case(
+        (col(Org.code) == needle, 0), (col(Org.name) == needle, 0), else_=1
+    )  # an exact code or name first
     found = session.exec(rows.order_by(exact, col(Org.path)).limit(max(1, min(limit, 200)))).all()
     return [to_view(org) for org in found if in_scope(actor, org.path)]
 

@@ -36,7 +36,9 @@ from studio.workflow.permissions import require, require_scope
 
 
 @lru_cache(maxsize=64)
-def occasions_of_month(month: Month, province: str | None, topics: tuple[HotTopicSpan, ...]) -> tuple[Occasion, ...]:
+def occasions_of_month(
+    month: Month, province: str | None, topics: tuple[HotTopicSpan, ...]
+) -> tuple[Occasion, ...]:
     return tuple(occasions_between(month.first, month.last, province=province, hot_topics=topics).items)
 
 
@@ -47,19 +49,33 @@ class _CandidatePool:
         ends = hot_topic_ends(session)
         self.by_org: dict[int, list[Candidate]] = {}
         depth_of = {o.id: o.path.count("/") - 2 for o in session.exec(select(Org))}
-        rows = session.exec(select(Variant, TemplateVersion)
-                            .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
-                            .where(col(Variant.state) == ReviewState.APPROVED.value)).all()
+        rows = session.exec(
+            select(Variant, TemplateVersion)
+            .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+            .where(col(Variant.state) == ReviewState.APPROVED.value)
+        ).all()
         for variant, version in rows:
-            self.by_org.setdefault(variant.org_id, []).append(Candidate(
-                variant_id=variant.id or 0, title=variant.title, text=variant.text,
-                channel=Channel(version.channel), content_type=ContentType(version.content_type),
-                product_type=version.product_type, occasion_kind=OccasionKind(version.occasion_kind),
-                occasion=version.occasion, locality=depth_of.get(variant.org_id, 0), region=version.region,
-                valid_from=version.valid_from, valid_to=_earliest(version.valid_to, ends.get(version.occasion or "")
-                                                                  if version.occasion_kind == OccasionKind.HOT_TOPIC
-                                                                  else None),
-            ))
+            self.by_org.setdefault(variant.org_id, []).append(
+                Candidate(
+                    variant_id=variant.id or 0,
+                    title=variant.title,
+                    text=variant.text,
+                    channel=Channel(version.channel),
+                    content_type=ContentType(version.content_type),
+                    product_type=version.product_type,
+                    occasion_kind=OccasionKind(version.occasion_kind),
+                    occasion=version.occasion,
+                    locality=depth_of.get(variant.org_id, 0),
+                    region=version.region,
+                    valid_from=version.valid_from,
+                    valid_to=_earliest(
+                        version.valid_to,
+                        ends.get(version.occasion or "")
+                        if version.occasion_kind == OccasionKind.HOT_TOPIC
+                        else None,
+                    ),
+                )
+            )
 
     def for_chain(self, chain: list[Org]) -> list[Candidate]:
         return [c for org in chain for c in self.by_org.get(org.id or 0, [])]
@@ -70,14 +86,28 @@ def _earliest(*days: date | None) -> date | None:
     return min(known) if known else None
 
 
-def _propose_for(session: Session, actor: Actor, org: Org, month: Month, *, pool: _CandidatePool | None = None,
-                 topics: tuple[HotTopicSpan, ...] | None = None, config: PlanConfig | None = None) -> Plan:
+def _propose_for(
+    session: Session,
+    actor: Actor,
+    org: Org,
+    month: Month,
+    *,
+    pool: _CandidatePool | None = None,
+    topics: tuple[HotTopicSpan, ...] | None = None,
+    config: PlanConfig | None = None,
+) -> Plan:
     pool = pool or _CandidatePool(session)
     topics = tuple(hot_topics(session)) if topics is None else topics
     regional = tuple(t for t in topics if t.region in (None, org.province))
     occasions = list(occasions_of_month(month, org.province, regional))
-    return propose(org.code, month, pool.for_chain(ancestors(session, actor, org)), occasions, province=org.province,
-                   config=config)
+    return propose(
+        org.code,
+        month,
+        pool.for_chain(ancestors(session, actor, org)),
+        occasions,
+        province=org.province,
+        config=config,
+    )
 
 
 def propose_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan:
@@ -94,33 +124,65 @@ def build_month(session: Session, actor: Actor, org_id: int, month: str) -> Plan
     require_scope(actor, org.path)
     parsed = Month.parse(month)
     plan = _propose_for(session, actor, org, parsed)
-    existing = session.exec(select(CalendarSlot).where(col(CalendarSlot.org_id) == org_id,
-                                                       col(CalendarSlot.day) >= parsed.first,
-                                                       col(CalendarSlot.day) <= parsed.last)).all()
-    posted = {m.slot_id for m in session.exec(select(PostMark).where(
-        col(PostMark.slot_id).in_([s.id for s in existing])))}
+    existing = session.exec(
+        select(CalendarSlot).where(
+            col(CalendarSlot.org_id) == org_id,
+            col(CalendarSlot.day) >= parsed.first,
+            col(CalendarSlot.day) <= parsed.last,
+        )
+    ).all()
+    posted = {
+        m.slot_id
+        for m in session.exec(select(PostMark).where(col(PostMark.slot_id).in_([s.id for s in existing])))
+    }
     kept = {(s.day, s.variant_id) for s in existing if s.id in posted}
     for slot in existing:
         if slot.id not in posted:
             session.delete(slot)
     for e in plan.entries:
         if (e.day, e.variant_id) not in kept:
-            session.add(CalendarSlot(org_id=org_id, day=e.day, time_of_day=e.time_of_day, channel=e.channel.value,
-                                     variant_id=e.variant_id, note=e.reason, created_by=actor.user_id))
-    audit.append(session, actor, "calendar.build", f"org:{org.code}",
-                 {"month": str(parsed), "entries": len(plan.entries), "gaps": len(plan.gaps)})
+            session.add(
+                CalendarSlot(
+                    org_id=org_id,
+                    day=e.day,
+                    time_of_day=e.time_of_day,
+                    channel=e.channel.value,
+                    variant_id=e.variant_id,
+                    note=e.reason,
+                    created_by=actor.user_id,
+                )
+            )
+    audit.append(
+        session,
+        actor,
+        "calendar.build",
+        f"org:{org.code}",
+        {"month": str(parsed), "entries": len(plan.entries), "gaps": len(plan.gaps)},
+    )
     session.commit()
     return plan
 
 
 def _current_entries(session: Session, actor: Actor, org: Org, month: Month) -> list[PlanEntry]:
-    return [PlanEntry(day=p.day, time_of_day=p.time_of_day or "08:30", channel=Channel(p.channel),
-                      variant_id=p.variant_id, title=p.title, text=p.text, content_type=ContentType(p.content_type),
-                      occasion=p.occasion, reason="已排期")
-            for p in month_slots(session, actor, org.id or 0, month.year, month.number)]
+    return [
+        PlanEntry(
+            day=p.day,
+            time_of_day=p.time_of_day or "08:30",
+            channel=Channel(p.channel),
+            variant_id=p.variant_id,
+            title=p.title,
+            text=p.text,
+            content_type=ContentType(p.content_type),
+            occasion=p.occasion,
+            reason="已排期",
+        )
+        for p in month_slots(session, actor, org.id or 0, month.year, month.number)
+    ]
 
 
-def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, out_dir: Path | None = None) -> int:
+def publish_month(
+    session: Session, actor: Actor, org_id: int, month: str, *, out_dir: Path | None = None
+) -> int:
     """Freeze the org's current calendar for the month as a new published version and write its files."""
     require(actor, "calendar.edit")
     org = get_org(session, actor, org_id)
@@ -131,17 +193,36 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
     if not entries:
         raise ValidationError("nothing to publish", "该月还没有排期，无法发布。")
     version = _latest_version(session, org_id, month) + 1
-    session.add(CalendarPublication(org_id=org_id, month=month, version=version,
-                                    entries=[e.model_dump(mode="json") for e in entries], published_by=actor.user_id))
-    audit.append(session, actor, "calendar.publish", f"org:{org.code}", {"month": month, "version": version,
-                                                                          "entries": len(entries)})
+    session.add(
+        CalendarPublication(
+            org_id=org_id,
+            month=month,
+            version=version,
+            entries=[e.model_dump(mode="json") for e in entries],
+            published_by=actor.user_id,
+        )
+    )
+    audit.append(
+        session,
+        actor,
+        "calendar.publish",
+        f"org:{org.code}",
+        {"month": month, "version": version, "entries": len(entries)},
+    )
     if out_dir is None:
         session.commit()
         return version
     # Files are written first and moved into place only once the version is committed: an unwritable
     # out_dir publishes nothing, and a failed commit leaves no files of a version that does not exist.
-    doc = CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="published", version=version,
-                           generated_at=utcnow(), entries=entries)
+    doc = CalendarDocument(
+        org_code=org.code,
+        org_name=org.name,
+        month=month,
+        status="published",
+        version=version,
+        generated_at=utcnow(),
+        entries=entries,
+    )
     try:
         with staged(doc, out_dir):
             session.commit()
@@ -152,65 +233,120 @@ def publish_month(session: Session, actor: Actor, org_id: int, month: str, *, ou
 
 
 def _latest_version(session: Session, org_id: int, month: str) -> int:
-    latest = session.exec(select(CalendarPublication).where(
-        col(CalendarPublication.org_id) == org_id, col(CalendarPublication.month) == month,
-    ).order_by(col(CalendarPublication.version).desc())).first()
+    latest = session.exec(
+        select(CalendarPublication)
+        .where(
+            col(CalendarPublication.org_id) == org_id,
+            col(CalendarPublication.month) == month,
+        )
+        .order_by(col(CalendarPublication.version).desc())
+    ).first()
     return latest.version if latest else 0
 
 
 def _live_ids(session: Session, variant_ids: set[int], today: date) -> set[int]:
     if not variant_ids:
         return set()
-    rows = session.exec(select(Variant, TemplateVersion)
-                        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
-                        .where(col(Variant.id).in_(variant_ids))).all()
-    return {v.id for v, tv in rows if v.id is not None and v.state == ReviewState.APPROVED.value
-            and (tv.valid_to is None or tv.valid_to >= today)}
+    rows = session.exec(
+        select(Variant, TemplateVersion)
+        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+        .where(col(Variant.id).in_(variant_ids))
+    ).all()
+    return {
+        v.id
+        for v, tv in rows
+        if v.id is not None
+        and v.state == ReviewState.APPROVED.value
+        and (tv.valid_to is None or tv.valid_to >= today)
+    }
 
 
-def refresh_document(session: Session, actor: Actor, org: Org, month: str, *, today: date | None = None,
-                     pool: _CandidatePool | None = None, topics: tuple[HotTopicSpan, ...] | None = None
-                     ) -> CalendarDocument:
+def refresh_document(
+    session: Session,
+    actor: Actor,
+    org: Org,
+    month: str,
+    *,
+    today: date | None = None,
+    pool: _CandidatePool | None = None,
+    topics: tuple[HotTopicSpan, ...] | None = None,
+) -> CalendarDocument:
     """The published month or the proposal. A published month whose future days hold expired or withdrawn
     content is first refreshed: a new version without them is written and audited (hence the name)."""
     require(actor, "calendar.export")
     require_scope(actor, org.path)
     today = today or today_cn()
-    publication = session.exec(select(CalendarPublication).where(
-        col(CalendarPublication.org_id) == org.id, col(CalendarPublication.month) == month,
-    ).order_by(col(CalendarPublication.version).desc())).first()
+    publication = session.exec(
+        select(CalendarPublication)
+        .where(
+            col(CalendarPublication.org_id) == org.id,
+            col(CalendarPublication.month) == month,
+        )
+        .order_by(col(CalendarPublication.version).desc())
+    ).first()
     if publication is None:
         plan = _propose_for(session, actor, org, Month.parse(month), pool=pool, topics=topics)
-        return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="draft", version=None,
-                                generated_at=utcnow(), entries=plan.entries)
+        return CalendarDocument(
+            org_code=org.code,
+            org_name=org.name,
+            month=month,
+            status="draft",
+            version=None,
+            generated_at=utcnow(),
+            entries=plan.entries,
+        )
     entries = [PlanEntry.model_validate(e) for e in publication.entries]
     live = _live_ids(session, {e.variant_id for e in entries}, today)
     kept = [e for e in entries if e.day < today or e.variant_id in live]
     if len(kept) != len(entries):
         dropped = len(entries) - len(kept)
         publication = CalendarPublication(
-            org_id=org.id or 0, month=month, version=publication.version + 1,
-            entries=[e.model_dump(mode="json") for e in kept], published_by=publication.published_by,
-            note=f"{dropped} 条内容已过期或撤回，自动从后续日期移除")
+            org_id=org.id or 0,
+            month=month,
+            version=publication.version + 1,
+            entries=[e.model_dump(mode="json") for e in kept],
+            published_by=publication.published_by,
+            note=f"{dropped} 条内容已过期或撤回，自动从后续日期移除",
+        )
         session.add(publication)
-        audit.append(session, None, "calendar.auto_update", f"org:{org.code}",
-                     {"month": month, "version": publication.version, "dropped": dropped})
+        audit.append(
+            session,
+            None,
+            "calendar.auto_update",
+            f"org:{org.code}",
+            {"month": month, "version": publication.version, "dropped": dropped},
+        )
         session.commit()
-    return CalendarDocument(org_code=org.code, org_name=org.name, month=month, status="published",
-                            version=publication.version, generated_at=utcnow(), entries=kept)
+    return CalendarDocument(
+        org_code=org.code,
+        org_name=org.name,
+        month=month,
+        status="published",
+        version=publication.version,
+        generated_at=utcnow(),
+        entries=kept,
+    )
 
 
-def export_month(session: Session, actor: Actor, org_code: str | None, month: str, out_dir: Path,
-                 formats: tuple[str, ...] = FORMATS, *, progress: Callable[[int, int], None] | None = None,
-                 ) -> Iterator[CalendarDocument]:
+def export_month(
+    session: Session,
+    actor: Actor,
+    org_code: str | None,
+    month: str,
+    out_dir: Path,
+    formats: tuple[str, ...] = FORMATS,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[CalendarDocument]:
     """Export one org (by code) or every branch-level org in the actor's subtree (None); yields each
     document written."""
     require(actor, "calendar.export")
     month = str(Month.parse(month))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise ValidationError(f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}",
-                              "未知的导出格式。")
+        raise ValidationError(
+            f"unknown format {unknown[0]!r}; expected one of {', '.join(FORMATS)}", "未知的导出格式。"
+        )
     if org_code is not None:
         org = session.exec(select(Org).where(col(Org.code) == org_code)).first()
         if org is None:
@@ -228,8 +364,13 @@ def export_month(session: Session, actor: Actor, org_code: str | None, month: st
         if progress:
             progress(index, len(orgs))
         yield doc
-    audit.append(session, actor, "calendar.export", f"org:{org_code or '*'}",
-                 {"month": month, "orgs": len(orgs), "formats": list(formats)})
+    audit.append(
+        session,
+        actor,
+        "calendar.export",
+        f"org:{org_code or '*'}",
+        {"month": month, "orgs": len(orgs), "formats": list(formats)},
+    )
     session.commit()
 
 
@@ -240,8 +381,11 @@ _WORKER: dict[str, object] = {}
 
 def _branches_of(actor: Actor) -> SelectOfScalar[Org]:
     """Branch-level orgs in the actor's subtree, by code: what `--all` exports."""
-    return (select(Org).where(col(Org.kind) == OrgKind.SUB_BRANCH.value, col(Org.path).startswith(actor.org_path))
-            .order_by(col(Org.code)))
+    return (
+        select(Org)
+        .where(col(Org.kind) == OrgKind.SUB_BRANCH.value, col(Org.path).startswith(actor.org_path))
+        .order_by(col(Org.code))
+    )
 
 
 def _worker_init(url: str, month: str, actor: Actor) -> None:
@@ -250,8 +394,13 @@ def _worker_init(url: str, month: str, actor: Actor) -> None:
     from studio.db.engine import make_engine
 
     session = _Session(make_engine(url), expire_on_commit=False)
-    _WORKER.update(session=session, pool=_CandidatePool(session), topics=tuple(hot_topics(session)), month=month,
-                   actor=actor)
+    _WORKER.update(
+        session=session,
+        pool=_CandidatePool(session),
+        topics=tuple(hot_topics(session)),
+        month=month,
+        actor=actor,
+    )
 
 
 def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> tuple[int, int]:
@@ -259,16 +408,30 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
     drafts = 0
     for code in codes:
         org = session.exec(select(Org).where(col(Org.code) == code)).one()
-        doc = refresh_document(session, _WORKER["actor"], org, str(_WORKER["month"]),  # type: ignore[arg-type]
-                               pool=_WORKER["pool"], topics=_WORKER["topics"])  # type: ignore[arg-type]
+        doc = refresh_document(
+            session,
+            _WORKER["actor"],
+            org,
+            str(_WORKER["month"]),  # type: ignore[arg-type]
+            pool=_WORKER["pool"],
+            topics=_WORKER["topics"],
+        )  # type: ignore[arg-type]
         export(doc, Path(out_dir), formats)
         drafts += doc.draft
     return len(codes), drafts
 
 
-def export_all_parallel(session: Session, actor: Actor, url: str, month: str, out_dir: Path,
-                        formats: tuple[str, ...], *, jobs: int, progress: Callable[[int, int], None] | None = None
-                        ) -> tuple[int, int]:
+def export_all_parallel(
+    session: Session,
+    actor: Actor,
+    url: str,
+    month: str,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    *,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
     """Export every branch in the actor's subtree with `jobs` processes; returns (written, drafts). Audited
     once, like the serial path; each worker checks the actor again for every org it writes."""
     import multiprocessing
@@ -282,17 +445,25 @@ def export_all_parallel(session: Session, actor: Actor, url: str, month: str, ou
     written = drafts = 0
     # Spawned, not forked: a forked child would inherit (and on exit close) the parent's DB connections.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                             initargs=(url, month, actor)) as pool:
-        futures = [pool.submit(_worker_export, codes[i:i + chunk], str(out_dir), formats)
-                   for i in range(0, len(codes), chunk)]
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(url, month, actor)
+    ) as pool:
+        futures = [
+            pool.submit(_worker_export, codes[i : i + chunk], str(out_dir), formats)
+            for i in range(0, len(codes), chunk)
+        ]
         for future in as_completed(futures):
             done, draft_count = future.result()
             written += done
             drafts += draft_count
             if progress:
                 progress(written, len(codes))
-    audit.append(session, actor, "calendar.export", "org:*",
-                 {"month": month, "orgs": written, "formats": list(formats), "jobs": jobs})
+    audit.append(
+        session,
+        actor,
+        "calendar.export",
+        "org:*",
+        {"month": month, "orgs": written, "formats": list(formats), "jobs": jobs},
+    )
     session.commit()
     return written, drafts

@@ -64,8 +64,11 @@ from studio.workflow import audit
 from studio.workflow.permissions import require, require_network_scope, require_scope
 
 MAX_COMMENT = 2000
-_OUTCOME = {Decision.APPROVE: ReviewState.APPROVED, Decision.REJECT: ReviewState.REJECTED,
-            Decision.REQUEST_CHANGES: ReviewState.CHANGES_REQUESTED}
+_OUTCOME = {
+    Decision.APPROVE: ReviewState.APPROVED,
+    Decision.REJECT: ReviewState.REJECTED,
+    Decision.REQUEST_CHANGES: ReviewState.CHANGES_REQUESTED,
+}
 
 
 def required_approvals(product_type: str) -> int:
@@ -97,26 +100,48 @@ def _parent_text(session: Session, variant: Variant, version: TemplateVersion) -
 
 def _approvals(session: Session, subject_type: str, subject_id: int, round_lock: int) -> list[Review]:
     """Approvals of one review round (the lock version they were given on), oldest first."""
-    return list(session.exec(select(Review).where(
-        col(Review.subject_type) == subject_type, col(Review.subject_id) == subject_id, col(Review.subject_lock) == round_lock,
-        col(Review.decision) == Decision.APPROVE.value).order_by(col(Review.id))).all())
+    return list(
+        session.exec(
+            select(Review)
+            .where(
+                col(Review.subject_type) == subject_type,
+                col(Review.subject_id) == subject_id,
+                col(Review.subject_lock) == round_lock,
+                col(Review.decision) == Decision.APPROVE.value,
+            )
+            .order_by(col(Review.id))
+        ).all()
+    )
 
 
-_MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {"template_version": TemplateVersion,
-                                                             "variant": Variant}
+_MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {
+    "template_version": TemplateVersion,
+    "variant": Variant,
+}
 
 
 def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> str:
     """The digest of what the row holds now (compared with the stored one to catch edits behind our back)."""
     if isinstance(subject, Variant):
-        return content_digest(title=subject.title, text=subject.text, channel=version.channel,
-                              product_type=version.product_type)
-    return content_digest(title=subject.title, text=subject.body, channel=subject.channel,
-                          product_type=subject.product_type, slots=subject.slots)
+        return content_digest(
+            title=subject.title, text=subject.text, channel=version.channel, product_type=version.product_type
+        )
+    return content_digest(
+        title=subject.title,
+        text=subject.body,
+        channel=subject.channel,
+        product_type=subject.product_type,
+        slots=subject.slots,
+    )
 
 
-def _item(session: Session, subject_type: str, subject: TemplateVersion | Variant, org: Org | None,
-          version: TemplateVersion) -> ReviewItem:
+def _item(
+    session: Session,
+    subject_type: str,
+    subject: TemplateVersion | Variant,
+    org: Org | None,
+    version: TemplateVersion,
+) -> ReviewItem:
     from studio.localisation.diff import diff_segments
 
     if isinstance(subject, Variant):
@@ -124,10 +149,16 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
         org_name, org_id = (org.name if org else None), subject.org_id
     else:
         text, parent = template_sample_text(subject), None
-        previous = session.exec(select(TemplateVersion).where(
-            col(TemplateVersion.template_id) == subject.template_id, col(TemplateVersion.version_no) < subject.version_no,
-            col(TemplateVersion.state) == ReviewState.APPROVED.value,
-        ).order_by(col(TemplateVersion.version_no).desc()).limit(1)).first()
+        previous = session.exec(
+            select(TemplateVersion)
+            .where(
+                col(TemplateVersion.template_id) == subject.template_id,
+                col(TemplateVersion.version_no) < subject.version_no,
+                col(TemplateVersion.state) == ReviewState.APPROVED.value,
+            )
+            .order_by(col(TemplateVersion.version_no).desc())
+            .limit(1)
+        ).first()
         if previous is not None:
             parent = template_sample_text(previous)
         org_name, org_id = None, None  # HQ's library
@@ -135,16 +166,26 @@ def _item(session: Session, subject_type: str, subject: TemplateVersion | Varian
     age = _age_hours(submitted, utcnow())
     approvals = _approvals(session, subject_type, subject.id or 0, subject.lock_version)
     return ReviewItem(
-        subject_type=subject_type, subject_id=subject.id or 0, title=subject.title, org_name=org_name,
-        org_id=org_id, text=text, parent_text=parent,
+        subject_type=subject_type,
+        subject_id=subject.id or 0,
+        title=subject.title,
+        org_name=org_name,
+        org_id=org_id,
+        text=text,
+        parent_text=parent,
         diff=diff_segments(parent, text) if parent is not None else [],
-        channel=Channel(version.channel), product_type=ProductType(version.product_type),
-        verdict=Verdict(subject.verdict), findings=subject.findings,
+        channel=Channel(version.channel),
+        product_type=ProductType(version.product_type),
+        verdict=Verdict(subject.verdict),
+        findings=subject.findings,
         max_severity=Severity(top) if (top := max_severity_of(subject.findings)) else None,
-        submitted_by_name=_name(session, subject.submitted_by), submitted_at=submitted,
-        age_hours=round(age, 1), overdue=age > get_settings().review_sla_hours,
+        submitted_by_name=_name(session, subject.submitted_by),
+        submitted_at=submitted,
+        age_hours=round(age, 1),
+        overdue=age > get_settings().review_sla_hours,
         seen=SeenVersion(lock_version=subject.lock_version, digest=subject.content_digest),
-        approvals=len(approvals), required_approvals=required_approvals(version.product_type),
+        approvals=len(approvals),
+        required_approvals=required_approvals(version.product_type),
         approved_by=[_name(session, r.reviewer_id) for r in approvals],
     )
 
@@ -159,8 +200,16 @@ def _age_hours(submitted: datetime | None, now: datetime) -> float:
     return max(0.0, (now - as_utc(submitted)).total_seconds() / 3600) if submitted else 0.0
 
 
-def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_type: str | None,
-                 min_severity: str | None, min_age_hours: float | None, now: datetime) -> Subquery:
+def _queue_union(
+    session: Session,
+    actor: Actor,
+    *,
+    org_id: int | None,
+    product_type: str | None,
+    min_severity: str | None,
+    min_age_hours: float | None,
+    now: datetime,
+) -> Subquery:
     """Submitted variants in the actor's subtree and (HQ reviewers, no org filter) submitted template
     versions, filtered in SQL, as one subquery with the same light columns for both."""
     dialect = session.get_bind().dialect.name
@@ -169,20 +218,48 @@ def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_
     cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
 
     v, tv = Variant, TemplateVersion
-    variants: Select[*tuple[Any, ...]] = (sa_select(literal_column("'variant'", String).label("subject_type"), col(v.id).label("subject_id"),
-                          col(v.title), col(Org.name).label("org_name"), col(v.org_id), col(tv.channel),
-                          col(tv.product_type), col(v.verdict), col(v.max_severity), col(v.submitted_by),
-                          col(v.submitted_at), col(v.lock_version), col(v.content_digest))
-                .select_from(v).join(Org, col(Org.id) == v.org_id).join(tv, col(tv.id) == v.template_version_id)
-                .where(col(v.state) == submitted, starts_with(col(Org.path), actor.org_path, dialect)))
+    variants: Select[*tuple[Any, ...]] = (
+        sa_select(
+            literal_column("'variant'", String).label("subject_type"),
+            col(v.id).label("subject_id"),
+            col(v.title),
+            col(Org.name).label("org_name"),
+            col(v.org_id),
+            col(tv.channel),
+            col(tv.product_type),
+            col(v.verdict),
+            col(v.max_severity),
+            col(v.submitted_by),
+            col(v.submitted_at),
+            col(v.lock_version),
+            col(v.content_digest),
+        )
+        .select_from(v)
+        .join(Org, col(Org.id) == v.org_id)
+        .join(tv, col(tv.id) == v.template_version_id)
+        .where(col(v.state) == submitted, starts_with(col(Org.path), actor.org_path, dialect))
+    )
     if org_id is not None:
         variants = variants.where(col(v.org_id) == org_id)
     parts: list[Select[*tuple[Any, ...]]] = [variants]
     if _is_hq(actor) and org_id is None:
-        parts.append(sa_select(literal_column("'template_version'", String), col(tv.id), col(tv.title),
-                               cast(null(), String), cast(null(), Integer), col(tv.channel), col(tv.product_type),
-                               col(tv.verdict), col(tv.max_severity), col(tv.submitted_by), col(tv.submitted_at),
-                               col(tv.lock_version), col(tv.content_digest)).where(col(tv.state) == submitted))
+        parts.append(
+            sa_select(
+                literal_column("'template_version'", String),
+                col(tv.id),
+                col(tv.title),
+                cast(null(), String),
+                cast(null(), Integer),
+                col(tv.channel),
+                col(tv.product_type),
+                col(tv.verdict),
+                col(tv.max_severity),
+                col(tv.submitted_by),
+                col(tv.submitted_at),
+                col(tv.lock_version),
+                col(tv.content_digest),
+            ).where(col(tv.state) == submitted)
+        )
     models: tuple[type[Variant] | type[TemplateVersion], ...] = (v, tv)
     for i, (part, model) in enumerate(zip(parts, models, strict=False)):
         if product_type:
@@ -195,9 +272,18 @@ def _queue_union(session: Session, actor: Actor, *, org_id: int | None, product_
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("queue")
 
 
-def queue_page(session: Session, actor: Actor, *, org_id: int | None = None, product_type: str | None = None,
-               min_severity: str | None = None, min_age_hours: float | None = None, page: int = 0,
-               page_size: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+def queue_page(
+    session: Session,
+    actor: Actor,
+    *,
+    org_id: int | None = None,
+    product_type: str | None = None,
+    min_severity: str | None = None,
+    min_age_hours: float | None = None,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> QueuePage:
     """One page of submitted items within the reviewer's scope, oldest first, filtered and counted in SQL.
 
     Rows are light (no text, no diff): the detail of the one item opened comes from item_detail().
@@ -208,37 +294,80 @@ def queue_page(session: Session, actor: Actor, *, org_id: int | None = None, pro
     page_size = max(1, min(page_size, 100))
     now = now or utcnow()
     sla = get_settings().review_sla_hours
-    q = _queue_union(session, actor, org_id=org_id, product_type=product_type, min_severity=min_severity,
-                     min_age_hours=min_age_hours, now=now)
-    total, overdue = typed.rows(session, sa_select(
-        func.count(), func.coalesce(func.sum(case((q.c.submitted_at < now - timedelta(hours=sla), 1), else_=0)), 0),
-    ).select_from(q)).tuples().one()
+    q = _queue_union(
+        session,
+        actor,
+        org_id=org_id,
+        product_type=product_type,
+        min_severity=min_severity,
+        min_age_hours=min_age_hours,
+        now=now,
+    )
+    total, overdue = (
+        typed.rows(
+            session,
+            sa_select(
+                func.count(),
+                func.coalesce(func.sum(case((q.c.submitted_at < now - timedelta(hours=sla), 1), else_=0)), 0),
+            ).select_from(q),
+        )
+        .tuples()
+        .one()
+    )
     pages = max(1, -(-int(total) // page_size))
     page = min(max(page, 0), pages - 1)
     order = [q.c[name] for name in _QUEUE_ORDER]
     p = sa_select(q).order_by(*order).limit(page_size).offset(page * page_size).subquery("page")
-    approvals = (select(func.count()).select_from(Review)
-                 .where(col(Review.subject_type) == p.c.subject_type, col(Review.subject_id) == p.c.subject_id,
-                        col(Review.subject_lock) == p.c.lock_version, col(Review.decision) == Decision.APPROVE.value)
-                 .correlate(p).scalar_subquery())
-    rows = session.execute(
-        sa_select(p, col(User.display_name).label("submitted_by_name"), approvals.label("approvals"))
-        .outerjoin(User, col(User.id) == p.c.submitted_by).order_by(*(p.c[name] for name in _QUEUE_ORDER))
-    ).mappings().all()
-    return QueuePage(rows=[_row(r, now, sla) for r in rows], total=int(total), overdue=int(overdue or 0),
-                     page=page, page_size=page_size)
+    approvals = (
+        select(func.count())
+        .select_from(Review)
+        .where(
+            col(Review.subject_type) == p.c.subject_type,
+            col(Review.subject_id) == p.c.subject_id,
+            col(Review.subject_lock) == p.c.lock_version,
+            col(Review.decision) == Decision.APPROVE.value,
+        )
+        .correlate(p)
+        .scalar_subquery()
+    )
+    rows = (
+        session.execute(
+            sa_select(p, col(User.display_name).label("submitted_by_name"), approvals.label("approvals"))
+            .outerjoin(User, col(User.id) == p.c.submitted_by)
+            .order_by(*(p.c[name] for name in _QUEUE_ORDER))
+        )
+        .mappings()
+        .all()
+    )
+    return QueuePage(
+        rows=[_row(r, now, sla) for r in rows],
+        total=int(total),
+        overdue=int(overdue or 0),
+        page=page,
+        page_size=page_size,
+    )
 
 
 def _row(r: Any, now: datetime, sla: float) -> ReviewRow:
     age = _age_hours(r["submitted_at"], now)
     return ReviewRow(
-        subject_type=r["subject_type"], subject_id=r["subject_id"], title=r["title"],
-        org_name=r["org_name"], org_id=r["org_id"], channel=r["channel"],
-        product_type=r["product_type"], verdict=r["verdict"], max_severity=r["max_severity"] or None,
-        submitted_by_name=r["submitted_by_name"], submitted_at=r["submitted_at"],
-        age_hours=round(age, 1), overdue=age > sla,
+        subject_type=r["subject_type"],
+        subject_id=r["subject_id"],
+        title=r["title"],
+        org_name=r["org_name"],
+        org_id=r["org_id"],
+        channel=r["channel"],
+        product_type=r["product_type"],
+        verdict=r["verdict"],
+        max_severity=r["max_severity"] or None,
+        submitted_by_name=r["submitted_by_name"],
+        submitted_at=r["submitted_at"],
+        age_hours=round(age, 1),
+        overdue=age > sla,
         seen=SeenVersion(lock_version=r["lock_version"], digest=r["content_digest"]),
-        approvals=int(r["approvals"] or 0), required_approvals=required_approvals(r["product_type"]))
+        approvals=int(r["approvals"] or 0),
+        required_approvals=required_approvals(r["product_type"]),
+    )
 
 
 def item_detail(session: Session, actor: Actor, subject_type: str, subject_id: int) -> ReviewItem:
@@ -260,28 +389,39 @@ def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 3
     query = select(Org).where(starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name))
     if term := search.strip():
         pattern = f"%{_escape_like(term)}%"
-        query = query.where(or_(col(Org.name).like(pattern, escape="\\"),
-                                col(Org.code).like(pattern, escape="\\")))
+        query = query.where(
+            or_(col(Org.name).like(pattern, escape="\\"), col(Org.code).like(pattern, escape="\\"))
+        )
     return [to_view(o) for o in session.exec(query.order_by(col(Org.path)).limit(limit))]
 
 
-def withdrawable(session: Session, actor: Actor, search: str = "", page: int = 0,
-                 page_size: int = PAGE_SIZE) -> tuple[list[PickRow], int]:
+def withdrawable(
+    session: Session, actor: Actor, search: str = "", page: int = 0, page_size: int = PAGE_SIZE
+) -> tuple[list[PickRow], int]:
     """Approved variants in the actor's subtree matching `search` (title, org name or #id), newest first,
     one page of them and the total count."""
     require(actor, "variant.read")
-    query = (select(col(Variant.id), col(Variant.title), col(Org.name)).join(Org, col(Org.id) == col(Variant.org_id))
-             .where(col(Variant.state) == ReviewState.APPROVED.value,
-                    starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name)))
+    query = (
+        select(col(Variant.id), col(Variant.title), col(Org.name))
+        .join(Org, col(Org.id) == col(Variant.org_id))
+        .where(
+            col(Variant.state) == ReviewState.APPROVED.value,
+            starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name),
+        )
+    )
     if term := search.strip().lstrip("#"):
         pattern = f"%{_escape_like(term)}%"
-        match: list[ColumnElement[bool]] = [col(Variant.title).like(pattern, escape="\\"), col(Org.name).like(pattern, escape="\\")]
+        match: list[ColumnElement[bool]] = [
+            col(Variant.title).like(pattern, escape="\\"),
+            col(Org.name).like(pattern, escape="\\"),
+        ]
         if term.isdigit():
             match.append(col(Variant.id) == int(term))
         query = query.where(or_(*match))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Variant.id).desc())
-                        .limit(page_size).offset(max(page, 0) * page_size)).all()
+    rows = session.exec(
+        query.order_by(col(Variant.id).desc()).limit(page_size).offset(max(page, 0) * page_size)
+    ).all()
     return [PickRow(id=i, title=t, org_name=o) for i, t, o in rows if i is not None], int(total)
 
 
@@ -296,8 +436,9 @@ def _org_path(session: Session, org_id: int) -> str:
     return org.path
 
 
-def _load(session: Session, actor: Actor, subject_type: str, subject_id: int
-          ) -> tuple[TemplateVersion | Variant, TemplateVersion, str]:
+def _load(
+    session: Session, actor: Actor, subject_type: str, subject_id: int
+) -> tuple[TemplateVersion | Variant, TemplateVersion, str]:
     """The subject, its template version and the text that gets checked; scope enforced."""
     if subject_type == "template_version":
         subject = session.get(TemplateVersion, subject_id)
@@ -338,11 +479,16 @@ def _claim_round(session: Session, subject_type: str, subject_id: int, seen: See
     """
     model = _MODELS[subject_type]
     claimed = session.execute(
-        update(model).where(col(model.id) == subject_id,
-                            col(model.state) == ReviewState.SUBMITTED.value,
-                            col(model.lock_version) == seen.lock_version,
-                            col(model.content_digest) == seen.digest)
-        .values(lock_version=model.lock_version).execution_options(synchronize_session=False))
+        update(model)
+        .where(
+            col(model.id) == subject_id,
+            col(model.state) == ReviewState.SUBMITTED.value,
+            col(model.lock_version) == seen.lock_version,
+            col(model.content_digest) == seen.digest,
+        )
+        .values(lock_version=model.lock_version)
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount == 1:  # type: ignore[attr-defined]
         session.expire_all()  # what the identity map holds may predate the lock
         return
@@ -355,8 +501,16 @@ def _claim_round(session: Session, subject_type: str, subject_id: int, seen: See
     raise Conflict(f"{subject_type} {subject_id} is {row.state}, not submitted", _GONE_ZH)
 
 
-def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, decision: Decision,
-           comment: str = "", *, seen: SeenVersion) -> str:
+def decide(
+    session: Session,
+    actor: Actor,
+    subject_type: str,
+    subject_id: int,
+    decision: Decision,
+    comment: str = "",
+    *,
+    seen: SeenVersion,
+) -> str:
     """Decide the version the reviewer saw; returns the state afterwards (submitted after a first approval).
 
     Text, verdict under the current ruleset and state are re-checked while the item is locked, and the
@@ -379,31 +533,44 @@ def decide(session: Session, actor: Actor, subject_type: str, subject_id: int, d
     except IntegrityError:
         # The unique index on (item, round, reviewer): this reviewer's other click got there first.
         session.rollback()
-        raise Conflict("this reviewer already decided this version",
-                       "您已对该版本作出过审核决定，请刷新队列。") from None
+        raise Conflict(
+            "this reviewer already decided this version", "您已对该版本作出过审核决定，请刷新队列。"
+        ) from None
     return state
 
 
-def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_id: int, decision: Decision,
-                    comment: str, seen: SeenVersion) -> str:
+def _decide_claimed(
+    session: Session,
+    actor: Actor,
+    subject_type: str,
+    subject_id: int,
+    decision: Decision,
+    comment: str,
+    seen: SeenVersion,
+) -> str:
     subject, version, text = _load(session, actor, subject_type, subject_id)
     if actor.user_id in {subject.submitted_by, subject.created_by}:
-        raise PermissionDenied("maker-checker: you cannot review your own submission",
-                               "不能审核自己提交或创建的内容（双人复核）。")
+        raise PermissionDenied(
+            "maker-checker: you cannot review your own submission",
+            "不能审核自己提交或创建的内容（双人复核）。",
+        )
     if digest_of(subject, version) != subject.content_digest:
         # The row's text no longer matches its digest: changed behind the application's back.
         raise Conflict(f"{subject_type} {subject_id} content does not match its digest", STALE_ZH)
     # Re-check with the current ruleset: a rule added since submission still counts.
     result = check(session, text, version.product_type, version.channel)
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
-        raise ValidationError("blocking findings cannot be approved",
-                              "内容存在阻断级合规问题，不能通过；请驳回或退回修改。")
+        raise ValidationError(
+            "blocking findings cannot be approved", "内容存在阻断级合规问题，不能通过；请驳回或退回修改。"
+        )
     outcome = _OUTCOME[decision]
     if decision is Decision.APPROVE:
         earlier = _approvals(session, subject_type, subject_id, seen.lock_version)
         if any(r.reviewer_id == actor.user_id for r in earlier):
-            raise PermissionDenied("second approval must come from another reviewer",
-                                   "您已通过该版本，第二次审批必须由另一位审核员完成。")
+            raise PermissionDenied(
+                "second approval must come from another reviewer",
+                "您已通过该版本，第二次审批必须由另一位审核员完成。",
+            )
         if len(earlier) + 1 < required_approvals(version.product_type):
             outcome = ReviewState.SUBMITTED  # first of two approvals: the item stays in the queue
     now = utcnow()
@@ -418,16 +585,39 @@ def _decide_claimed(session: Session, actor: Actor, subject_type: str, subject_i
     if outcome is ReviewState.APPROVED and isinstance(subject, Variant) and subject.replaces_id:
         _supersede(session, actor, subject)
     session.add(subject)
-    session.add(Review(subject_type=subject_type, subject_id=subject_id, reviewer_id=actor.user_id,
-                       decision=decision.value, comment=comment, findings_snapshot=subject.findings,
-                       ruleset=result.ruleset, subject_lock=seen.lock_version, content_digest=seen.digest,
-                       created_at=now))
+    session.add(
+        Review(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reviewer_id=actor.user_id,
+            decision=decision.value,
+            comment=comment,
+            findings_snapshot=subject.findings,
+            ruleset=result.ruleset,
+            subject_lock=seen.lock_version,
+            content_digest=seen.digest,
+            created_at=now,
+        )
+    )
     session.flush()
-    action = "review.approve_first" if (decision is Decision.APPROVE and outcome is ReviewState.SUBMITTED) \
+    action = (
+        "review.approve_first"
+        if (decision is Decision.APPROVE and outcome is ReviewState.SUBMITTED)
         else f"review.{decision.value}"
-    audit.append(session, actor, action, f"{subject_type}:{subject_id}",
-                 {"state": subject.state, "verdict": subject.verdict, "ruleset": result.ruleset,
-                  "round": seen.lock_version, "digest": seen.digest})
+    )
+    audit.append(
+        session,
+        actor,
+        action,
+        f"{subject_type}:{subject_id}",
+        {
+            "state": subject.state,
+            "verdict": subject.verdict,
+            "ruleset": result.ruleset,
+            "round": seen.lock_version,
+            "digest": seen.digest,
+        },
+    )
     session.commit()
     return subject.state
 
@@ -441,21 +631,36 @@ def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, Se
     for subject_type, subject_id, seen in items:
         subject, _, _ = _load(session, actor, subject_type, subject_id)
         if subject.verdict != Verdict.PASS.value:
-            skipped.append(BatchSkip(subject_type=subject_type, subject_id=subject_id, title=subject.title,
-                                     has_findings=True, message_zh=None))
+            skipped.append(
+                BatchSkip(
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    title=subject.title,
+                    has_findings=True,
+                    message_zh=None,
+                )
+            )
             continue
         try:
             decide(session, actor, subject_type, subject_id, Decision.APPROVE, seen=seen)
             done += 1
         except (PermissionDenied, ValidationError, Conflict) as error:
             session.rollback()
-            skipped.append(BatchSkip(subject_type=subject_type, subject_id=subject_id, title=subject.title,
-                                     has_findings=False, message_zh=error.message_zh))
+            skipped.append(
+                BatchSkip(
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    title=subject.title,
+                    has_findings=False,
+                    message_zh=error.message_zh,
+                )
+            )
     return BatchResult(approved=done, skipped=skipped)
 
 
-def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, version: TemplateVersion,
-                            only_slots_changed: bool) -> bool:
+def auto_approve_if_allowed(
+    session: Session, actor: Actor, variant: Variant, version: TemplateVersion, only_slots_changed: bool
+) -> bool:
     """Apply the template's auto-approval policy to a variant `actor` just submitted (caller commits).
 
     The policy decides, not the submitter: the approval and its audit event name no reviewer."""
@@ -465,8 +670,11 @@ def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, ve
         return False
     if required_approvals(version.product_type) > 1:
         return False  # dual-approval products always get two people
-    policy = session.exec(select(ReviewPolicy).where(col(ReviewPolicy.template_id) == version.template_id,
-                                                     col(ReviewPolicy.enabled))).first()
+    policy = session.exec(
+        select(ReviewPolicy).where(
+            col(ReviewPolicy.template_id) == version.template_id, col(ReviewPolicy.enabled)
+        )
+    ).first()
     if policy is None:
         return False
     now = utcnow()
@@ -474,11 +682,21 @@ def auto_approve_if_allowed(session: Session, actor: Actor, variant: Variant, ve
     variant.decided_at = now
     session.add(variant)
     session.flush()
-    session.add(Review(subject_type="variant", subject_id=variant.id or 0, reviewer_id=None,
-                       policy_id=policy.id, decision=Decision.APPROVE.value,
-                       comment=f"按模板自动通过策略 #{policy.id} 自动通过", findings_snapshot=variant.findings,
-                       ruleset=variant.ruleset, subject_lock=variant.lock_version,
-                       content_digest=variant.content_digest, created_at=now))
+    session.add(
+        Review(
+            subject_type="variant",
+            subject_id=variant.id or 0,
+            reviewer_id=None,
+            policy_id=policy.id,
+            decision=Decision.APPROVE.value,
+            comment=f"按模板自动通过策略 #{policy.id} 自动通过",
+            findings_snapshot=variant.findings,
+            ruleset=variant.ruleset,
+            subject_lock=variant.lock_version,
+            content_digest=variant.content_digest,
+            created_at=now,
+        )
+    )
     if variant.replaces_id:
         _supersede(session, None, variant)
     audit.append(session, None, "review.auto_approve", f"variant:{variant.id}", {"policy": policy.id})
@@ -527,14 +745,23 @@ def withdraw(session: Session, actor: Actor, variant_id: int, reason: str) -> No
     variant, _, _ = _load(session, actor, "variant", variant_id)
     transition(session, Variant, variant_id, ReviewState.APPROVED.value, ReviewState.WITHDRAWN.value)
     variant.state = ReviewState.WITHDRAWN.value
-    session.add(Comment(subject_type="variant", subject_id=variant_id, author_id=actor.user_id,
-                        body=f"撤回：{reason.strip()}"))
-    audit.append(session, actor, "variant.withdraw", f"variant:{variant_id}", {"reason": reason.strip()[:200]})
+    session.add(
+        Comment(
+            subject_type="variant",
+            subject_id=variant_id,
+            author_id=actor.user_id,
+            body=f"撤回：{reason.strip()}",
+        )
+    )
+    audit.append(
+        session, actor, "variant.withdraw", f"variant:{variant_id}", {"reason": reason.strip()[:200]}
+    )
     session.commit()
 
 
-def expiry_date(version: TemplateVersion, decided_at: datetime | None,
-                topic_ends: dict[str, date] | None = None) -> date | None:
+def expiry_date(
+    version: TemplateVersion, decided_at: datetime | None, topic_ends: dict[str, date] | None = None
+) -> date | None:
     """The last day approved content may be used: validity end, its hot topic's end, or re-approval date."""
     candidates = []
     if version.valid_to:
@@ -555,23 +782,33 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
     require_network_scope(actor)
     ends = hot_topic_ends(session)
     expired = 0
-    for variant in session.exec(select(Variant).where(col(Variant.state) == ReviewState.APPROVED.value)).all():
+    for variant in session.exec(
+        select(Variant).where(col(Variant.state) == ReviewState.APPROVED.value)
+    ).all():
         version = session.get(TemplateVersion, variant.template_version_id)
         assert version is not None
         until = expiry_date(version, variant.decided_at, ends)
         if until is not None and until < today:
             variant.state = ReviewState.EXPIRED.value
             session.add(variant)
-            audit.append(session, actor, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()})
+            audit.append(
+                session, actor, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()}
+            )
             expired += 1
-    for version in session.exec(select(TemplateVersion).where(
-            col(TemplateVersion.state) == ReviewState.APPROVED.value)).all():
+    for version in session.exec(
+        select(TemplateVersion).where(col(TemplateVersion.state) == ReviewState.APPROVED.value)
+    ).all():
         until = expiry_date(version, version.decided_at, ends)
         if until is not None and until < today:
             version.state = ReviewState.EXPIRED.value
             session.add(version)
-            audit.append(session, actor, "template.expire", f"template_version:{version.id}",
-                         {"until": until.isoformat()})
+            audit.append(
+                session,
+                actor,
+                "template.expire",
+                f"template_version:{version.id}",
+                {"until": until.isoformat()},
+            )
             expired += 1
     session.commit()
     return expired
@@ -617,17 +854,29 @@ def thread(session: Session, actor: Actor, subject_type: str, subject_id: int) -
     ids = _lineage(session, subject_type, subject_id)
     entries: list[ThreadEntry] = []
     for r, name in session.exec(
-            select(Review, col(User.display_name)).outerjoin(User, col(User.id) == col(Review.reviewer_id))
-            .where(col(Review.subject_type) == subject_type, col(Review.subject_id).in_(ids))
-            .order_by(col(Review.id).desc()).limit(THREAD_LIMIT)):
-        entries.append(ThreadEntry(at=as_utc(r.created_at), decision=Decision(r.decision), author_name=name,
-                                   policy_id=None if r.reviewer_id else r.policy_id, text=r.comment))
+        select(Review, col(User.display_name))
+        .outerjoin(User, col(User.id) == col(Review.reviewer_id))
+        .where(col(Review.subject_type) == subject_type, col(Review.subject_id).in_(ids))
+        .order_by(col(Review.id).desc())
+        .limit(THREAD_LIMIT)
+    ):
+        entries.append(
+            ThreadEntry(
+                at=as_utc(r.created_at),
+                decision=Decision(r.decision),
+                author_name=name,
+                policy_id=None if r.reviewer_id else r.policy_id,
+                text=r.comment,
+            )
+        )
     for c, name in session.exec(
-            select(Comment, col(User.display_name)).outerjoin(User, col(User.id) == col(Comment.author_id))
-            .where(col(Comment.subject_type) == subject_type, col(Comment.subject_id).in_(ids))
-            .order_by(col(Comment.id).desc()).limit(THREAD_LIMIT)):
-        entries.append(ThreadEntry(at=as_utc(c.created_at), decision=None, author_name=name, policy_id=None,
-                                   text=c.body))
+        select(Comment, col(User.display_name))
+        .outerjoin(User, col(User.id) == col(Comment.author_id))
+        .where(col(Comment.subject_type) == subject_type, col(Comment.subject_id).in_(ids))
+        .order_by(col(Comment.id).desc())
+        .limit(THREAD_LIMIT)
+    ):
+        entries.append(
+            ThreadEntry(at=as_utc(c.created_at), decision=None, author_name=name, policy_id=None, text=c.body)
+        )
     return sorted(entries, key=lambda entry: entry.at)
-
-

@@ -35,8 +35,11 @@ class RulesetInfo(BaseModel):
 
 def active_ruleset(session: Session) -> Ruleset:
     """The newest stored version, compiled once per process; the lexicon files when none is stored."""
-    latest = session.exec(select(col(RulesetVersion.id), col(RulesetVersion.version))
-                          .order_by(col(RulesetVersion.id).desc()).limit(1)).first()
+    latest = session.exec(
+        select(col(RulesetVersion.id), col(RulesetVersion.version))
+        .order_by(col(RulesetVersion.id).desc())
+        .limit(1)
+    ).first()
     if latest is None:
         return default_ruleset()
     row_id, version = latest
@@ -51,7 +54,9 @@ def active_ruleset(session: Session) -> Ruleset:
 
 def check(session: Session, text: str, product: str | ProductType, channel: str | Channel) -> CheckResult:
     """The check every save runs, with the active ruleset; its result and version are stored on the row."""
-    return check_text(text, product=ProductType(product), channel=Channel(channel), ruleset=active_ruleset(session))
+    return check_text(
+        text, product=ProductType(product), channel=Channel(channel), ruleset=active_ruleset(session)
+    )
 
 
 def findings_json(result: CheckResult) -> list[dict[str, Any]]:
@@ -79,8 +84,15 @@ def _find(data: dict[str, Any], code: str) -> dict[str, Any]:
     raise NotFound(f"unknown rule id {code!r}", f"未知的规则编号“{code}”。")
 
 
-def update_rule(session: Session, actor: Actor, code: str, *, terms: list[str], severity: str | None = None,
-                note: str = "") -> str:
+def update_rule(
+    session: Session,
+    actor: Actor,
+    code: str,
+    *,
+    terms: list[str],
+    severity: str | None = None,
+    note: str = "",
+) -> str:
     """Replace a rule's terms (keeping each kept term's allow-contexts) and optionally its severity."""
     require(actor, "rules.edit")
     cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
@@ -88,8 +100,10 @@ def update_rule(session: Session, actor: Actor, code: str, *, terms: list[str], 
         raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
     too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
     if too_long:
-        raise ValidationError(f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
-                              f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。")
+        raise ValidationError(
+            f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
+            f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。",
+        )
     data = _data(session)
     rule = _find(data, code)
     if rule.get("terms") and not cleaned:
@@ -102,17 +116,32 @@ def update_rule(session: Session, actor: Actor, code: str, *, terms: list[str], 
     previous = active_ruleset(session).version
     if ruleset.version == previous:
         return previous
-    session.add(RulesetVersion(version=ruleset.version, data=data, note=note.strip()[:200] or f"修改 {code}",
-                               created_by=actor.user_id))
-    audit.append(session, actor, "ruleset.update", f"rule:{code}",
-                 {"from": previous, "to": ruleset.version, "terms": len(cleaned), "severity": rule.get("severity")})
+    session.add(
+        RulesetVersion(
+            version=ruleset.version,
+            data=data,
+            note=note.strip()[:200] or f"修改 {code}",
+            created_by=actor.user_id,
+        )
+    )
+    audit.append(
+        session,
+        actor,
+        "ruleset.update",
+        f"rule:{code}",
+        {"from": previous, "to": ruleset.version, "terms": len(cleaned), "severity": rule.get("severity")},
+    )
     session.commit()
     _COMPILED[ruleset.version] = ruleset
     return ruleset.version
 
 
 def history(session: Session) -> list[RulesetInfo]:
-    rows = session.exec(select(RulesetVersion, User).join(User, col(User.id) == col(RulesetVersion.created_by))
-                        .order_by(col(RulesetVersion.id).desc())).all()
-    return [RulesetInfo(version=r.version, note=r.note, author=u.display_name,
-                        at=r.created_at) for r, u in rows]
+    rows = session.exec(
+        select(RulesetVersion, User)
+        .join(User, col(User.id) == col(RulesetVersion.created_by))
+        .order_by(col(RulesetVersion.id).desc())
+    ).all()
+    return [
+        RulesetInfo(version=r.version, note=r.note, author=u.display_name, at=r.created_at) for r, u in rows
+    ]

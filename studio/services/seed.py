@@ -48,14 +48,30 @@ USERS = (
 )
 
 _LOCAL_VALUES = {
-    "JX01-01": {"bank_name": "锦程银行赣州分行", "branch_name": "章贡支行", "city": "赣州", "staff_name": "小张",
-                "local_greeting": "老表们好", "local_specialty": "赣南脐橙", "local_custom": "客家人冬至吃酿豆腐",
-                "local_offer": "网点开放日现场写春联", "branch_address": "章贡区文清路88号",
-                "service_hours": "周一至周日 9:00-17:00"},
-    "GX01-01": {"bank_name": "锦程银行桂林分行", "branch_name": "秀峰支行", "city": "桂林", "staff_name": "小覃",
-                "local_greeting": "老友们好", "local_specialty": "桂林米粉", "local_custom": "三月三唱山歌",
-                "local_offer": "网点开放日体验五色糯米饭", "branch_address": "秀峰区中山中路18号",
-                "service_hours": "周一至周五 8:30-17:00"},
+    "JX01-01": {
+        "bank_name": "锦程银行赣州分行",
+        "branch_name": "章贡支行",
+        "city": "赣州",
+        "staff_name": "小张",
+        "local_greeting": "老表们好",
+        "local_specialty": "赣南脐橙",
+        "local_custom": "客家人冬至吃酿豆腐",
+        "local_offer": "网点开放日现场写春联",
+        "branch_address": "章贡区文清路88号",
+        "service_hours": "周一至周日 9:00-17:00",
+    },
+    "GX01-01": {
+        "bank_name": "锦程银行桂林分行",
+        "branch_name": "秀峰支行",
+        "city": "桂林",
+        "staff_name": "小覃",
+        "local_greeting": "老友们好",
+        "local_specialty": "桂林米粉",
+        "local_custom": "三月三唱山歌",
+        "local_offer": "网点开放日体验五色糯米饭",
+        "branch_address": "秀峰区中山中路18号",
+        "service_hours": "周一至周五 8:30-17:00",
+    },
 }
 
 
@@ -70,8 +86,9 @@ def seed_demo(session: Session) -> str:
     for code, name, kind, parent, province, city in ORGS:
         create_org(session, code=code, name=name, kind=kind, parent_code=parent, province=province, city=city)
     for username, display, role, org in USERS:
-        create_user(session, username=username, display_name=display, password=DEMO_PASSWORD, role=role,
-                    org_code=org)
+        create_user(
+            session, username=username, display_name=display, password=DEMO_PASSWORD, role=role, org_code=org
+        )
     session.commit()
     report = import_library(session, get_settings().library_dir)
 
@@ -85,8 +102,10 @@ def seed_demo(session: Session) -> str:
         _localise(session, actor, org_code, reviewers)
         entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
     _post_most_due(session, today)
-    return (f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
-            f"({approved} approved); {entries} calendar slots planned for {month}")
+    return (
+        f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
+        f"({approved} approved); {entries} calendar slots planned for {month}"
+    )
 
 
 def _approve_most_templates(session: Session, reviewers: tuple[Actor, Actor]) -> int:
@@ -98,8 +117,12 @@ def _approve_most_templates(session: Session, reviewers: tuple[Actor, Actor]) ->
     for index, template in enumerate(pending):
         if index % 9 == 8 or template.verdict == Verdict.BLOCK.value:
             continue
-        _approve(session, (reviewer, reviewer2) if index % 2 else (reviewer2, reviewer), "template_version",
-                 template.version_id)
+        _approve(
+            session,
+            (reviewer, reviewer2) if index % 2 else (reviewer2, reviewer),
+            "template_version",
+            template.version_id,
+        )
         approved += 1
     return approved
 
@@ -119,19 +142,24 @@ def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str,
     """One approval, or two by different reviewers where the product type requires it."""
     for checker in checkers:
         seen = reviews.current_version(session, checker, subject_type, subject_id)
-        if reviews.decide(session, checker, subject_type, subject_id, Decision.APPROVE,
-                          seen=seen) == ReviewState.APPROVED:
+        if (
+            reviews.decide(session, checker, subject_type, subject_id, Decision.APPROVE, seen=seen)
+            == ReviewState.APPROVED
+        ):
             return
 
 
 def _localise(session: Session, localiser: Actor, org_code: str, checkers: tuple[Actor, Actor]) -> None:
     org_province = "江西" if org_code.startswith("JX") else "广西"
-    candidates = [t for t in list_templates(session, localiser, approved_only=True)
-                  if t.region in (None, org_province)]
+    candidates = [
+        t for t in list_templates(session, localiser, approved_only=True) if t.region in (None, org_province)
+    ]
     values = _LOCAL_VALUES[org_code]
     for index, template in enumerate(candidates):
-        slot_values = {s["name"]: values.get(s["name"], s.get("default") or s.get("sample") or s["label"])
-                       for s in template.slots}
+        slot_values = {
+            s["name"]: values.get(s["name"], s.get("default") or s.get("sample") or s["label"])
+            for s in template.slots
+        }
         try:
             variant = variants.localise(session, localiser, template.version_id, slot_values)
         except StudioError:

@@ -71,7 +71,22 @@ TEMPLATE_PREFIX = "scale-"
 _CHUNK = 5_000
 _VARIABLE = re.compile(r"\{\{ ([a-z_]+) \}\}")
 _CALENDAR_CHANNELS = tuple(c.value for c in Channel if c.daily_target)  # what the planner fills every day
-_GIVEN = ("晓明", "丽华", "建国", "静怡", "磊", "婷婷", "伟", "芳", "洋", "敏", "志强", "秀英", "海燕", "俊杰")
+_GIVEN = (
+    "晓明",
+    "丽华",
+    "建国",
+    "静怡",
+    "磊",
+    "婷婷",
+    "伟",
+    "芳",
+    "洋",
+    "敏",
+    "志强",
+    "秀英",
+    "海燕",
+    "俊杰",
+)
 
 
 @dataclass(frozen=True)
@@ -103,11 +118,13 @@ class ScaleReport:
         if not self.created:
             return f"scale data already present; nothing changed ({seconds:.1f}s)"
         c = self.counts
-        return (f"scale seed: {c['orgs']} orgs, {c['users']} users, {c['templates']} templates "
-                f"({c['template_versions']} versions, {c['templates_approved']} approved), "
-                f"{c['waiting']} waiting for review ({c['waiting_templates']} template versions, "
-                f"{c['waiting_variants']} variants), {c['variants']} variants, {c['reviews']} reviews, "
-                f"{c['slots']} calendar slots, {c['post_marks']} posted marks in {seconds:.1f}s")
+        return (
+            f"scale seed: {c['orgs']} orgs, {c['users']} users, {c['templates']} templates "
+            f"({c['template_versions']} versions, {c['templates_approved']} approved), "
+            f"{c['waiting']} waiting for review ({c['waiting_templates']} template versions, "
+            f"{c['waiting_variants']} variants), {c['variants']} variants, {c['reviews']} reviews, "
+            f"{c['slots']} calendar slots, {c['post_marks']} posted marks in {seconds:.1f}s"
+        )
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -132,6 +149,7 @@ def fill(body: str, values: dict[str, str]) -> str:
 
 
 # --- the library -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Draft:
@@ -161,7 +179,9 @@ def _occasion_pool(today: date) -> list[tuple[str, str, str | None, bool]]:
 class _Composer:
     """Assembles realistic template bodies from the fragments, deterministically from a seed."""
 
-    _TYPES: list[ContentType] = [t for t in FILL_ORDER if t is not ContentType.PRODUCT]  # everyday, most useful first
+    _TYPES: list[ContentType] = [
+        t for t in FILL_ORDER if t is not ContentType.PRODUCT
+    ]  # everyday, most useful first
     _PRODUCTS: list[ProductType] = [p for p in ProductType if p is not ProductType.GENERAL]
 
     def __init__(self, today: date, seed: int = 11) -> None:
@@ -180,8 +200,9 @@ class _Composer:
         region: str | None = None
         occasion: str | None = None
         if roll < 0.45:  # an occasion; a quarter of those this month, so calendars have them to place
-            kind, occasion, region, _ = self._pick(self.current if (self.current and rng.random() < 0.25)
-                                                   else self.occasions)
+            kind, occasion, region, _ = self._pick(
+                self.current if (self.current and rng.random() < 0.25) else self.occasions
+            )
         elif roll < 0.7:
             kind = "product"
         else:
@@ -196,23 +217,58 @@ class _Composer:
         persona = self._pick(list(Persona))
         channel = rng.choices(list(Channel), weights=(45, 30, 12, 5, 8))[0]
         risk = rng.random()
-        body = self._body(kind, occasion, region, ContentType(content_type), ProductType(product),
-                          Persona(persona), channel, risk)
+        body = self._body(
+            kind,
+            occasion,
+            region,
+            ContentType(content_type),
+            ProductType(product),
+            Persona(persona),
+            channel,
+            risk,
+        )
         if len(fill(body, _SAMPLES)) > channel.max_length * 0.8:  # short channels: fall back to Moments
             channel = Channel.MOMENTS
-            body = self._body(kind, occasion, region, ContentType(content_type), ProductType(product),
-                              Persona(persona), channel, risk)
-        head = occasion or (ProductType(product).label if product != ProductType.GENERAL
-                            else ContentType(content_type).label)
+            body = self._body(
+                kind,
+                occasion,
+                region,
+                ContentType(content_type),
+                ProductType(product),
+                Persona(persona),
+                channel,
+                risk,
+            )
+        head = occasion or (
+            ProductType(product).label if product != ProductType.GENERAL else ContentType(content_type).label
+        )
         title = f"{head} · {ContentType(content_type).label} · {channel.label} · 第{index + 1:05d}号"
         names = sorted(set(_VARIABLE.findall(body)))
-        return _Draft(title=title, body=body, occasion_kind=kind, occasion=occasion,
-                      content_type=str(content_type), persona=str(persona), channel=channel.value,
-                      product_type=str(product), region=region, slots=[_SLOT_JSON[n] for n in names],
-                      sample=fill(body, _SAMPLES))
+        return _Draft(
+            title=title,
+            body=body,
+            occasion_kind=kind,
+            occasion=occasion,
+            content_type=str(content_type),
+            persona=str(persona),
+            channel=channel.value,
+            product_type=str(product),
+            region=region,
+            slots=[_SLOT_JSON[n] for n in names],
+            sample=fill(body, _SAMPLES),
+        )
 
-    def _body(self, kind: str, occasion: str | None, region: str | None, content_type: ContentType,
-              product: ProductType, persona: Persona, channel: Channel, risk: float) -> str:
+    def _body(
+        self,
+        kind: str,
+        occasion: str | None,
+        region: str | None,
+        content_type: ContentType,
+        product: ProductType,
+        persona: Persona,
+        channel: Channel,
+        risk: float,
+    ) -> str:
         f, short = self.f, channel.max_length <= Channel.WELCOME.max_length
         lines = [self._pick(f["channels"][channel.value])]
         opener = self._pick(f["occasion_openers"][kind])
@@ -226,7 +282,9 @@ class _Composer:
         if content_type is ContentType.PRODUCT:
             lines.append(self._pick(f["products"][product.value]) + ("" if short else local))
         else:
-            lines.append(self._pick(f["topics"][content_type.value]).replace("{local}", "" if short else local))
+            lines.append(
+                self._pick(f["topics"][content_type.value]).replace("{local}", "" if short else local)
+            )
         if risk < 0.05:
             lines.append(self._pick(f["risky"]["block"]))
         elif risk < 0.15:
@@ -242,23 +300,31 @@ _SAMPLES = {spec.name: spec.default or spec.sample or spec.label for spec in STA
 
 # --- ids, inserts, time ----------------------------------------------------------------------------------
 
+
 def _reserve_ids(session: Session, model: type, count: int) -> list[int]:
     """Ids for rows about to be inserted, so other rows can point at them without reading them back."""
     if count == 0:
         return []
     name = _table(model).name
     if session.get_bind().dialect.name == "postgresql":
-        rows: list[int] = list(session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": name, "n": count}).scalars().all())
+        rows: list[int] = list(
+            session.execute(
+                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": name, "n": count},
+            )
+            .scalars()
+            .all()
+        )
         return [int(r) for r in rows]
-    start = session.execute(select(func.max(_table(model).c.id))).scalar() or 0  # SQLite: we hold the write lock
+    start = (
+        session.execute(select(func.max(_table(model).c.id))).scalar() or 0
+    )  # SQLite: we hold the write lock
     return list(range(start + 1, start + 1 + count))
 
 
 def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> int:
     for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(_table(model)), rows[start:start + _CHUNK])
+        session.execute(insert(_table(model)), rows[start : start + _CHUNK])
     return len(rows)
 
 
@@ -267,6 +333,7 @@ def _ago(now: datetime, rng: random.Random, min_hours: float, max_hours: float) 
 
 
 # --- the run ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Ctx:
@@ -283,19 +350,28 @@ class _Ctx:
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
     def check(self, body_text: str, product: str, channel: str) -> tuple[str, list[dict[str, Any]], str]:
-        result = check_text(body_text, product=ProductType(product), channel=Channel(channel), ruleset=self.ruleset)
+        result = check_text(
+            body_text, product=ProductType(product), channel=Channel(channel), ruleset=self.ruleset
+        )
         return result.verdict.value, list(result.findings_json()), result.ruleset
 
 
-def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date | None = None) -> ScaleReport:
+def seed_scale(
+    session: Session, sizes: ScaleSizes | None = None, *, today: date | None = None
+) -> ScaleReport:
     """Add the large data set after the demo seed; a second run changes nothing. Commits once."""
     sizes = sizes or ScaleSizes()
-    users = {u.username: u for u in session.exec(select(User).where(
-        User.username.in_(("editor", "reviewer", "reviewer2")))).all()}  # type: ignore[attr-defined]
+    users = {
+        u.username: u
+        for u in session.exec(
+            select(User).where(User.username.in_(("editor", "reviewer", "reviewer2")))
+        ).all()
+    }  # type: ignore[attr-defined]
     hq = session.exec(select(Org).where(Org.code == "HQ")).first()
     if hq is None or len(users) < 3:
-        raise ValidationError("demo data missing: run `studio seed --demo` first",
-                              "缺少演示数据，请先运行 studio seed --demo。")
+        raise ValidationError(
+            "demo data missing: run `studio seed --demo` first", "缺少演示数据，请先运行 studio seed --demo。"
+        )
     if sizes.banks < 1 or sizes.branches < sizes.banks:
         raise ValidationError("need at least one bank and no fewer branches than banks", "规模参数不合法。")
     if sizes.banks > len(fragments()["cities"]):
@@ -306,9 +382,17 @@ def seed_scale(session: Session, sizes: ScaleSizes | None = None, *, today: date
     if is_seeded(session):
         session.rollback()
         return ScaleReport(created=False)
-    ctx = _Ctx(session=session, sizes=sizes, today=today or today_cn(), now=datetime.now(UTC),
-               rng=random.Random(2026), hq=hq, editor=users["editor"].id or 0,
-               reviewers=(users["reviewer"].id or 0, users["reviewer2"].id or 0), ruleset=active_ruleset(session))
+    ctx = _Ctx(
+        session=session,
+        sizes=sizes,
+        today=today or today_cn(),
+        now=datetime.now(UTC),
+        rng=random.Random(2026),
+        hq=hq,
+        editor=users["editor"].id or 0,
+        reviewers=(users["reviewer"].id or 0, users["reviewer2"].id or 0),
+        ruleset=active_ruleset(session),
+    )
     orgs = _orgs(ctx)
     people = _users(ctx, orgs)
     versions = _templates(ctx)
@@ -351,17 +435,36 @@ def _orgs(ctx: _Ctx) -> list[_OrgRow]:
         bank_id, bank_code = next(ids), f"B{b + 1:03d}"
         bank_path = f"{ctx.hq.path}{bank_id}/"
         result.append(_OrgRow(bank_id, bank_code, f"{city}分行", OrgKind.BRANCH.value, province, city, b))
-        rows.append({"id": bank_id, "code": bank_code, "name": f"{city}分行", "kind": OrgKind.BRANCH.value,
-                     "parent_id": ctx.hq.id, "province": province, "city": city, "path": bank_path})
+        rows.append(
+            {
+                "id": bank_id,
+                "code": bank_code,
+                "name": f"{city}分行",
+                "kind": OrgKind.BRANCH.value,
+                "parent_id": ctx.hq.id,
+                "province": province,
+                "city": city,
+                "path": bank_path,
+            }
+        )
         names = f["branch_names"]
         for s in range(per_bank + (1 if b < extra else 0)):
             sub_id = next(ids)
             name = f"{names[s % len(names)]}{'' if s < len(names) else s // len(names) + 1}支行"
             code = f"{bank_code}-S{s + 1:03d}"
             result.append(_OrgRow(sub_id, code, name, OrgKind.SUB_BRANCH.value, province, city, b))
-            rows.append({"id": sub_id, "code": code, "name": name, "kind": OrgKind.SUB_BRANCH.value,
-                         "parent_id": bank_id, "province": province, "city": city,
-                         "path": f"{bank_path}{sub_id}/"})
+            rows.append(
+                {
+                    "id": sub_id,
+                    "code": code,
+                    "name": name,
+                    "kind": OrgKind.SUB_BRANCH.value,
+                    "parent_id": bank_id,
+                    "province": province,
+                    "city": city,
+                    "path": f"{bank_path}{sub_id}/",
+                }
+            )
     ctx.counts["orgs"] = _insert(ctx.session, Org, rows)
     return result
 
@@ -377,8 +480,9 @@ def _users(ctx: _Ctx, orgs: list[_OrgRow]) -> _People:
     """A localiser for every bank and sub-branch, a staff member for every sub-branch (password: demo's)."""
     f, rng = fragments(), ctx.rng
     password = hash_password(DEMO_PASSWORD)  # hashed once: the same password for everyone
-    wanted = [(o, Role.BRANCH_LOCALISER) for o in orgs] + \
-             [(o, Role.STAFF) for o in orgs if o.kind == OrgKind.SUB_BRANCH.value]
+    wanted = [(o, Role.BRANCH_LOCALISER) for o in orgs] + [
+        (o, Role.STAFF) for o in orgs if o.kind == OrgKind.SUB_BRANCH.value
+    ]
     ids = iter(_reserve_ids(ctx.session, User, len(wanted)))
     people = _People({}, {}, {})
     rows = []
@@ -386,10 +490,18 @@ def _users(ctx: _Ctx, orgs: list[_OrgRow]) -> _People:
         user_id = next(ids)
         surname = f["surnames"][rng.randrange(len(f["surnames"]))]
         prefix = "loc" if role is Role.BRANCH_LOCALISER else "staff"
-        rows.append({"id": user_id, "username": f"{prefix}_{org.code.lower().replace('-', '_')}",
-                     "display_name": surname + _GIVEN[rng.randrange(len(_GIVEN))], "password_hash": password,
-                     "role": role.value, "org_id": org.id, "active": True,
-                     "created_at": _ago(ctx.now, rng, 24 * 60, 24 * 90)})
+        rows.append(
+            {
+                "id": user_id,
+                "username": f"{prefix}_{org.code.lower().replace('-', '_')}",
+                "display_name": surname + _GIVEN[rng.randrange(len(_GIVEN))],
+                "password_hash": password,
+                "role": role.value,
+                "org_id": org.id,
+                "active": True,
+                "created_at": _ago(ctx.now, rng, 24 * 60, 24 * 90),
+            }
+        )
         if role is Role.BRANCH_LOCALISER:
             people.localiser[org.id] = user_id
             people.staff_name[org.id] = f"小{surname}"
@@ -412,30 +524,67 @@ class _Version:
     names: list[str]
 
 
-def _decided_rows(ctx: _Ctx, subject_type: str, subject_id: int, state: str, product_type: str,
-                  findings: list[dict[str, Any]], ruleset: str, digest: str, submitted: datetime,
-                  makers: set[int]) -> datetime | None:
+def _decided_rows(
+    ctx: _Ctx,
+    subject_type: str,
+    subject_id: int,
+    state: str,
+    product_type: str,
+    findings: list[dict[str, Any]],
+    ruleset: str,
+    digest: str,
+    submitted: datetime,
+    makers: set[int],
+) -> datetime | None:
     """The Review rows behind a state (approvals, a rejection, a first approval); returns decided_at."""
     rng = ctx.rng
     checkers = [r for r in (ctx.reviewers if subject_id % 2 else ctx.reviewers[::-1]) if r not in makers]
     at = submitted + timedelta(hours=rng.uniform(1, 30))
-    base = {"subject_type": subject_type, "subject_id": subject_id, "policy_id": None,
-            "findings_snapshot": findings, "ruleset": ruleset, "subject_lock": 1, "content_digest": digest}
+    base = {
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "policy_id": None,
+        "findings_snapshot": findings,
+        "ruleset": ruleset,
+        "subject_lock": 1,
+        "content_digest": digest,
+    }
     if state == ReviewState.APPROVED.value:
-        for checker in checkers[:required_approvals(product_type)]:
-            ctx.reviews.append({**base, "reviewer_id": checker, "decision": Decision.APPROVE.value, "comment": "",
-                                "created_at": at})
+        for checker in checkers[: required_approvals(product_type)]:
+            ctx.reviews.append(
+                {
+                    **base,
+                    "reviewer_id": checker,
+                    "decision": Decision.APPROVE.value,
+                    "comment": "",
+                    "created_at": at,
+                }
+            )
         return at
     if state in (ReviewState.REJECTED.value, ReviewState.CHANGES_REQUESTED.value):
         decision = Decision.REJECT if state == ReviewState.REJECTED.value else Decision.REQUEST_CHANGES
         comments = fragments()["reject_comments"]
-        ctx.reviews.append({**base, "reviewer_id": checkers[0], "decision": decision.value,
-                            "comment": comments[rng.randrange(len(comments))], "created_at": at})
+        ctx.reviews.append(
+            {
+                **base,
+                "reviewer_id": checkers[0],
+                "decision": decision.value,
+                "comment": comments[rng.randrange(len(comments))],
+                "created_at": at,
+            }
+        )
         return at
     if state == ReviewState.SUBMITTED.value and required_approvals(product_type) > 1 and subject_id % 3 == 0:
         # Waiting for its second approval: the queue shows 1/2.
-        ctx.reviews.append({**base, "reviewer_id": checkers[0], "decision": Decision.APPROVE.value, "comment": "",
-                            "created_at": min(at, ctx.now)})
+        ctx.reviews.append(
+            {
+                **base,
+                "reviewer_id": checkers[0],
+                "decision": Decision.APPROVE.value,
+                "comment": "",
+                "created_at": min(at, ctx.now),
+            }
+        )
     return None
 
 
@@ -457,11 +606,29 @@ def _templates(ctx: _Ctx) -> list[_Version]:
             row["template_id"] = template_ids[i]
             versions.append(row)
             if row["state"] == ReviewState.APPROVED.value:
-                approved.append(_Version(row["id"], draft.title, row["body"], draft.channel, draft.product_type,
-                                         draft.occasion, draft.region, [s["name"] for s in row["slots"]]))
-        templates.append({"id": template_ids[i], "code": f"{TEMPLATE_PREFIX}{i + 1:05d}",
-                          "owner_org_id": ctx.hq.id, "created_by": ctx.editor, "created_at": created,
-                          "latest_version_no": len(states), "lock_version": len(states)})
+                approved.append(
+                    _Version(
+                        row["id"],
+                        draft.title,
+                        row["body"],
+                        draft.channel,
+                        draft.product_type,
+                        draft.occasion,
+                        draft.region,
+                        [s["name"] for s in row["slots"]],
+                    )
+                )
+        templates.append(
+            {
+                "id": template_ids[i],
+                "code": f"{TEMPLATE_PREFIX}{i + 1:05d}",
+                "owner_org_id": ctx.hq.id,
+                "created_by": ctx.editor,
+                "created_at": created,
+                "latest_version_no": len(states),
+                "lock_version": len(states),
+            }
+        )
     ctx.counts["templates"] = _insert(ctx.session, Template, templates)
     ctx.counts["template_versions"] = _insert(ctx.session, TemplateVersion, versions)
     ctx.counts["templates_approved"] = len(approved)
@@ -474,13 +641,27 @@ def _template_states(rng: random.Random, new_waiting: bool, edit_waiting: bool) 
     if new_waiting:
         return [ReviewState.SUBMITTED.value]
     roll = rng.random()
-    first = (ReviewState.DRAFT.value if roll < 0.04 else ReviewState.REJECTED.value if roll < 0.07
-             else ReviewState.CHANGES_REQUESTED.value if roll < 0.08 else ReviewState.APPROVED.value)
+    first = (
+        ReviewState.DRAFT.value
+        if roll < 0.04
+        else ReviewState.REJECTED.value
+        if roll < 0.07
+        else ReviewState.CHANGES_REQUESTED.value
+        if roll < 0.08
+        else ReviewState.APPROVED.value
+    )
     return [first] + ([ReviewState.SUBMITTED.value] if edit_waiting else [])
 
 
-def _template_version(ctx: _Ctx, composer: _Composer, draft: _Draft, version_id: int, version_no: int,
-                      state: str, created: datetime) -> dict[str, Any]:
+def _template_version(
+    ctx: _Ctx,
+    composer: _Composer,
+    draft: _Draft,
+    version_id: int,
+    version_no: int,
+    state: str,
+    created: datetime,
+) -> dict[str, Any]:
     """One version row (but its template_id), checked; the reviews behind its state go to `ctx.reviews`."""
     rng = ctx.rng
     body = draft.body
@@ -490,27 +671,67 @@ def _template_version(ctx: _Ctx, composer: _Composer, draft: _Draft, version_id:
     if state == ReviewState.APPROVED.value and verdict == Verdict.BLOCK.value:
         state = ReviewState.REJECTED.value  # a reviewer cannot approve blocking findings
     slots = [_SLOT_JSON[name] for name in sorted(set(_VARIABLE.findall(body)))]
-    digest = content_digest(title=draft.title, text=body, channel=draft.channel,
-                            product_type=draft.product_type, slots=slots)
-    submitted = None if state == ReviewState.DRAFT.value else (
-        _ago(ctx.now, rng, 0.2, 96) if state == ReviewState.SUBMITTED.value
-        else created + timedelta(hours=version_no))
-    decided = _decided_rows(ctx, "template_version", version_id, state, draft.product_type, findings,
-                            ruleset, digest, submitted, {ctx.editor}) if submitted else None
+    digest = content_digest(
+        title=draft.title, text=body, channel=draft.channel, product_type=draft.product_type, slots=slots
+    )
+    submitted = (
+        None
+        if state == ReviewState.DRAFT.value
+        else (
+            _ago(ctx.now, rng, 0.2, 96)
+            if state == ReviewState.SUBMITTED.value
+            else created + timedelta(hours=version_no)
+        )
+    )
+    decided = (
+        _decided_rows(
+            ctx,
+            "template_version",
+            version_id,
+            state,
+            draft.product_type,
+            findings,
+            ruleset,
+            digest,
+            submitted,
+            {ctx.editor},
+        )
+        if submitted
+        else None
+    )
     return {
-        "id": version_id, "version_no": version_no, "title": draft.title,
-        "body": body, "slots": slots, "occasion_kind": draft.occasion_kind, "occasion": draft.occasion,
-        "content_type": draft.content_type, "persona": draft.persona, "channel": draft.channel,
-        "product_type": draft.product_type, "region": draft.region, "valid_from": None, "valid_to": None,
-        "state": state, "verdict": verdict, "findings": findings, "ruleset": ruleset,
-        "max_severity": max_severity_of(findings), "source_digest": None, "content_digest": digest,
+        "id": version_id,
+        "version_no": version_no,
+        "title": draft.title,
+        "body": body,
+        "slots": slots,
+        "occasion_kind": draft.occasion_kind,
+        "occasion": draft.occasion,
+        "content_type": draft.content_type,
+        "persona": draft.persona,
+        "channel": draft.channel,
+        "product_type": draft.product_type,
+        "region": draft.region,
+        "valid_from": None,
+        "valid_to": None,
+        "state": state,
+        "verdict": verdict,
+        "findings": findings,
+        "ruleset": ruleset,
+        "max_severity": max_severity_of(findings),
+        "source_digest": None,
+        "content_digest": digest,
         "lock_version": 1 if decided is None else 2,
-        "created_by": ctx.editor, "created_at": submitted or created,
-        "submitted_by": ctx.editor if submitted else None, "submitted_at": submitted,
-        "decided_at": decided}
+        "created_by": ctx.editor,
+        "created_at": submitted or created,
+        "submitted_by": ctx.editor if submitted else None,
+        "submitted_at": submitted,
+        "decided_at": decided,
+    }
 
 
 # --- branches: variants and calendars ----------------------------------------------------------------------
+
 
 @dataclass
 class _Placeable:
@@ -521,19 +742,28 @@ class _Placeable:
 
 def _values(org: _OrgRow, bank: _OrgRow, staff_name: str) -> dict[str, str]:
     info = fragments()["locals"].get(org.province, {})
-    return {"bank_name": f"{BANK_NAME}{bank.city}分行", "branch_name": org.name, "city": org.city,
-            "staff_name": staff_name, "local_greeting": info.get("greeting", "街坊们好"),
-            "local_specialty": info.get("specialty", ""), "local_custom": info.get("custom", ""),
-            "local_offer": "网点开放日现场咨询", "branch_address": f"{org.city}市{org.name.removesuffix('支行')}88号",
-            "service_hours": "周一至周日 9:00-17:00", "event_date": ""}
+    return {
+        "bank_name": f"{BANK_NAME}{bank.city}分行",
+        "branch_name": org.name,
+        "city": org.city,
+        "staff_name": staff_name,
+        "local_greeting": info.get("greeting", "街坊们好"),
+        "local_specialty": info.get("specialty", ""),
+        "local_custom": info.get("custom", ""),
+        "local_offer": "网点开放日现场咨询",
+        "branch_address": f"{org.city}市{org.name.removesuffix('支行')}88号",
+        "service_hours": "周一至周日 9:00-17:00",
+        "event_date": "",
+    }
 
 
 _Pools = dict[str, tuple[list[_Version], list[_Version], list[_Version]]]
 _Planned = tuple[_OrgRow, _Version, ReviewState, int | None]  # org, version, state, parent's plan index
 
 
-def _variants(ctx: _Ctx, orgs: list[_OrgRow], people: _People, approved: list[_Version]
-              ) -> dict[int, list[_Placeable]]:
+def _variants(
+    ctx: _Ctx, orgs: list[_OrgRow], people: _People, approved: list[_Version]
+) -> dict[int, list[_Placeable]]:
     """Approved variants for every bank and branch (branches inherit their bank's), and the waiting ones."""
     banks = [o for o in orgs if o.kind == OrgKind.BRANCH.value]
     plan = _variant_plan(ctx, orgs, banks, _variant_pools(ctx, orgs, approved))
@@ -561,8 +791,11 @@ def _variant_pools(ctx: _Ctx, orgs: list[_OrgRow], approved: list[_Version]) -> 
     for province in sorted({o.province for o in orgs}):
         fit = [v for v in approved if v.region in (None, province)]
         ctx.rng.shuffle(fit)
-        pools[province] = ([v for v in fit if v.occasion is None and v.channel in _CALENDAR_CHANNELS],
-                           [v for v in fit if v.occasion in this_month and v.channel in _CALENDAR_CHANNELS], fit)
+        pools[province] = (
+            [v for v in fit if v.occasion is None and v.channel in _CALENDAR_CHANNELS],
+            [v for v in fit if v.occasion in this_month and v.channel in _CALENDAR_CHANNELS],
+            fit,
+        )
     return pools
 
 
@@ -591,33 +824,70 @@ def _variant_plan(ctx: _Ctx, orgs: list[_OrgRow], banks: list[_OrgRow], pools: _
     return plan
 
 
-def _variant_row(ctx: _Ctx, variant_id: int, org_id: int, maker: int, version: _Version, state: ReviewState,
-                 values: dict[str, str]) -> dict[str, Any]:
+def _variant_row(
+    ctx: _Ctx,
+    variant_id: int,
+    org_id: int,
+    maker: int,
+    version: _Version,
+    state: ReviewState,
+    values: dict[str, str],
+) -> dict[str, Any]:
     """One variant row (but its parent), checked; the reviews behind its state go to `ctx.reviews`."""
     slot_values = {name: values[name] for name in version.names}
     body_text = fill(version.body, slot_values)
     verdict, findings, ruleset = ctx.check(body_text, version.product_type, version.channel)
     if state is ReviewState.APPROVED and verdict == Verdict.BLOCK.value:
         state = ReviewState.REJECTED  # a reviewer cannot approve blocking findings
-    digest = content_digest(title=version.title, text=body_text, channel=version.channel,
-                            product_type=version.product_type)
-    submitted = (_ago(ctx.now, ctx.rng, 0.1, 96) if state is ReviewState.SUBMITTED
-                 else _ago(ctx.now, ctx.rng, 24 * 5, 24 * 45))
-    decided = _decided_rows(ctx, "variant", variant_id, state.value, version.product_type, findings, ruleset,
-                            digest, submitted, {maker})
+    digest = content_digest(
+        title=version.title, text=body_text, channel=version.channel, product_type=version.product_type
+    )
+    submitted = (
+        _ago(ctx.now, ctx.rng, 0.1, 96)
+        if state is ReviewState.SUBMITTED
+        else _ago(ctx.now, ctx.rng, 24 * 5, 24 * 45)
+    )
+    decided = _decided_rows(
+        ctx,
+        "variant",
+        variant_id,
+        state.value,
+        version.product_type,
+        findings,
+        ruleset,
+        digest,
+        submitted,
+        {maker},
+    )
     return {
-        "id": variant_id, "org_id": org_id, "template_version_id": version.id,
-        "parent_variant_id": None, "replaces_id": None,
-        "resubmits_id": None, "title": version.title, "slot_values": slot_values, "text": body_text,
-        "state": state.value, "verdict": verdict, "findings": findings, "ruleset": ruleset,
-        "max_severity": max_severity_of(findings), "content_digest": digest, "created_by": maker,
-        "created_at": submitted, "updated_at": submitted,
-        "submitted_by": maker, "submitted_at": submitted, "decided_at": decided,
-        "lock_version": 1 if decided is None else 2}
+        "id": variant_id,
+        "org_id": org_id,
+        "template_version_id": version.id,
+        "parent_variant_id": None,
+        "replaces_id": None,
+        "resubmits_id": None,
+        "title": version.title,
+        "slot_values": slot_values,
+        "text": body_text,
+        "state": state.value,
+        "verdict": verdict,
+        "findings": findings,
+        "ruleset": ruleset,
+        "max_severity": max_severity_of(findings),
+        "content_digest": digest,
+        "created_by": maker,
+        "created_at": submitted,
+        "updated_at": submitted,
+        "submitted_by": maker,
+        "submitted_at": submitted,
+        "decided_at": decided,
+        "lock_version": 1 if decided is None else 2,
+    }
 
 
-def _take(pool: list[_Version], count: int, rng: random.Random, exclude: set[int] | None = None
-          ) -> list[_Version]:
+def _take(
+    pool: list[_Version], count: int, rng: random.Random, exclude: set[int] | None = None
+) -> list[_Version]:
     """Up to `count` distinct versions from a random point of the (shuffled) pool, skipping `exclude`."""
     if not pool or count <= 0:
         return []
@@ -631,10 +901,13 @@ def _take(pool: list[_Version], count: int, rng: random.Random, exclude: set[int
     return taken
 
 
-def _take_mix(pool: list[_Version], count: int, rng: random.Random, exclude: set[int] | None = None
-              ) -> list[_Version]:
+def _take_mix(
+    pool: list[_Version], count: int, rng: random.Random, exclude: set[int] | None = None
+) -> list[_Version]:
     """Like _take, about 60% Moments and the rest group posts, so every calendar gets both."""
-    moments = _take([v for v in pool if v.channel == Channel.MOMENTS.value], (count * 3 + 4) // 5, rng, exclude)
+    moments = _take(
+        [v for v in pool if v.channel == Channel.MOMENTS.value], (count * 3 + 4) // 5, rng, exclude
+    )
     rest = _take([v for v in pool if v.channel != Channel.MOMENTS.value], count - len(moments), rng, exclude)
     return moments + rest
 
@@ -653,7 +926,9 @@ def _share(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _festive_picks(own: list[_Placeable], occasion_days: dict[str, date]) -> list[tuple[date, _Placeable, str, str]]:
+def _festive_picks(
+    own: list[_Placeable], occasion_days: dict[str, date]
+) -> list[tuple[date, _Placeable, str, str]]:
     """A bank's festive posts on their occasion's day: one per channel a day."""
     picks: list[tuple[date, _Placeable, str, str]] = []
     done: set[tuple[date, str]] = set()
@@ -665,7 +940,9 @@ def _festive_picks(own: list[_Placeable], occasion_days: dict[str, date]) -> lis
     return picks
 
 
-def _everyday_picks(today: date, org_id: int, chain: list[_Placeable]) -> list[tuple[date, _Placeable, str, str]]:
+def _everyday_picks(
+    today: date, org_id: int, chain: list[_Placeable]
+) -> list[tuple[date, _Placeable, str, str]]:
     """A branch's everyday posts: Moments every morning, the group every other evening."""
     everyday = [c for c in chain if c.occasion is None]
     moments = [c for c in everyday if c.channel == Channel.MOMENTS.value]
@@ -679,7 +956,9 @@ def _everyday_picks(today: date, org_id: int, chain: list[_Placeable]) -> list[t
     return picks
 
 
-def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[int, list[_Placeable]]) -> None:
+def _calendars(
+    ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[int, list[_Placeable]]
+) -> None:
     """This month's slots: each bank places this month's festive posts for everyone below it, each branch
     its everyday posts (Moments every morning, the group every other evening) from its own and its bank's
     everyday variants; branch staff have posted most of what was due before today."""
@@ -698,13 +977,31 @@ def _calendars(ctx: _Ctx, orgs: list[_OrgRow], people: _People, placeable: dict[
         for day, c, at, note in picks:
             if staff is not None and day < ctx.today and (org.id + day.day) % 10 < 7:
                 marks.append((len(slots), staff, day))
-            slots.append({"org_id": org.id, "day": day, "time_of_day": at, "channel": c.channel, "variant_id": c.id,
-                          "note": note, "created_by": people.localiser[org.id], "created_at": created})
+            slots.append(
+                {
+                    "org_id": org.id,
+                    "day": day,
+                    "time_of_day": at,
+                    "channel": c.channel,
+                    "variant_id": c.id,
+                    "note": note,
+                    "created_by": people.localiser[org.id],
+                    "created_at": created,
+                }
+            )
     ids = _reserve_ids(ctx.session, CalendarSlot, len(slots))
     for slot_id, row in zip(ids, slots, strict=True):
         row["id"] = slot_id
     ctx.counts["slots"] = _insert(ctx.session, CalendarSlot, slots)
-    ctx.counts["post_marks"] = _insert(ctx.session, PostMark, [
-        {"slot_id": ids[index], "user_id": staff,
-         "posted_at": at_beijing(day, time(9, 5)).astimezone(UTC)}
-        for index, staff, day in marks])
+    ctx.counts["post_marks"] = _insert(
+        ctx.session,
+        PostMark,
+        [
+            {
+                "slot_id": ids[index],
+                "user_id": staff,
+                "posted_at": at_beijing(day, time(9, 5)).astimezone(UTC),
+            }
+            for index, staff, day in marks
+        ],
+    )

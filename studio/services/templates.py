@@ -37,42 +37,96 @@ from studio.workflow.permissions import require
 
 def to_view(template: Template, version: TemplateVersion) -> TemplateView:
     return TemplateView(
-        id=template.id or 0, code=template.code, lock_version=template.lock_version, version_id=version.id or 0,
-        version_no=version.version_no, title=version.title, body=version.body, slots=version.slots,
-        occasion_kind=version.occasion_kind, occasion=version.occasion, content_type=version.content_type,
-        persona=version.persona, channel=version.channel, product_type=version.product_type,
-        region=version.region, valid_from=version.valid_from, valid_to=version.valid_to, state=version.state,
-        verdict=version.verdict, findings=version.findings, ruleset=version.ruleset,
-        created_at=version.created_at, submitted_by=version.submitted_by,
+        id=template.id or 0,
+        code=template.code,
+        lock_version=template.lock_version,
+        version_id=version.id or 0,
+        version_no=version.version_no,
+        title=version.title,
+        body=version.body,
+        slots=version.slots,
+        occasion_kind=version.occasion_kind,
+        occasion=version.occasion,
+        content_type=version.content_type,
+        persona=version.persona,
+        channel=version.channel,
+        product_type=version.product_type,
+        region=version.region,
+        valid_from=version.valid_from,
+        valid_to=version.valid_to,
+        state=version.state,
+        verdict=version.verdict,
+        findings=version.findings,
+        ruleset=version.ruleset,
+        created_at=version.created_at,
+        submitted_by=version.submitted_by,
     )
 
 
-def _new_version(session: Session, template: Template, version_no: int, draft: TemplateDraft, slots: list[SlotSpec],
-                 sample: str, actor: Actor, submit: bool, digest: str | None = None) -> TemplateVersion:
+def _new_version(
+    session: Session,
+    template: Template,
+    version_no: int,
+    draft: TemplateDraft,
+    slots: list[SlotSpec],
+    sample: str,
+    actor: Actor,
+    submit: bool,
+    digest: str | None = None,
+) -> TemplateVersion:
     result = check(session, sample, draft.product_type, draft.channel)
     now = utcnow()
     version = TemplateVersion(
-        template_id=template.id or 0, version_no=version_no, title=draft.title, body=draft.body,
-        slots=[s.model_dump(mode="json") for s in slots], occasion_kind=draft.occasion_kind,
-        occasion=draft.occasion, content_type=draft.content_type, persona=draft.persona, channel=draft.channel,
-        product_type=draft.product_type, region=draft.region, valid_from=draft.valid_from,
+        template_id=template.id or 0,
+        version_no=version_no,
+        title=draft.title,
+        body=draft.body,
+        slots=[s.model_dump(mode="json") for s in slots],
+        occasion_kind=draft.occasion_kind,
+        occasion=draft.occasion,
+        content_type=draft.content_type,
+        persona=draft.persona,
+        channel=draft.channel,
+        product_type=draft.product_type,
+        region=draft.region,
+        valid_from=draft.valid_from,
         valid_to=draft.valid_to,
         state=(ReviewState.SUBMITTED if submit else ReviewState.DRAFT).value,
-        verdict=result.verdict.value, findings=findings_json(result), ruleset=result.ruleset,
-        source_digest=digest, created_by=actor.user_id, created_at=now,
-        submitted_by=actor.user_id if submit else None, submitted_at=now if submit else None,
+        verdict=result.verdict.value,
+        findings=findings_json(result),
+        ruleset=result.ruleset,
+        source_digest=digest,
+        created_by=actor.user_id,
+        created_at=now,
+        submitted_by=actor.user_id if submit else None,
+        submitted_at=now if submit else None,
     )
     version.content_digest = digest_of(version, version)
     # Versions are immutable: their search words are written once, here, in the creating transaction.
     version.search_tokens = search_tokens(
-        code=template.code, title=version.title, body=version.body, occasion=version.occasion,
-        region=version.region, occasion_kind=version.occasion_kind, content_type=version.content_type,
-        persona=version.persona, channel=version.channel, product_type=version.product_type)
+        code=template.code,
+        title=version.title,
+        body=version.body,
+        occasion=version.occasion,
+        region=version.region,
+        occasion_kind=version.occasion_kind,
+        content_type=version.content_type,
+        persona=version.persona,
+        channel=version.channel,
+        product_type=version.product_type,
+    )
     return version
 
 
-def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, submit: bool = True,
-                    digest: str | None = None, commit: bool = True) -> TemplateView:
+def create_template(
+    session: Session,
+    actor: Actor,
+    draft: TemplateDraft,
+    *,
+    submit: bool = True,
+    digest: str | None = None,
+    commit: bool = True,
+) -> TemplateView:
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
     code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
@@ -84,16 +138,29 @@ def create_template(session: Session, actor: Actor, draft: TemplateDraft, *, sub
     version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest)
     session.add(version)
     session.flush()
-    audit.append(session, actor, "template.create", f"template:{template.id}",
-                 {"version": 1, "state": version.state, "verdict": version.verdict})
+    audit.append(
+        session,
+        actor,
+        "template.create",
+        f"template:{template.id}",
+        {"version": 1, "state": version.state, "verdict": version.verdict},
+    )
     if commit:
         session.commit()
     return to_view(template, version)
 
 
-def update_template(session: Session, actor: Actor, template_id: int, draft: TemplateDraft, *,
-                    expected_lock_version: int, submit: bool = True, digest: str | None = None,
-                    commit: bool = True) -> TemplateView:
+def update_template(
+    session: Session,
+    actor: Actor,
+    template_id: int,
+    draft: TemplateDraft,
+    *,
+    expected_lock_version: int,
+    submit: bool = True,
+    digest: str | None = None,
+    commit: bool = True,
+) -> TemplateView:
     """Every edit makes a new version; the approved one stays in use until the new one is approved."""
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
@@ -102,19 +169,30 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
         raise NotFound(f"template {template_id} not found")
     template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
-    version = _new_version(session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest)
+    version = _new_version(
+        session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest
+    )
     # Earlier versions still waiting for review are history now: nobody approves text the editor replaced.
     # (Conditional on state, so a decision that already landed on one of them stands.)
-    session.execute(update(TemplateVersion).where(
-        col(TemplateVersion.template_id) == template_id,
-        col(TemplateVersion.state) == ReviewState.SUBMITTED.value,
-    ).values(state=ReviewState.SUPERSEDED.value, lock_version=col(TemplateVersion.lock_version) + 1)
-        .execution_options(synchronize_session=False))
+    session.execute(
+        update(TemplateVersion)
+        .where(
+            col(TemplateVersion.template_id) == template_id,
+            col(TemplateVersion.state) == ReviewState.SUBMITTED.value,
+        )
+        .values(state=ReviewState.SUPERSEDED.value, lock_version=col(TemplateVersion.lock_version) + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.add(template)
     session.add(version)
     session.flush()
-    audit.append(session, actor, "template.update", f"template:{template.id}",
-                 {"version": version.version_no, "state": version.state, "verdict": version.verdict})
+    audit.append(
+        session,
+        actor,
+        "template.update",
+        f"template:{template.id}",
+        {"version": version.version_no, "state": version.state, "verdict": version.verdict},
+    )
     if commit:
         session.commit()
     return to_view(template, version)
@@ -123,7 +201,8 @@ def update_template(session: Session, actor: Actor, template_id: int, draft: Tem
 def latest_version(session: Session, actor: Actor, template_id: int) -> TemplateVersion:
     require(actor, "template.read")
     version = session.exec(
-        select(TemplateVersion).where(col(TemplateVersion.template_id) == template_id)
+        select(TemplateVersion)
+        .where(col(TemplateVersion.template_id) == template_id)
         .order_by(col(TemplateVersion.version_no).desc())
     ).first()
     if version is None:
@@ -131,14 +210,17 @@ def latest_version(session: Session, actor: Actor, template_id: int) -> Template
     return version
 
 
-def list_templates(session: Session, actor: Actor, *, approved_only: bool = False,
-                   search: str | None = None) -> list[TemplateView]:
+def list_templates(
+    session: Session, actor: Actor, *, approved_only: bool = False, search: str | None = None
+) -> list[TemplateView]:
     """Every template's current version, whole: for scripts and the demo seed. Pages use `list_library`."""
     require(actor, "template.read")
     query = _current(select(Template, TemplateVersion), approved_only)
     if search and (terms := query_terms(search)):
         query, _ = _matching(query, session, terms)
-    rows = session.exec(query.order_by(col(TemplateVersion.occasion_kind), col(TemplateVersion.title), col(Template.id))).all()
+    rows = session.exec(
+        query.order_by(col(TemplateVersion.occasion_kind), col(TemplateVersion.title), col(Template.id))
+    ).all()
     return [to_view(t, v) for t, v in rows]
 
 
@@ -201,11 +283,23 @@ class LibraryPage(BaseModel):
         return max(1, -(-self.total // self.page_size))
 
 
-_ROW_COLUMNS: tuple[Mapped[Any] | Label[Any], ...] = (col(Template.id), col(Template.code), col(Template.lock_version), col(TemplateVersion.id).label("version_id"),
-                col(TemplateVersion.version_no), col(TemplateVersion.title), col(TemplateVersion.occasion_kind),
-                col(TemplateVersion.occasion), col(TemplateVersion.content_type), col(TemplateVersion.persona),
-                col(TemplateVersion.channel), col(TemplateVersion.product_type), col(TemplateVersion.region),
-                col(TemplateVersion.state), col(TemplateVersion.verdict))
+_ROW_COLUMNS: tuple[Mapped[Any] | Label[Any], ...] = (
+    col(Template.id),
+    col(Template.code),
+    col(Template.lock_version),
+    col(TemplateVersion.id).label("version_id"),
+    col(TemplateVersion.version_no),
+    col(TemplateVersion.title),
+    col(TemplateVersion.occasion_kind),
+    col(TemplateVersion.occasion),
+    col(TemplateVersion.content_type),
+    col(TemplateVersion.persona),
+    col(TemplateVersion.channel),
+    col(TemplateVersion.product_type),
+    col(TemplateVersion.region),
+    col(TemplateVersion.state),
+    col(TemplateVersion.verdict),
+)
 
 
 def _current(query: Any, approved_only: bool) -> Any:
@@ -216,15 +310,19 @@ def _current(query: Any, approved_only: bool) -> Any:
     newer approved version of the same template (a NOT EXISTS probe on (template_id, state, version_no)).
     Derived on read, so decisions, expiry and withdrawal need no pointer kept in step.
     """
-    query = query.select_from(TemplateVersion).join(Template, col(Template.id) == col(TemplateVersion.template_id))
+    query = query.select_from(TemplateVersion).join(
+        Template, col(Template.id) == col(TemplateVersion.template_id)
+    )
     if not approved_only:
         return query.where(col(TemplateVersion.version_no) == col(Template.latest_version_no))
     newer = aliased(TemplateVersion)
     return query.where(
         col(TemplateVersion.state) == ReviewState.APPROVED.value,
-        ~exists().where(col(newer.template_id) == col(TemplateVersion.template_id),
-                        col(newer.state) == ReviewState.APPROVED.value,
-                        col(newer.version_no) > col(TemplateVersion.version_no)),
+        ~exists().where(
+            col(newer.template_id) == col(TemplateVersion.template_id),
+            col(newer.state) == ReviewState.APPROVED.value,
+            col(newer.version_no) > col(TemplateVersion.version_no),
+        ),
     )
 
 
@@ -232,34 +330,56 @@ def _matching(query: Any, session: Session, terms: list[str]) -> tuple[Any, Any]
     """Add the full-text condition; returns the query and an ORDER BY expression, best match first."""
     if session.get_bind().dialect.name == "sqlite":
         fts: ColumnClause[Any] = literal_column(FTS_TABLE)
-        hits = (select(literal_column("rowid").label("vid"), func.bm25(fts).label("rank"))
-                .select_from(text(FTS_TABLE)).where(fts.op("MATCH")(sqlite_match(terms)))
-                # Materialised: else SQLite may probe the FTS index once per candidate row (seconds at 20k).
-                .cte("hits").prefix_with("MATERIALIZED"))
+        hits = (
+            select(literal_column("rowid").label("vid"), func.bm25(fts).label("rank"))
+            .select_from(text(FTS_TABLE))
+            .where(fts.op("MATCH")(sqlite_match(terms)))
+            # Materialised: else SQLite may probe the FTS index once per candidate row (seconds at 20k).
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
+        )
         return query.join(hits, hits.c.vid == col(TemplateVersion.id)), hits.c.rank.asc()
-    vector: ColumnClause[Any] = literal_column(f"template_version.{POSTGRES_VECTOR}")  # generated column, outside the model
+    vector: ColumnClause[Any] = literal_column(
+        f"template_version.{POSTGRES_VECTOR}"
+    )  # generated column, outside the model
     tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), postgres_tsquery(terms))
     return query.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery).desc()
 
 
 def _filtered(query: Any, f: LibraryFilter) -> Any:
-    exact = ((col(TemplateVersion.occasion_kind), f.occasion_kind), (col(TemplateVersion.occasion), f.occasion),
-             (col(TemplateVersion.region), f.region), (col(TemplateVersion.content_type), f.content_type),
-             (col(TemplateVersion.persona), f.persona), (col(TemplateVersion.channel), f.channel),
-             (col(TemplateVersion.product_type), f.product_type), (col(TemplateVersion.state), f.state))
+    exact = (
+        (col(TemplateVersion.occasion_kind), f.occasion_kind),
+        (col(TemplateVersion.occasion), f.occasion),
+        (col(TemplateVersion.region), f.region),
+        (col(TemplateVersion.content_type), f.content_type),
+        (col(TemplateVersion.persona), f.persona),
+        (col(TemplateVersion.channel), f.channel),
+        (col(TemplateVersion.product_type), f.product_type),
+        (col(TemplateVersion.state), f.state),
+    )
     for column, value in exact:
         if value:
             query = query.where(column == value)
     if f.season:
         # season_of(occasion) == season, as SQL: the occasion starts with one of the season's names.
         prefixes = season_prefixes(f.season)
-        query = query.where(or_(*[col(TemplateVersion.occasion).startswith(p, autoescape=True)
-                                  for p in prefixes]) if prefixes else false())
+        query = query.where(
+            or_(*[col(TemplateVersion.occasion).startswith(p, autoescape=True) for p in prefixes])
+            if prefixes
+            else false()
+        )
     return query
 
 
-def list_library(session: Session, actor: Actor, filters: LibraryFilter | None = None, *,
-                 approved_only: bool = False, page: int = 0, page_size: int = PAGE_SIZE) -> LibraryPage:
+def list_library(
+    session: Session,
+    actor: Actor,
+    filters: LibraryFilter | None = None,
+    *,
+    approved_only: bool = False,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> LibraryPage:
     """One page of current template versions matching the filters, best search match first, and the total.
 
     Two statements, both bounded by the database: the page (ORDER BY, LIMIT/OFFSET) and a count(*).
@@ -278,8 +398,12 @@ def list_library(session: Session, actor: Actor, filters: LibraryFilter | None =
     if page * page_size >= total > 0:  # a filter shrank the list under the page the user was on
         page = (total - 1) // page_size
     rows = session.exec(query.order_by(*order).limit(page_size).offset(page * page_size)).all()
-    return LibraryPage(rows=[TemplateRow.model_validate(dict(r._mapping)) for r in rows], total=total, page=page,
-                       page_size=page_size)
+    return LibraryPage(
+        rows=[TemplateRow.model_validate(dict(r._mapping)) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
 
 
 class LibraryOptions(BaseModel):
@@ -295,7 +419,10 @@ def library_options(session: Session, actor: Actor, *, approved_only: bool = Fal
     """Occasions and regions in use by current versions (SELECT DISTINCT), for the filter select boxes."""
     require(actor, "template.read")
     found: dict[str, list[str]] = {}
-    for name, column in (("occasions", col(TemplateVersion.occasion)), ("regions", col(TemplateVersion.region))):
+    for name, column in (
+        ("occasions", col(TemplateVersion.occasion)),
+        ("regions", col(TemplateVersion.region)),
+    ):
         query = _current(select(column).distinct(), approved_only).where(column.is_not(None))
         found[name] = list(session.exec(query.order_by(column).limit(MAX_OPTIONS)).all())
     return LibraryOptions(**found)

@@ -41,17 +41,25 @@ def _verifies(password_hash: str, password: str) -> bool:
 def check_strength(password: str) -> None:
     """At least 10 characters from at least 3 of: lower case, upper case, digits, other characters."""
     if len(password) < MIN_LENGTH:
-        raise ValidationError(f"the new password must have at least {MIN_LENGTH} characters",
-                              f"新密码至少需要 {MIN_LENGTH} 个字符。")
+        raise ValidationError(
+            f"the new password must have at least {MIN_LENGTH} characters",
+            f"新密码至少需要 {MIN_LENGTH} 个字符。",
+        )
     if len(password) > MAX_LENGTH:
-        raise ValidationError(f"the new password must have at most {MAX_LENGTH} characters",
-                              f"新密码最多 {MAX_LENGTH} 个字符。")
-    classes = (any(c.islower() for c in password), any(c.isupper() for c in password),
-               any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
+        raise ValidationError(
+            f"the new password must have at most {MAX_LENGTH} characters", f"新密码最多 {MAX_LENGTH} 个字符。"
+        )
+    classes = (
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    )
     if sum(classes) < MIN_CLASSES:
         raise ValidationError(
             f"the new password must mix at least {MIN_CLASSES} of: lower case, upper case, digits, symbols",
-            f"新密码需至少包含小写字母、大写字母、数字、符号中的 {MIN_CLASSES} 类。")
+            f"新密码需至少包含小写字母、大写字母、数字、符号中的 {MIN_CLASSES} 类。",
+        )
 
 
 def change_own_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
@@ -81,14 +89,19 @@ def set_password(session: Session, username: str, new_password: str) -> None:
 def _store(session: Session, user: User, new_password: str, actor: Actor | None, *, via: str) -> None:
     user.password_hash = hash_password(new_password)
     session.add(user)
-    audit.append(session, actor, "user.password_change", f"user:{user.id}", {"username": user.username, "via": via})
+    audit.append(
+        session, actor, "user.password_change", f"user:{user.id}", {"username": user.username, "via": via}
+    )
     session.commit()
 
 
 def admins_with_demo_password(session: Session) -> list[str]:
     """Usernames of active admins whose password is still the public demo password."""
-    admins = session.exec(select(User).where(User.role == Role.ADMIN.value, User.active == True)  # noqa: E712
-                          .order_by(User.username)).all()
+    admins = session.exec(
+        select(User)
+        .where(User.role == Role.ADMIN.value, User.active == True)  # noqa: E712
+        .order_by(User.username)
+    ).all()
     secret = demo_password()
     return [u.username for u in admins if _verifies(u.password_hash, secret)]
 

@@ -41,8 +41,10 @@ def render_variant(version: TemplateVersion, slot_values: dict[str, Any]) -> tup
     text = jinja.render(version.body, clean)
     channel = Channel(version.channel)
     if len(text) > channel.max_length:
-        raise ValidationError(f"text longer than {channel.max_length}",
-                              f"{channel.label}内容最多 {channel.max_length} 字（当前 {len(text)} 字）。")
+        raise ValidationError(
+            f"text longer than {channel.max_length}",
+            f"{channel.label}内容最多 {channel.max_length} 字（当前 {len(text)} 字）。",
+        )
     return clean, text
 
 
@@ -51,27 +53,49 @@ def _to_view(session: Session, variant: Variant) -> VariantView:
     template = session.get(Template, version.template_id) if version else None
     org = session.get(Org, variant.org_id)
     last = session.exec(
-        select(Review).where(col(Review.subject_type) == "variant", col(Review.subject_id) == variant.id)
+        select(Review)
+        .where(col(Review.subject_type) == "variant", col(Review.subject_id) == variant.id)
         .order_by(col(Review.id).desc())
     ).first()
     assert version is not None and template is not None and org is not None
     return _view(variant, org.name, template.code, version, last.comment if last else None)
 
 
-def _view(variant: Variant, org_name: str, template_code: str, version: TemplateVersion,
-          last_comment: str | None) -> VariantView:
+def _view(
+    variant: Variant, org_name: str, template_code: str, version: TemplateVersion, last_comment: str | None
+) -> VariantView:
     return VariantView(
-        id=variant.id or 0, org_id=variant.org_id, org_name=org_name, template_version_id=version.id or 0,
-        template_code=template_code, title=variant.title, slot_values=variant.slot_values, text=variant.text,
-        channel=Channel(version.channel), product_type=ProductType(version.product_type),
-        content_type=ContentType(version.content_type), state=ReviewState(variant.state), verdict=Verdict(variant.verdict), findings=variant.findings, ruleset=variant.ruleset,
-        lock_version=variant.lock_version, submitted_by=variant.submitted_by, updated_at=variant.updated_at,
+        id=variant.id or 0,
+        org_id=variant.org_id,
+        org_name=org_name,
+        template_version_id=version.id or 0,
+        template_code=template_code,
+        title=variant.title,
+        slot_values=variant.slot_values,
+        text=variant.text,
+        channel=Channel(version.channel),
+        product_type=ProductType(version.product_type),
+        content_type=ContentType(version.content_type),
+        state=ReviewState(variant.state),
+        verdict=Verdict(variant.verdict),
+        findings=variant.findings,
+        ruleset=variant.ruleset,
+        lock_version=variant.lock_version,
+        submitted_by=variant.submitted_by,
+        updated_at=variant.updated_at,
         last_comment=last_comment or None,
     )
 
 
-def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVersion, clean: dict[str, str],
-          submit: bool, action: str) -> VariantView:
+def _save(
+    session: Session,
+    actor: Actor,
+    variant: Variant,
+    version: TemplateVersion,
+    clean: dict[str, str],
+    submit: bool,
+    action: str,
+) -> VariantView:
     """Check, store, audit, apply the auto-approval policy, commit once."""
     result = check(session, variant.text, version.product_type, version.channel)
     now = utcnow()
@@ -86,11 +110,23 @@ def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVer
     variant.submitted_at = now if submit else None
     session.add(variant)
     session.flush()
-    audit.append(session, actor, action, f"variant:{variant.id}",
-                 {"template_version": version.id, "replaces": variant.replaces_id,
-                  "resubmits": variant.resubmits_id, "state": variant.state, "verdict": variant.verdict})
+    audit.append(
+        session,
+        actor,
+        action,
+        f"variant:{variant.id}",
+        {
+            "template_version": version.id,
+            "replaces": variant.replaces_id,
+            "resubmits": variant.resubmits_id,
+            "state": variant.state,
+            "verdict": variant.verdict,
+        },
+    )
     if submit:
-        auto_approve_if_allowed(session, actor, variant, version, only_plain_slots_changed(slot_specs(version), clean))
+        auto_approve_if_allowed(
+            session, actor, variant, version, only_plain_slots_changed(slot_specs(version), clean)
+        )
     session.commit()
     return _to_view(session, variant)
 
@@ -98,10 +134,15 @@ def _save(session: Session, actor: Actor, variant: Variant, version: TemplateVer
 def _inherited_parent(session: Session, actor: Actor, org: Org, version_id: int) -> Variant | None:
     """The nearest parent org's approved variant of this template version (bank → branch inheritance)."""
     for ancestor in ancestors(session, actor, org)[1:]:
-        parent = session.exec(select(Variant).where(
-            col(Variant.org_id) == ancestor.id, col(Variant.template_version_id) == version_id,
-            col(Variant.state) == ReviewState.APPROVED.value,
-        ).order_by(col(Variant.id).desc())).first()
+        parent = session.exec(
+            select(Variant)
+            .where(
+                col(Variant.org_id) == ancestor.id,
+                col(Variant.template_version_id) == version_id,
+                col(Variant.state) == ReviewState.APPROVED.value,
+            )
+            .order_by(col(Variant.id).desc())
+        ).first()
         if parent is not None:
             return parent
     return None
@@ -115,8 +156,9 @@ def _merge_inherited(specs: list[SlotSpec], parent: Variant | None, values: dict
     for spec in specs:
         inherited = parent.slot_values.get(spec.name)
         if spec.level == "bank" and inherited and merged.get(spec.name) != inherited:
-            raise ValidationError(f"slot {spec.name} is set by the parent org",
-                                  f"“{spec.label}”由上级机构统一设置，不能修改。")
+            raise ValidationError(
+                f"slot {spec.name} is set by the parent org", f"“{spec.label}”由上级机构统一设置，不能修改。"
+            )
     return merged
 
 
@@ -140,8 +182,11 @@ def localisation_form(session: Session, actor: Actor, template_version_id: int) 
     parent = _inherited_parent(session, actor, org, template_version_id)
     inherited = parent.slot_values if parent else {}
     locked = frozenset(s.name for s in slot_specs(version) if s.level == "bank" and inherited.get(s.name))
-    return LocalisationForm(inherited={**_org_defaults(session, actor, org), **inherited}, locked=locked,
-                            parent_org=_org_name(session, parent))
+    return LocalisationForm(
+        inherited={**_org_defaults(session, actor, org), **inherited},
+        locked=locked,
+        parent_org=_org_name(session, parent),
+    )
 
 
 def _org_defaults(session: Session, actor: Actor, org: Org) -> dict[str, str]:
@@ -160,8 +205,14 @@ def _org_name(session: Session, variant: Variant | None) -> str | None:
     return org.name if org else None
 
 
-def localise(session: Session, actor: Actor, template_version_id: int, slot_values: dict[str, Any], *,
-             submit: bool = True) -> VariantView:
+def localise(
+    session: Session,
+    actor: Actor,
+    template_version_id: int,
+    slot_values: dict[str, Any],
+    *,
+    submit: bool = True,
+) -> VariantView:
     """Create the actor's org's variant of an approved template version (inheriting its bank's values)."""
     require(actor, "variant.edit")
     version = get_version(session, actor, template_version_id)
@@ -173,9 +224,17 @@ def localise(session: Session, actor: Actor, template_version_id: int, slot_valu
         raise ValidationError(f"template is for {version.region}", f"该模板仅适用于{version.region}地区。")
     parent = _inherited_parent(session, actor, org, template_version_id)
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
-    variant = Variant(org_id=actor.org_id, template_version_id=version.id or 0, title=version.title,
-                      parent_variant_id=parent.id if parent else None, text=text, state=ReviewState.DRAFT.value,
-                      verdict="pass", ruleset="", created_by=actor.user_id)
+    variant = Variant(
+        org_id=actor.org_id,
+        template_version_id=version.id or 0,
+        title=version.title,
+        parent_variant_id=parent.id if parent else None,
+        text=text,
+        state=ReviewState.DRAFT.value,
+        verdict="pass",
+        ruleset="",
+        created_by=actor.user_id,
+    )
     return _save(session, actor, variant, version, clean, submit, "variant.create")
 
 
@@ -189,8 +248,15 @@ def _load_scoped(session: Session, actor: Actor, variant_id: int) -> Variant:
     return variant
 
 
-def update_variant(session: Session, actor: Actor, variant_id: int, slot_values: dict[str, Any], *,
-                   expected_lock_version: int, submit: bool = True) -> VariantView:
+def update_variant(
+    session: Session,
+    actor: Actor,
+    variant_id: int,
+    slot_values: dict[str, Any],
+    *,
+    expected_lock_version: int,
+    submit: bool = True,
+) -> VariantView:
     """Edit in place while not approved; editing approved content makes a replacement that needs review."""
     require(actor, "variant.edit")
     variant = _load_scoped(session, actor, variant_id)
@@ -201,8 +267,9 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
     if state is ReviewState.SUPERSEDED:
         raise Conflict(f"variant {variant_id} was superseded by a newer submission", CONFLICT_ZH)
     if state not in _EDITABLE_IN_PLACE | {ReviewState.SUBMITTED, ReviewState.APPROVED}:
-        raise ValidationError(f"variant in state {state.value} cannot be edited",
-                              f"{state.label}的内容不能再编辑。")
+        raise ValidationError(
+            f"variant in state {state.value} cannot be edited", f"{state.label}的内容不能再编辑。"
+        )
     # Holds the row from here on: a decision on it either landed before (then the lock moved and this
     # fails) or waits for this edit and finds the submission superseded.
     variant.lock_version = claim(session, Variant, variant_id, expected_lock_version)
@@ -215,11 +282,19 @@ def update_variant(session: Session, actor: Actor, variant_id: int, slot_values:
             session.add(variant)
         # An edit of a submission keeps what it would replace; an edit of approved content replaces it.
         replaces = variant.replaces_id if state is ReviewState.SUBMITTED else variant.id
-        target = Variant(org_id=variant.org_id, template_version_id=variant.template_version_id,
-                         parent_variant_id=variant.parent_variant_id, replaces_id=replaces,
-                         resubmits_id=variant.id if state is ReviewState.SUBMITTED else None,
-                         title=variant.title, text=text, state=ReviewState.DRAFT.value, verdict="pass",
-                         ruleset="", created_by=actor.user_id)
+        target = Variant(
+            org_id=variant.org_id,
+            template_version_id=variant.template_version_id,
+            parent_variant_id=variant.parent_variant_id,
+            replaces_id=replaces,
+            resubmits_id=variant.id if state is ReviewState.SUBMITTED else None,
+            title=variant.title,
+            text=text,
+            state=ReviewState.DRAFT.value,
+            verdict="pass",
+            ruleset="",
+            created_by=actor.user_id,
+        )
     return _save(session, actor, target, version, clean, submit, "variant.update")
 
 
@@ -271,15 +346,25 @@ def _in_subtree(org_path: str) -> Any:
 
 
 def _scoped(query: Any, actor: Actor, state: ReviewState | None) -> Any:
-    query = query.select_from(Variant).join(Org, col(Org.id) == col(Variant.org_id)).where(_in_subtree(actor.org_path))
+    query = (
+        query.select_from(Variant)
+        .join(Org, col(Org.id) == col(Variant.org_id))
+        .where(_in_subtree(actor.org_path))
+    )
     if state is not None:
         return query.where(col(Variant.state) == state.value)
     # A superseded submission lives on in the thread of the one that replaced it.
     return query.where(col(Variant.state) != ReviewState.SUPERSEDED.value)
 
 
-def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | None = None, page: int = 0,
-                     page_size: int = PAGE_SIZE) -> VariantPage:
+def list_my_variants(
+    session: Session,
+    actor: Actor,
+    *,
+    state: ReviewState | None = None,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> VariantPage:
     """A page of the variants in the actor's scope, newest first, and how many there are: two statements."""
     require(actor, "variant.read")
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -287,27 +372,55 @@ def list_my_variants(session: Session, actor: Actor, *, state: ReviewState | Non
     total = int(session.exec(_scoped(select(func.count()), actor, state)).one())
     if page * page_size >= total > 0:
         page = (total - 1) // page_size
-    query = _scoped(sa_select(col(Variant.id), col(Variant.org_id), col(Org.name).label("org_name"),
-                              col(Template.code).label("template_code"), col(Variant.title),
-                              col(TemplateVersion.channel), col(Variant.state), col(Variant.verdict),
-                              col(Variant.updated_at)), actor, state)
-    query = (query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
-             .join(Template, col(Template.id) == col(TemplateVersion.template_id)))
-    rows = session.exec(query.order_by(col(Variant.updated_at).desc(), col(Variant.id).desc())
-                        .limit(page_size).offset(page * page_size)).all()
-    return VariantPage(rows=[VariantRow.model_validate(dict(r._mapping)) for r in rows], total=total, page=page,
-                       page_size=page_size)
+    query = _scoped(
+        sa_select(
+            col(Variant.id),
+            col(Variant.org_id),
+            col(Org.name).label("org_name"),
+            col(Template.code).label("template_code"),
+            col(Variant.title),
+            col(TemplateVersion.channel),
+            col(Variant.state),
+            col(Variant.verdict),
+            col(Variant.updated_at),
+        ),
+        actor,
+        state,
+    )
+    query = query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id)).join(
+        Template, col(Template.id) == col(TemplateVersion.template_id)
+    )
+    rows = session.exec(
+        query.order_by(col(Variant.updated_at).desc(), col(Variant.id).desc())
+        .limit(page_size)
+        .offset(page * page_size)
+    ).all()
+    return VariantPage(
+        rows=[VariantRow.model_validate(dict(r._mapping)) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def list_variants(session: Session, actor: Actor, *, state: ReviewState | None = None) -> list[VariantView]:
     """Every variant in scope, whole, in one statement (pages use `list_my_variants`)."""
     require(actor, "variant.read")
-    last_comment = (select(col(Review.comment))
-                    .where(col(Review.subject_type) == "variant", col(Review.subject_id) == col(Variant.id))
-                    .order_by(col(Review.id).desc()).limit(1).correlate(Variant).scalar_subquery())
-    query = _scoped(sa_select(Variant, col(Org.name), col(Template.code), TemplateVersion, last_comment),
-                    actor, state)
-    query = (query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
-             .join(Template, col(Template.id) == col(TemplateVersion.template_id)))
+    last_comment = (
+        select(col(Review.comment))
+        .where(col(Review.subject_type) == "variant", col(Review.subject_id) == col(Variant.id))
+        .order_by(col(Review.id).desc())
+        .limit(1)
+        .correlate(Variant)
+        .scalar_subquery()
+    )
+    query = _scoped(
+        sa_select(Variant, col(Org.name), col(Template.code), TemplateVersion, last_comment), actor, state
+    )
+    query = query.join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id)).join(
+        Template, col(Template.id) == col(TemplateVersion.template_id)
+    )
     rows = session.exec(query.order_by(col(Variant.updated_at).desc(), col(Variant.id).desc())).all()
-    return [_view(variant, org_name, code, version, comment) for variant, org_name, code, version, comment in rows]
+    return [
+        _view(variant, org_name, code, version, comment) for variant, org_name, code, version, comment in rows
+    ]

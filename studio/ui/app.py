@@ -33,7 +33,16 @@ _PAGES = {
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
     Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "rules", "dashboard", "password"),
     Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "password"),
-    Role.REVIEWER: ("review", "templates", "rules", "occasions", "calendar", "dashboard", "audit", "password"),
+    Role.REVIEWER: (
+        "review",
+        "templates",
+        "rules",
+        "occasions",
+        "calendar",
+        "dashboard",
+        "audit",
+        "password",
+    ),
     Role.STAFF: ("today", "password"),
     Role.ADMIN: ("rules", "audit", "dashboard", "templates", "password"),
 }

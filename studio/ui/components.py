@@ -9,8 +9,11 @@ import streamlit as st
 
 from studio.domain.enums import Severity, Verdict
 
-_SEVERITY_ICON = {"block": ":red[:material/block:]", "review": ":orange[:material/warning:]",
-                  "info": ":blue[:material/info:]"}
+_SEVERITY_ICON = {
+    "block": ":red[:material/block:]",
+    "review": ":orange[:material/warning:]",
+    "info": ":blue[:material/info:]",
+}
 _HIGHLIGHT_CSS = (
     "<style>.studio-text{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
     "padding:.6rem .8rem}.studio-text mark.sev-block{background:#ffc9c9}.studio-text mark.sev-review"
@@ -73,9 +76,11 @@ def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
     st.html(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>')
 
 
-_DIFF_CSS = ("<style>.studio-diff{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
-             "padding:.6rem .8rem}.studio-diff ins{background:#d3f9d8;text-decoration:none}"
-             ".studio-diff del{background:#ffe3e3}</style>")
+_DIFF_CSS = (
+    "<style>.studio-diff{white-space:pre-wrap;line-height:1.8;border:1px solid #ddd;border-radius:6px;"
+    "padding:.6rem .8rem}.studio-diff ins{background:#d3f9d8;text-decoration:none}"
+    ".studio-diff del{background:#ffe3e3}</style>"
+)
 
 
 def diff_view(parent: str, text: str) -> None:

@@ -205,14 +205,20 @@ class _Walk:
         else:
             self.keyed_seen = True
             if mark != self.key().kid:
-                raise _Broken(event.seq, f"sealed with key id {mark}, not the configured key {self.key().kid} "
-                                         "(wrong or rotated key, or a forged event)")
+                raise _Broken(
+                    event.seq,
+                    f"sealed with key id {mark}, not the configured key {self.key().kid} "
+                    "(wrong or rotated key, or a forged event)",
+                )
             if not hmac.compare_digest(keyed_hash(self.key(), self.prev, event), event.hash):
                 raise _Broken(event.seq, "content does not match its keyed hash")
         for checkpoint in self.by_seq.get(event.seq, ()):
             if checkpoint.hash != event.hash:
-                raise _Broken(event.seq, f"differs from signed checkpoint {checkpoint.source} of {checkpoint.at} "
-                                         "(the chain was rewritten from here)")
+                raise _Broken(
+                    event.seq,
+                    f"differs from signed checkpoint {checkpoint.source} of {checkpoint.at} "
+                    "(the chain was rewritten from here)",
+                )
         self.prev = event.hash
         self.checked += 1
 
@@ -220,8 +226,11 @@ class _Walk:
         if self.keyed_seen:
             raise _Broken(event.seq, "unkeyed event after keyed events (forged, or its key marker stripped)")
         if self.since is not None and event.seq >= self.since:
-            raise _Broken(event.seq, f"unkeyed event, but signed checkpoints say events from {self.since} "
-                                     "are keyed (key marker stripped)")
+            raise _Broken(
+                event.seq,
+                f"unkeyed event, but signed checkpoints say events from {self.since} "
+                "are keyed (key marker stripped)",
+            )
         if chain_hash(self.prev, event) != event.hash:
             raise _Broken(event.seq, "content does not match its hash")
         self.legacy += 1
@@ -248,12 +257,27 @@ def verify(session: Session, anchors: Path | None = None) -> ChainReport:
 def _chain_columns() -> Select[int, datetime, int | None, str, str, str, dict[str, Any], str, str]:
     """What the walk reads, as plain rows (same attribute names as AuditEvent): no ORM objects to build."""
     e = AuditEvent
-    return sa_select(col(e.seq), col(e.at), col(e.actor_id), col(e.actor), col(e.action), col(e.subject),
-                     col(e.details), col(e.prev_hash), col(e.hash))
+    return sa_select(
+        col(e.seq),
+        col(e.at),
+        col(e.actor_id),
+        col(e.actor),
+        col(e.action),
+        col(e.subject),
+        col(e.details),
+        col(e.prev_hash),
+        col(e.hash),
+    )
 
 
-def _finish(walk: _Walk, events: Iterable[ChainEvent], checkpoints: list[Checkpoint],
-            anchor_problem: str | None, *, base_checkpoints: int = 0) -> ChainReport:
+def _finish(
+    walk: _Walk,
+    events: Iterable[ChainEvent],
+    checkpoints: list[Checkpoint],
+    anchor_problem: str | None,
+    *,
+    base_checkpoints: int = 0,
+) -> ChainReport:
     try:
         for event in events:
             walk.step(event)
@@ -261,14 +285,20 @@ def _finish(walk: _Walk, events: Iterable[ChainEvent], checkpoints: list[Checkpo
         head = walk.checked
         if newest is not None and newest.seq > head:
             gone = "all events are" if head == 0 else f"events {head + 1}..{newest.seq} are"
-            raise _Broken(head + 1, f"{gone} missing: signed checkpoint {newest.source} of {newest.at} "
-                                    f"records event {newest.seq}")
+            raise _Broken(
+                head + 1,
+                f"{gone} missing: signed checkpoint {newest.source} of {newest.at} "
+                f"records event {newest.seq}",
+            )
         if anchor_problem:
             raise _Broken(None, anchor_problem)
     except _Broken as broken:
-        return ChainReport(False, walk.checked, broken.seq, broken.reason, walk.legacy,
-                           base_checkpoints + len(checkpoints))
-    return ChainReport(True, walk.checked, legacy=walk.legacy, checkpoints=base_checkpoints + len(checkpoints))
+        return ChainReport(
+            False, walk.checked, broken.seq, broken.reason, walk.legacy, base_checkpoints + len(checkpoints)
+        )
+    return ChainReport(
+        True, walk.checked, legacy=walk.legacy, checkpoints=base_checkpoints + len(checkpoints)
+    )
 
 
 # --- incremental verification (pages) ---------------------------------------------------------------------
@@ -304,17 +334,33 @@ def _cache_key(session: Session, anchors: Path | None) -> tuple[str, str]:
     return url, str((anchors or audit_anchor.anchor_dir()).resolve())
 
 
-def _remember(session: Session, anchors: Path | None, walk: _Walk, checkpoints: list[Checkpoint],
-              *, files: tuple[tuple[str, int], ...], base: _Verified | None = None) -> None:
+def _remember(
+    session: Session,
+    anchors: Path | None,
+    walk: _Walk,
+    checkpoints: list[Checkpoint],
+    *,
+    files: tuple[tuple[str, int], ...],
+    base: _Verified | None = None,
+) -> None:
     newest = max(checkpoints, key=lambda c: c.seq, default=None)
-    if base is not None and base.newest_checkpoint is not None and \
-            (newest is None or base.newest_checkpoint.seq >= newest.seq):
+    if (
+        base is not None
+        and base.newest_checkpoint is not None
+        and (newest is None or base.newest_checkpoint.seq >= newest.seq)
+    ):
         newest = base.newest_checkpoint
-    state = _Verified(seq=walk.checked, hash=walk.prev, legacy=walk.legacy, keyed_seen=walk.keyed_seen,
-                      since=walk.since, newest_checkpoint=newest,
-                      checkpoints=(base.checkpoints if base else 0) + len(checkpoints),
-                      files=files,
-                      kid=walk._key.kid if walk._key else None)
+    state = _Verified(
+        seq=walk.checked,
+        hash=walk.prev,
+        legacy=walk.legacy,
+        keyed_seen=walk.keyed_seen,
+        since=walk.since,
+        newest_checkpoint=newest,
+        checkpoints=(base.checkpoints if base else 0) + len(checkpoints),
+        files=files,
+        kid=walk._key.kid if walk._key else None,
+    )
     with _VERIFIED_LOCK:
         _VERIFIED[_cache_key(session, anchors)] = state
 
@@ -329,20 +375,25 @@ def _old_checkpoints_match(session: Session, checkpoints: list[Checkpoint]) -> b
     """New checkpoint lines about already verified events (a writer raced the last check) must match them."""
     if not checkpoints:
         return True
-    hashes = dict(session.exec(select(AuditEvent.seq, AuditEvent.hash)
-                               .where(AuditEvent.seq.in_({c.seq for c in checkpoints}))).all())  # type: ignore[attr-defined]
+    hashes = dict(
+        session.exec(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_({c.seq for c in checkpoints}))
+        ).all()
+    )  # type: ignore[attr-defined]
     return all(hashes.get(c.seq) == c.hash for c in checkpoints)
 
 
 @overload
 def verify_incremental(session: Session, anchors: Path | None = None) -> ChainReport: ...
 @overload
-def verify_incremental(session: Session, anchors: Path | None = None, *,
-                       only_if_known: bool) -> ChainReport | None: ...
+def verify_incremental(
+    session: Session, anchors: Path | None = None, *, only_if_known: bool
+) -> ChainReport | None: ...
 
 
-def verify_incremental(session: Session, anchors: Path | None = None, *,
-                       only_if_known: bool = False) -> ChainReport | None:
+def verify_incremental(
+    session: Session, anchors: Path | None = None, *, only_if_known: bool = False
+) -> ChainReport | None:
     """Like `verify`, but from where this process last verified successfully. Falls back to `verify` when
     the remembered state no longer holds (head row changed, an anchor file shrank or vanished, a new
     checkpoint reaches back to the verified part, where keyed events start moved, another key) and for any
@@ -358,19 +409,31 @@ def verify_incremental(session: Session, anchors: Path | None = None, *,
             return verify(session, anchors)
     walk = _Walk([])
     fresh, problem, offsets = audit_anchor.load_new_checkpoints(walk.key, anchors, dict(state.files))
-    if offsets is None or problem or not _old_checkpoints_match(session, [c for c in fresh if c.seq <= state.seq]):
+    if (
+        offsets is None
+        or problem
+        or not _old_checkpoints_match(session, [c for c in fresh if c.seq <= state.seq])
+    ):
         return verify(session, anchors)
     walk = _Walk([c for c in fresh if c.seq > state.seq])
     walk.since = min((c for c in (state.since, *(c.since for c in fresh)) if c is not None), default=None)
     if walk.since is not None and walk.since <= state.legacy:
         return verify(session, anchors)  # checkpoints now say some verified legacy events should be keyed
-    walk.prev, walk.checked, walk.legacy, walk.keyed_seen = state.hash, state.seq, state.legacy, state.keyed_seen
+    walk.prev, walk.checked, walk.legacy, walk.keyed_seen = (
+        state.hash,
+        state.seq,
+        state.legacy,
+        state.keyed_seen,
+    )
     if state.kid is not None and walk.key().kid != state.kid:
         return verify(session, anchors)
     newer = _chain_columns().where(col(AuditEvent.seq) > state.seq).order_by(col(AuditEvent.seq))
     events = typed.rows(session, newer, yield_per=_CHUNK)
-    newest = max([*fresh, *([state.newest_checkpoint] if state.newest_checkpoint else [])],
-                 key=lambda c: c.seq, default=None)
+    newest = max(
+        [*fresh, *([state.newest_checkpoint] if state.newest_checkpoint else [])],
+        key=lambda c: c.seq,
+        default=None,
+    )
     report = _finish(walk, events, [newest] if newest else [], None)
     if not report.ok:
         return verify(session, anchors)
@@ -441,8 +504,14 @@ def _day_start(day: date) -> datetime:
     return at_beijing(day, time.min).astimezone(UTC)
 
 
-def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilter(), *,
-                page: int = 0, page_size: int = 50) -> AuditPage:
+def list_events(
+    session: Session,
+    actor: Actor,
+    filters: AuditFilter = AuditFilter(),
+    *,
+    page: int = 0,
+    page_size: int = 50,
+) -> AuditPage:
     """One page of events, newest first, and how many match; both filtered in the database."""
     require(actor, "audit.read")
     require_network_scope(actor)  # events name every org's content
@@ -450,13 +519,21 @@ def list_events(session: Session, actor: Actor, filters: AuditFilter = AuditFilt
     where = filters.where()
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
     e = AuditEvent
-    found = typed.rows(session, sa_select(col(e.seq), col(e.at), col(e.actor), col(e.action), col(e.subject),
-                                          col(e.hash)).where(*where)
-                 .order_by(col(e.seq).desc()).offset(max(page, 0) * page_size).limit(page_size)).all()
-    return AuditPage(total=int(total), rows=[
-        AuditRow(seq=seq, at=as_utc(at), actor=who, action=what, subject=subject,
-                 hash=digest)
-        for seq, at, who, what, subject, digest in found])
+    found = typed.rows(
+        session,
+        sa_select(col(e.seq), col(e.at), col(e.actor), col(e.action), col(e.subject), col(e.hash))
+        .where(*where)
+        .order_by(col(e.seq).desc())
+        .offset(max(page, 0) * page_size)
+        .limit(page_size),
+    ).all()
+    return AuditPage(
+        total=int(total),
+        rows=[
+            AuditRow(seq=seq, at=as_utc(at), actor=who, action=what, subject=subject, hash=digest)
+            for seq, at, who, what, subject, digest in found
+        ],
+    )
 
 
 def actions(session: Session, actor: Actor) -> list[str]:
@@ -466,8 +543,9 @@ def actions(session: Session, actor: Actor) -> list[str]:
     return list(session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
 
 
-def export_csv(session: Session, actor: Actor, *, action_filter: str = "",
-               filters: AuditFilter = AuditFilter()) -> str:
+def export_csv(
+    session: Session, actor: Actor, *, action_filter: str = "", filters: AuditFilter = AuditFilter()
+) -> str:
     """The log as CSV (formula-escaped); the export itself is recorded in the log.
 
     Events are streamed from the database in chunks while the CSV is written, so the whole log is never
@@ -487,8 +565,16 @@ def export_csv(session: Session, actor: Actor, *, action_filter: str = "",
             query = query.where(AuditEvent.action.contains(action_filter))  # type: ignore[attr-defined]
         for e in session.exec(query.execution_options(yield_per=_CHUNK)):
             count += 1
-            yield (e.seq, e.at.isoformat(timespec="seconds"), e.actor, e.action, e.subject,
-                   json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)
+            yield (
+                e.seq,
+                e.at.isoformat(timespec="seconds"),
+                e.actor,
+                e.action,
+                e.subject,
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True),
+                e.prev_hash,
+                e.hash,
+            )
 
     text = to_csv(("seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"), rows())
     append(session, actor, "audit.export", "audit", {"rows": count, "filter": action_filter[:40]})

@@ -53,9 +53,11 @@ def parse_key(value: str, source: str) -> AuditKey:
     except (binascii.Error, ValueError):
         secret = b""
     if len(secret) < MIN_KEY_BYTES:
-        raise ValidationError(f"{source} must be a hex or base64 key of at least {MIN_KEY_BYTES} bytes "
-                              f"(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)",
-                              "审计密钥格式错误：需为至少 16 字节的十六进制或 base64 密钥。")
+        raise ValidationError(
+            f"{source} must be a hex or base64 key of at least {MIN_KEY_BYTES} bytes "
+            f"(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)",
+            "审计密钥格式错误：需为至少 16 字节的十六进制或 base64 密钥。",
+        )
     return AuditKey(secret, key_id(secret))
 
 
@@ -75,8 +77,10 @@ def _resolve(*, create: bool) -> AuditKey:
     settings = get_settings()
     inline = settings.audit_key.get_secret_value() if settings.audit_key else ""
     if inline.strip() and settings.audit_key_file:
-        raise ValidationError("set either STUDIO_AUDIT_KEY or STUDIO_AUDIT_KEY_FILE, not both",
-                              "STUDIO_AUDIT_KEY 与 STUDIO_AUDIT_KEY_FILE 只能设置一个。")
+        raise ValidationError(
+            "set either STUDIO_AUDIT_KEY or STUDIO_AUDIT_KEY_FILE, not both",
+            "STUDIO_AUDIT_KEY 与 STUDIO_AUDIT_KEY_FILE 只能设置一个。",
+        )
     if inline.strip():
         return _parsed(inline, "STUDIO_AUDIT_KEY")
     if settings.audit_key_file:
@@ -84,8 +88,11 @@ def _resolve(*, create: bool) -> AuditKey:
     default = settings.data_dir / "audit.key"
     if not default.exists():
         if not create:
-            raise ValidationError(f"no audit key: set STUDIO_AUDIT_KEY or STUDIO_AUDIT_KEY_FILE "
-                                  f"(or keep the generated {default})", "缺少审计密钥。")
+            raise ValidationError(
+                f"no audit key: set STUDIO_AUDIT_KEY or STUDIO_AUDIT_KEY_FILE "
+                f"(or keep the generated {default})",
+                "缺少审计密钥。",
+            )
         _generate(default)
     return _from_file(default, "the audit key file")
 
@@ -94,8 +101,9 @@ def _from_file(path: Path, source: str) -> AuditKey:
     try:
         value = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as error:
-        raise ValidationError(f"{source} {path} cannot be read: {error.__class__.__name__}",
-                              "无法读取审计密钥文件。") from None
+        raise ValidationError(
+            f"{source} {path} cannot be read: {error.__class__.__name__}", "无法读取审计密钥文件。"
+        ) from None
     return _parsed(value, f"{source} {path}")
 
 
@@ -124,6 +132,7 @@ def _generate(path: Path) -> None:
 
 # --- checkpoints -----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Checkpoint:
     seq: int
@@ -151,18 +160,27 @@ def _signed_payload(fields: dict[str, object]) -> str:
 
 
 def _mac(key: AuditKey, fields: dict[str, object]) -> str:
-    return hmac.new(key.secret, _CHECKPOINT_DOMAIN + _signed_payload(fields).encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key.secret, _CHECKPOINT_DOMAIN + _signed_payload(fields).encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
-def write_checkpoint(key: AuditKey, seq: int, head_hash: str, since: int, directory: Path | None = None) -> Path:
+def write_checkpoint(
+    key: AuditKey, seq: int, head_hash: str, since: int, directory: Path | None = None
+) -> Path:
     """Append one signed line to today's file. O_APPEND with one write() per line: lines from several
     processes never interleave or overwrite, and nothing here ever rewrites an existing line."""
     directory = directory or anchor_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = datetime.now(UTC)
-    fields: dict[str, object] = {"v": 1, "seq": seq, "hash": head_hash, "at": now.isoformat(timespec="seconds"),
-                                 "kid": key.kid, "since": since}
+    fields: dict[str, object] = {
+        "v": 1,
+        "seq": seq,
+        "hash": head_hash,
+        "at": now.isoformat(timespec="seconds"),
+        "kid": key.kid,
+        "since": since,
+    }
     line = json.dumps({**fields, "mac": _mac(key, fields)}, sort_keys=True) + "\n"
     path = directory / f"checkpoints-{now.date().isoformat()}.jsonl"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -176,8 +194,9 @@ def write_checkpoint(key: AuditKey, seq: int, head_hash: str, since: int, direct
     return path
 
 
-def load_checkpoints(key_for: Callable[[], AuditKey],
-                     directory: Path | None = None) -> tuple[list[Checkpoint], str | None]:
+def load_checkpoints(
+    key_for: Callable[[], AuditKey], directory: Path | None = None
+) -> tuple[list[Checkpoint], str | None]:
     """The checkpoints that pass their MAC, and the first problem with any other line (None: all fine).
 
     `key_for` is called only when there is a checkpoint to check, so an empty anchor directory needs no key.
@@ -204,8 +223,9 @@ def file_sizes(directory: Path | None = None) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(directory.glob("*.jsonl"))} if directory.is_dir() else {}
 
 
-def load_new_checkpoints(key_for: Callable[[], AuditKey], directory: Path | None,
-                         read: dict[str, int]) -> tuple[list[Checkpoint], str | None, dict[str, int] | None]:
+def load_new_checkpoints(
+    key_for: Callable[[], AuditKey], directory: Path | None, read: dict[str, int]
+) -> tuple[list[Checkpoint], str | None, dict[str, int] | None]:
     """Checkpoint lines past the byte offsets already `read` per file: (good ones, first problem, new
     offsets), or None for the offsets when a file read before is gone or shorter (start over).
 
@@ -225,7 +245,7 @@ def load_new_checkpoints(key_for: Callable[[], AuditKey], directory: Path | None
         with path.open("rb") as handle:
             handle.seek(start)
             data = handle.read()
-        whole = data[:data.rfind(b"\n") + 1]
+        whole = data[: data.rfind(b"\n") + 1]
         offsets[path.name] = start + len(whole)
         for number, raw in enumerate(whole.decode("utf-8", errors="replace").splitlines(), start=1):
             if not raw.strip():
@@ -242,13 +262,22 @@ def _checked(key: AuditKey, raw: str, source: str) -> Checkpoint:
     try:
         record = json.loads(raw)
         mac = record.pop("mac")
-        checkpoint = Checkpoint(seq=int(record["seq"]), hash=str(record["hash"]), at=str(record["at"]),
-                                kid=str(record["kid"]), since=int(record["since"]), source=source)
+        checkpoint = Checkpoint(
+            seq=int(record["seq"]),
+            hash=str(record["hash"]),
+            at=str(record["at"]),
+            kid=str(record["kid"]),
+            since=int(record["since"]),
+            source=source,
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise BadCheckpoint(source, "is unreadable (truncated or edited)") from None
     if checkpoint.kid != key.kid:
-        raise BadCheckpoint(source, f"is signed with key id {checkpoint.kid}, not the configured key "
-                                    f"{key.kid} (wrong or rotated key, or a forged signature)")
+        raise BadCheckpoint(
+            source,
+            f"is signed with key id {checkpoint.kid}, not the configured key "
+            f"{key.kid} (wrong or rotated key, or a forged signature)",
+        )
     if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, record)):
         raise BadCheckpoint(source, "has a bad signature (anchor file edited or forged)")
     return checkpoint

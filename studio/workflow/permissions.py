@@ -14,7 +14,9 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "variant.read": frozenset({Role.BRANCH_LOCALISER, Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
     "review.decide": frozenset({Role.REVIEWER}),
     "calendar.edit": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER}),
-    "calendar.read": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN, Role.STAFF}),
+    "calendar.read": frozenset(
+        {Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN, Role.STAFF}
+    ),
     "today.read": frozenset({Role.STAFF, Role.BRANCH_LOCALISER}),
     "audit.read": frozenset({Role.ADMIN, Role.REVIEWER}),
     "rules.edit": frozenset({Role.ADMIN}),
@@ -67,11 +69,15 @@ def in_scope(actor: Actor, org_path: str) -> bool:
 
 def require_scope(actor: Actor, org_path: str) -> None:
     if not in_scope(actor, org_path):
-        raise PermissionDenied("record belongs to an org outside your scope", "该内容不属于您所在机构，无权访问。")
+        raise PermissionDenied(
+            "record belongs to an org outside your scope", "该内容不属于您所在机构，无权访问。"
+        )
 
 
 def require_network_scope(actor: Actor) -> None:
     """For data that spans every org (the audit log, expiry of HQ templates): only an actor at the root."""
     if actor.org_path.strip("/").count("/") != 0:
-        raise PermissionDenied("only an actor at the head office may act on the whole network",
-                               "该操作涉及全行数据，仅限总行人员。")
+        raise PermissionDenied(
+            "only an actor at the head office may act on the whole network",
+            "该操作涉及全行数据，仅限总行人员。",
+        )

@@ -14,8 +14,13 @@ from studio.services import auth
 from studio.services.login_throttle import ThrottlePolicy
 from tests.conftest import PASSWORD
 
-POLICY = ThrottlePolicy(window=timedelta(minutes=15), max_user_failures=5, max_client_failures=20,
-                        lockout=timedelta(minutes=15), max_lockout=timedelta(hours=24))
+POLICY = ThrottlePolicy(
+    window=timedelta(minutes=15),
+    max_user_failures=5,
+    max_client_failures=20,
+    lockout=timedelta(minutes=15),
+    max_lockout=timedelta(hours=24),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +51,9 @@ class Clock:
 
 
 def attempt(session, username, password="wrong", *, client="10.0.0.1", clock=None, policy=POLICY):  # type: ignore[no-untyped-def]
-    return auth.authenticate(session, username, password, client=client, clock=clock or Clock(), policy=policy)
+    return auth.authenticate(
+        session, username, password, client=client, clock=clock or Clock(), policy=policy
+    )
 
 
 def fail(session, username, n, **kw):  # type: ignore[no-untyped-def]
@@ -57,7 +64,9 @@ def fail(session, username, n, **kw):  # type: ignore[no-untyped-def]
 
 def login_events(session):  # type: ignore[no-untyped-def]
     session.expire_all()
-    return [e for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq)) if e.action.startswith("login")]
+    return [
+        e for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq)) if e.action.startswith("login")
+    ]
 
 
 class CountingHasher:
@@ -226,8 +235,13 @@ def _hammer(engine, username: str, n: int, policy: ThrottlePolicy, client_of=lam
 @pytest.mark.parametrize("with_client", [True, False], ids=["per-client", "account-only"])
 def test_concurrent_failures_are_all_counted(world, engine, with_client):
     n = 12
-    roomy = ThrottlePolicy(window=timedelta(minutes=15), max_user_failures=100, max_client_failures=100,
-                           lockout=timedelta(minutes=15), max_lockout=timedelta(hours=24))
+    roomy = ThrottlePolicy(
+        window=timedelta(minutes=15),
+        max_user_failures=100,
+        max_client_failures=100,
+        lockout=timedelta(minutes=15),
+        max_lockout=timedelta(hours=24),
+    )
     clients = (lambda i: f"10.0.1.{i % 3}") if with_client else (lambda i: None)
     outcomes = _hammer(engine, "editor", n, roomy, client_of=clients)
     assert all(isinstance(o, AuthenticationFailed) for o in outcomes), outcomes

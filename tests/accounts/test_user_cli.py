@@ -49,8 +49,14 @@ def demo_db(tmp_path, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[
 
 
 def _studio(env, *args, stdin: bytes = b""):  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "studio.cli", *args], input=stdin, env=env, cwd=ROOT,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "studio.cli", *args],
+        input=stdin,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def _demo_admins() -> list[str]:
@@ -58,13 +64,16 @@ def _demo_admins() -> list[str]:
         return admins_with_demo_password(session)
 
 
-@pytest.mark.parametrize(("stdin", "message"), [
-    (b"short1A!\n", b"at least 10 characters"),
-    (b"onlylowercaseletters\n", b"at least 3 of"),
-    (b"\n", b"no password on stdin"),
-    (b"\xff\xfe-not-utf8\n", b"not valid UTF-8"),
-    (b"A1a!" * 2000 + b"\n", b"too long"),
-])
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (b"short1A!\n", b"at least 10 characters"),
+        (b"onlylowercaseletters\n", b"at least 3 of"),
+        (b"\n", b"no password on stdin"),
+        (b"\xff\xfe-not-utf8\n", b"not valid UTF-8"),
+        (b"A1a!" * 2000 + b"\n", b"too long"),
+    ],
+)
 def test_passwd_refuses_bad_input_in_one_line(demo_db, stdin, message):
     result = _studio(demo_db, "user", "passwd", "admin", "--stdin", stdin=stdin)
     assert result.returncode == 2 and message in result.stderr
@@ -75,21 +84,25 @@ def test_passwd_refuses_bad_input_in_one_line(demo_db, stdin, message):
 def test_passwd_without_a_terminal_or_for_an_unknown_user_exits_2(demo_db):
     no_tty = _studio(demo_db, "user", "passwd", "admin", stdin=STRONG.encode())
     assert no_tty.returncode == 2 and no_tty.stderr == (
-        b"error: no terminal to prompt for the password; pipe it with --stdin\n")
+        b"error: no terminal to prompt for the password; pipe it with --stdin\n"
+    )
     unknown = _studio(demo_db, "user", "passwd", "nobody", "--stdin", stdin=STRONG.encode())
     assert unknown.returncode == 2 and unknown.stderr == b"error: user 'nobody' not found\n"
 
 
 def test_passwd_changes_audits_and_silences_the_start_warning(demo_db):
     assert ui.demo_password_warnings() == [
-        "warning: user 'admin' still has the public demo password; change it with `studio user passwd admin`"]
+        "warning: user 'admin' still has the public demo password; change it with `studio user passwd admin`"
+    ]
     result = _studio(demo_db, "user", "passwd", "admin", "--stdin", stdin=STRONG.encode() + b"\n")
     assert result.returncode == 0, result.stderr
     assert result.stderr == b"password changed for user 'admin'\n" and STRONG.encode() not in result.stdout
     assert _demo_admins() == [] and ui.demo_password_warnings() == []
     with Session(engine_module.default_engine()) as session:
         last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
-    assert last.action == "user.password_change" and {k: v for k, v in last.details.items() if not k.startswith("_")} == {"username": "admin", "via": "cli"}
+    assert last.action == "user.password_change" and {
+        k: v for k, v in last.details.items() if not k.startswith("_")
+    } == {"username": "admin", "via": "cli"}
 
 
 def test_ui_warns_on_start_and_binds_localhost(demo_db, monkeypatch, capsys):
@@ -119,10 +132,23 @@ def test_ui_address_defaults_to_localhost_and_can_be_overridden():
     assert parser.parse_args(["ui"]).address == "127.0.0.1"
     args = parser.parse_args(["ui", "--address", "0.0.0.0", "--port", "9000"])
     command = ui.streamlit_command(args.port, args.address)
-    assert command[-8:] == ["--server.port", "9000", "--server.address", "0.0.0.0", "--server.headless", "true",
-                            "--browser.gatherUsageStats", "false"]
-    help_text = subprocess.run([sys.executable, "-m", "studio.cli", "ui", "--help"], capture_output=True,
-                               text=True, cwd=ROOT, timeout=60).stdout
+    assert command[-8:] == [
+        "--server.port",
+        "9000",
+        "--server.address",
+        "0.0.0.0",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    help_text = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "ui", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    ).stdout
     assert "default: 127.0.0.1" in help_text
     # Running `streamlit run` by hand binds locally too: the project config says so, and never 0.0.0.0.
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))

@@ -26,13 +26,16 @@ def _last_event(world) -> AuditEvent:  # type: ignore[no-untyped-def]
     return world.session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
 
 
-@pytest.mark.parametrize(("password", "message"), [
-    ("Ab1!", "至少需要 10 个字符"),
-    ("abcdefghijkl", "至少包含"),            # one class
-    ("abcdefgh1234", "至少包含"),            # two classes
-    ("ABCDEFGHIJ!!", "至少包含"),            # two classes
-    ("Aa1!" * 40, "最多"),
-])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Ab1!", "至少需要 10 个字符"),
+        ("abcdefghijkl", "至少包含"),  # one class
+        ("abcdefgh1234", "至少包含"),  # two classes
+        ("ABCDEFGHIJ!!", "至少包含"),  # two classes
+        ("Aa1!" * 40, "最多"),
+    ],
+)
 def test_weak_passwords_are_refused(password, message):
     with pytest.raises(ValidationError) as error:
         users.check_strength(password)
@@ -62,9 +65,12 @@ def test_change_own_password_refusals_write_nothing(world):
     _give_demo_password(world, "admin")
     admin = world.actor("admin")
     before = world.session.exec(select(func.count()).select_from(AuditEvent)).one()
-    for old, new, message in [("wrong", STRONG, "旧密码不正确"), (DEMO_PASSWORD, "short1A", "至少需要"),
-                              (DEMO_PASSWORD, DEMO_PASSWORD, "不能与旧密码相同"),
-                              (DEMO_PASSWORD, "alllowercase", "至少包含")]:
+    for old, new, message in [
+        ("wrong", STRONG, "旧密码不正确"),
+        (DEMO_PASSWORD, "short1A", "至少需要"),
+        (DEMO_PASSWORD, DEMO_PASSWORD, "不能与旧密码相同"),
+        (DEMO_PASSWORD, "alllowercase", "至少包含"),
+    ]:
         with pytest.raises(ValidationError) as error:
             users.change_own_password(world.session, admin, old, new)
         assert message in error.value.message_zh
@@ -78,8 +84,15 @@ def test_change_own_password_is_audited_and_clears_the_warning(world):
     admin = world.actor("admin")
     users.change_own_password(world.session, admin, DEMO_PASSWORD, STRONG)
     event = _last_event(world)
-    assert (event.action, event.actor, event.subject) == ("user.password_change", "admin", f"user:{admin.user_id}")
-    assert {k: v for k, v in event.details.items() if not k.startswith("_")} == {"username": "admin", "via": "app"} and STRONG not in str(event.details)
+    assert (event.action, event.actor, event.subject) == (
+        "user.password_change",
+        "admin",
+        f"user:{admin.user_id}",
+    )
+    assert {k: v for k, v in event.details.items() if not k.startswith("_")} == {
+        "username": "admin",
+        "via": "app",
+    } and STRONG not in str(event.details)
     assert users.admins_with_demo_password(world.session) == []
     assert not users.has_demo_password(world.session, admin)
     assert authenticate(world.session, "admin", STRONG).username == "admin"

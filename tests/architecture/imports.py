@@ -142,7 +142,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     Quadratic, which is nothing for a few hundred modules and easier to trust than Tarjan."""
     nodes = set(graph) | {t for targets in graph.values() for t in targets}
     reach = {n: _reachable(graph, n) for n in nodes}
-    found = {tuple(sorted(m for m in nodes if m in reach[n] and n in reach[m])) for n in nodes if n in reach[n]}
+    found = {
+        tuple(sorted(m for m in nodes if m in reach[n] and n in reach[m])) for n in nodes if n in reach[n]
+    }
     return sorted(list(c) for c in found if len(c) > 1)
 
 

@@ -59,7 +59,9 @@ def test_rule_doc_lookup() -> None:
 def test_docs_rules_md_is_current() -> None:
     docs = library_dir().parent / "docs" / "rules.md"
     assert docs.exists(), "run `studio rules docs`"
-    assert docs.read_text(encoding="utf-8") == render_rules_markdown(), "docs/rules.md is stale: run `studio rules docs`"
+    assert docs.read_text(encoding="utf-8") == render_rules_markdown(), (
+        "docs/rules.md is stale: run `studio rules docs`"
+    )
 
 
 def test_every_rule_appears_in_docs() -> None:

@@ -17,8 +17,9 @@ FINDING_KEYS = {"code", "slug", "severity", "start", "end", "text", "message", "
 
 
 def run_cli(args: list[str], stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "studio.cli", *args], input=stdin, capture_output=True,
-                          cwd=REPO, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "studio.cli", *args], input=stdin, capture_output=True, cwd=REPO, timeout=60
+    )
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> str:
@@ -123,14 +124,18 @@ def test_jsonl_with_malformed_line(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_jsonl_exit_codes_without_malformed_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean = write(tmp_path, "clean.jsonl", json.dumps({"id": 1, "text": "中秋快乐"}) + "\n")
     assert main(["check", "--jsonl", clean]) == 0
-    flagged = write(tmp_path, "flagged.jsonl", json.dumps({"id": 1, "text": "限时"}, ensure_ascii=False) + "\n")
+    flagged = write(
+        tmp_path, "flagged.jsonl", json.dumps({"id": 1, "text": "限时"}, ensure_ascii=False) + "\n"
+    )
     assert main(["check", "--jsonl", flagged, "--format", "json"]) == 1
     capsys.readouterr()
     assert main(["check", "--jsonl", flagged, "--format", "text"]) == 2
 
 
 def test_jsonl_invalid_utf8_line_via_stdin() -> None:
-    stdin = b'{"id": 1, "text": "\xe4\xbf\x9d\xe6\x9c\xac"}\n{"id": 2, "text": "\xff"}\n{"id": 3, "text": "ok"}\n'
+    stdin = (
+        b'{"id": 1, "text": "\xe4\xbf\x9d\xe6\x9c\xac"}\n{"id": 2, "text": "\xff"}\n{"id": 3, "text": "ok"}\n'
+    )
     result = run_cli(["check", "--jsonl", "-"], stdin)
     assert result.returncode == 2
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 3]
@@ -153,6 +158,7 @@ def test_rules_list_and_docs_check(capsys: pytest.CaptureFixture[str], tmp_path:
 
 # -- bounded input: endless or huge input is refused after reading one byte past the limit --------------
 
+
 def _bounded_cli(args: list[str], stdin=None) -> subprocess.CompletedProcess[bytes]:  # type: ignore[no-untyped-def]
     """The CLI with its address space capped at 2 GiB: reading /dev/zero to the end fails fast, not the host."""
     import resource
@@ -160,13 +166,21 @@ def _bounded_cli(args: list[str], stdin=None) -> subprocess.CompletedProcess[byt
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run([sys.executable, "-m", "studio.cli", *args], stdin=stdin, capture_output=True,
-                          cwd=REPO, timeout=120, preexec_fn=cap)
+    return subprocess.run(
+        [sys.executable, "-m", "studio.cli", *args],
+        stdin=stdin,
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+        preexec_fn=cap,
+    )
 
 
 def _one_line_refusal(result: subprocess.CompletedProcess[bytes], message: bytes) -> None:
     assert result.returncode == 2, result.stderr[-2000:]
-    assert message in result.stderr and b"Traceback" not in result.stderr and b"MemoryError" not in result.stderr
+    assert (
+        message in result.stderr and b"Traceback" not in result.stderr and b"MemoryError" not in result.stderr
+    )
     assert result.stderr.count(b"\n") == 1
 
 
@@ -201,7 +215,9 @@ def test_file_at_and_just_over_the_limits(tmp_path: Path) -> None:
     _one_line_refusal(over_bytes, b"is over")
     # One character over the character limit (well under the byte limit): refused with the count.
     over_chars = run_cli(["check", write(tmp_path, "chars.txt", "a" * (MAX_TEXT_CHARS + 1))])
-    _one_line_refusal(over_chars, f"is {MAX_TEXT_CHARS + 1} characters; the maximum is {MAX_TEXT_CHARS}".encode())
+    _one_line_refusal(
+        over_chars, f"is {MAX_TEXT_CHARS + 1} characters; the maximum is {MAX_TEXT_CHARS}".encode()
+    )
     # Exactly at both limits (4-byte characters): checked, not refused.
     at_limit = run_cli(["check", write(tmp_path, "at.txt", "😀" * MAX_TEXT_CHARS), "--format", "json"])
     assert at_limit.returncode in (0, 1), at_limit.stderr

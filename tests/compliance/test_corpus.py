@@ -17,8 +17,9 @@ MAX_FALSE_POSITIVE_RATE = 0.03
 
 
 def _flagged(entry: dict[str, Any]) -> set[str]:
-    result = check_text(entry["text"], product=entry.get("product", "general"),
-                        channel=entry.get("channel", "moments"))
+    result = check_text(
+        entry["text"], product=entry.get("product", "general"), channel=entry.get("channel", "moments")
+    )
     for finding in result.findings:  # spans always point at the original text
         if finding.start is not None:
             assert entry["text"][finding.start : finding.end] == finding.text
@@ -47,8 +48,10 @@ def test_recall_and_false_positive_rate(record_property: pytest.RecordProperty) 
     recall = 1 - len(missed) / len(positives)
     fp_rate = len(false_positives) / len(CORPUS["compliant"])
     evasion_missed = sum(1 for e in CORPUS["evasion"] if not set(e["expect"]) <= _flagged(e))
-    report = (f"corpus: {len(positives)} violating ({len(CORPUS['evasion'])} evasion, {evasion_missed} missed), "
-              f"{len(CORPUS['compliant'])} compliant; recall {recall:.1%}, false-positive rate {fp_rate:.1%}")
+    report = (
+        f"corpus: {len(positives)} violating ({len(CORPUS['evasion'])} evasion, {evasion_missed} missed), "
+        f"{len(CORPUS['compliant'])} compliant; recall {recall:.1%}, false-positive rate {fp_rate:.1%}"
+    )
     print(report)
     record_property("recall", round(recall, 4))
     record_property("false_positive_rate", round(fp_rate, 4))

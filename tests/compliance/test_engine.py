@@ -89,7 +89,10 @@ def test_missing_elements_have_no_span() -> None:
 def test_loan_rate_requires_apr() -> None:
     codes = {f.code for f in check_text("日息万分之三", product="loan").findings}
     assert {"DIS003", "DIS004"} <= codes
-    codes = {f.code for f in check_text("年化利率（单利）10.95%，日利率万分之三。请理性借贷。", product="loan").findings}
+    codes = {
+        f.code
+        for f in check_text("年化利率（单利）10.95%，日利率万分之三。请理性借贷。", product="loan").findings
+    }
     assert not codes & {"DIS003", "DIS004"}
 
 
@@ -148,8 +151,10 @@ def test_severity_is_data() -> None:
 
 
 def test_import_is_light() -> None:
-    code = ("import sys, studio.compliance as c; c.check_text('保本');"
-            "print(sorted(m for m in ('streamlit', 'sqlalchemy', 'sqlmodel', 'jieba') if m in sys.modules))")
+    code = (
+        "import sys, studio.compliance as c; c.check_text('保本');"
+        "print(sorted(m for m in ('streamlit', 'sqlalchemy', 'sqlmodel', 'jieba') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -157,8 +162,18 @@ def test_import_is_light() -> None:
 def test_trusted_constructors_equal_validated_models() -> None:
     from studio.compliance.types import CheckResult, Finding, trusted_finding, trusted_result
 
-    values = dict(code="INV001", slug="guaranteed-principal", severity=Severity.BLOCK, start=0, end=2, text="保本",
-                  message="m", source="s", suggestion="f", why="w")
+    values = dict(
+        code="INV001",
+        slug="guaranteed-principal",
+        severity=Severity.BLOCK,
+        start=0,
+        end=2,
+        text="保本",
+        message="m",
+        source="s",
+        suggestion="f",
+        why="w",
+    )
     fast, checked = trusted_finding(**values), Finding(**values)
     assert fast == checked and fast.model_dump() == checked.model_dump()
     result = trusted_result(Verdict.BLOCK, "v1", (fast,))

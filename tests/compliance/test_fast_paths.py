@@ -14,9 +14,28 @@ from studio.domain.enums import Channel, ProductType
 
 # Characters that exercise every branch of the gates: digits, ASCII separators, '@', CJK (U+3000–U+9FFF),
 # other non-ASCII (Latin-1, full-width, emoji, a lone surrogate), Chinese punctuation.
-_ALPHABET = list("0123456789" * 3) + list(" \t*._~|/\\^+=#`'\"-@") + list("保本收益中文一二〇") + [
-    "é", "Ａ", "１", "🔥", "\u200b", "\ud800", "，", "。", "\u3000", "\u9fff", "\ua000", "\u2fff", "a", "Z", ":",
-]
+_ALPHABET = (
+    list("0123456789" * 3)
+    + list(" \t*._~|/\\^+=#`'\"-@")
+    + list("保本收益中文一二〇")
+    + [
+        "é",
+        "Ａ",
+        "１",
+        "🔥",
+        "\u200b",
+        "\ud800",
+        "，",
+        "。",
+        "\u3000",
+        "\u9fff",
+        "\ua000",
+        "\u2fff",
+        "a",
+        "Z",
+        ":",
+    ]
+)
 
 
 def _random_texts(count: int, seed: int) -> list[str]:
@@ -26,8 +45,21 @@ def _random_texts(count: int, seed: int) -> list[str]:
 
 def test_text_gates_equal_byte_gates() -> None:
     texts = _random_texts(20_000, 1) + [
-        "1 2 3 4 5 6", "1 2 3 4 5 6 789", "é 1 2 3 4 5 6 789", "中文 1-2-3-4-5-678", "12-34-56", "1234 56",
-        "保 本", "é*.中", "a 中", " 中", "中 ", "保本😀 本", "\ud800 中", "电话 138 0013 8000", "a@b.cn",
+        "1 2 3 4 5 6",
+        "1 2 3 4 5 6 789",
+        "é 1 2 3 4 5 6 789",
+        "中文 1-2-3-4-5-678",
+        "12-34-56",
+        "1234 56",
+        "保 本",
+        "é*.中",
+        "a 中",
+        " 中",
+        "中 ",
+        "保本😀 本",
+        "\ud800 中",
+        "电话 138 0013 8000",
+        "a@b.cn",
     ]
     for text in texts:
         assert text_gates(text) == byte_gates(text), text
@@ -36,21 +68,28 @@ def test_text_gates_equal_byte_gates() -> None:
 def _match_lists(keys: list[str], texts: list[str]) -> tuple[list[object], list[object]]:
     fast = matcher_module.build_matcher(keys)
     slow = matcher_module.build_matcher(keys, accelerated=False)
-    return ([fast.find_matches_as_indexes(t, True) for t in texts],
-            [slow.find_matches_as_indexes(t, True) for t in texts])
+    return (
+        [fast.find_matches_as_indexes(t, True) for t in texts],
+        [slow.find_matches_as_indexes(t, True) for t in texts],
+    )
 
 
 def test_matcher_backends_report_the_same_matches_in_the_same_order() -> None:
     keys = ["保本", "保本保息", "本保", "本", "保", "保证收益", "证收", "收益", "Ab", "aB", "🔥保", "保🔥"]
     rng = random.Random(2)
-    texts = ["".join(rng.choice("保本息证收益aAbB🔥 ") for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    texts = [
+        "".join(rng.choice("保本息证收益aAbB🔥 ") for _ in range(rng.randint(0, 30))) for _ in range(3000)
+    ]
     fast, slow = _match_lists(keys, texts)
     assert fast == slow
 
 
 def test_matcher_without_keys_finds_nothing() -> None:
     for accelerated in (None, False):
-        assert matcher_module.build_matcher([], accelerated=accelerated).find_matches_as_indexes("保本", True) == []
+        assert (
+            matcher_module.build_matcher([], accelerated=accelerated).find_matches_as_indexes("保本", True)
+            == []
+        )
 
 
 def test_engine_output_is_the_same_with_either_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,7 +102,7 @@ def test_engine_output_is_the_same_with_either_matcher(monkeypatch: pytest.Monke
         "央行指定合作银行，存款更放心。警惕“高息揽储”“保本高收益”等非法集资宣传。",
     ]
     rng = random.Random(3)
-    texts += ["".join(rng.choice(texts)[rng.randint(0, 10):] for _ in range(3)) for _ in range(50)]
+    texts += ["".join(rng.choice(texts)[rng.randint(0, 10) :] for _ in range(3)) for _ in range(50)]
     cases = [(t, p, c) for t in texts for p in ProductType for c in (Channel.MOMENTS, next(iter(Channel)))]
     data = default_ruleset().data
     rs_fast = Ruleset(data, "x")
@@ -86,9 +125,11 @@ def test_pii_patterns_equal_their_look_behind_first_forms() -> None:
 
     reference = {
         recognisers._DIGIT_RUN: re.compile(
-            r"(?<![0-9a-z])[0-9](?:[ \-]?[0-9]){10,18}(?:[ \-]?x)?(?![0-9a-z])", re.IGNORECASE),
+            r"(?<![0-9a-z])[0-9](?:[ \-]?[0-9]){10,18}(?:[ \-]?x)?(?![0-9a-z])", re.IGNORECASE
+        ),
         recognisers._USCC: re.compile(
-            r"(?<![0-9a-z])[0-9a-hj-np-rtuwxy]{2}[0-9]{6}[0-9a-hj-np-rtuwxy]{10}(?![0-9a-z])", re.IGNORECASE),
+            r"(?<![0-9a-z])[0-9a-hj-np-rtuwxy]{2}[0-9]{6}[0-9a-hj-np-rtuwxy]{10}(?![0-9a-z])", re.IGNORECASE
+        ),
     }
     rng = random.Random(4)
     alphabet = list("0123456789" * 4) + list("abxyzXIOK -\n手机号码") + ["\u212a", "\u017f", "İ"]

@@ -77,8 +77,10 @@ def test_random_evasion_spans_are_exact() -> None:
     prefixes = ["", "今天推荐：", "第一季度，", "ABC "]
     for _ in range(200):
         term = rng.choice(["保本", "稳赚不赔", "零风险", "最佳", "央行指定"])
-        spaced = "".join(ch + (rng.choice(separators) if i < len(term) - 1 and rng.random() < 0.6 else "")
-                         for i, ch in enumerate(term))
+        spaced = "".join(
+            ch + (rng.choice(separators) if i < len(term) - 1 and rng.random() < 0.6 else "")
+            for i, ch in enumerate(term)
+        )
         text = rng.choice(prefixes) + spaced + "，欢迎咨询。"
         result = check_text(text, product="wealth")
         located = [f for f in result.findings if f.start is not None]

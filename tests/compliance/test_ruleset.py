@@ -56,10 +56,27 @@ def test_duplicate_codes_are_refused() -> None:
 def test_library_dir_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lexicons = tmp_path / "lexicons"
     lexicons.mkdir()
-    (lexicons / "mini.yaml").write_text(yaml.safe_dump({"rules": [{
-        "code": "TST001", "slug": "test-term", "title": "测试", "severity": "review", "kind": "match",
-        "source": "测试", "message": "测试", "suggestion": "测试", "terms": ["测试词"],
-    }]}, allow_unicode=True), encoding="utf-8")
+    (lexicons / "mini.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rules": [
+                    {
+                        "code": "TST001",
+                        "slug": "test-term",
+                        "title": "测试",
+                        "severity": "review",
+                        "kind": "match",
+                        "source": "测试",
+                        "message": "测试",
+                        "suggestion": "测试",
+                        "terms": ["测试词"],
+                    }
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("STUDIO_LIBRARY_DIR", str(tmp_path))
     reset_default_ruleset()
     try:

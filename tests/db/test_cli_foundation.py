@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _studio(env, *args):  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "studio.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "studio.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -45,7 +51,13 @@ def test_upgrade_seed_once_and_verify(cli_env, db_url):
         assert {"approved", "submitted"} <= {row for row in s.exec(select(Variant.state))}
         assert s.exec(select(func.count()).select_from(CalendarSlot)).one() > 5
         actions = {row for row in s.exec(select(AuditEvent.action))}
-        assert {"review.approve", "calendar.build", "variant.create", "template.create", "post.mark"} <= actions
+        assert {
+            "review.approve",
+            "calendar.build",
+            "variant.create",
+            "template.create",
+            "post.mark",
+        } <= actions
     engine.dispose()
 
 
@@ -74,7 +86,11 @@ def test_usage_error_exits_2_without_traceback(cli_env):
 
 
 def test_unmigrated_database_gets_a_one_line_message(tmp_path):
-    env = {**os.environ, "STUDIO_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "STUDIO_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "STUDIO_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "STUDIO_DATA_DIR": str(tmp_path),
+    }
     result = _studio(env, "audit", "verify")
     assert result.returncode == 2
     assert "studio db upgrade" in result.stderr and "Traceback" not in result.stderr

@@ -14,8 +14,17 @@ def test_upgrade_and_no_drift(db_url):
     engine = make_engine(db_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"org", "app_user", "template", "template_version", "variant", "review", "calendar_slot",
-            "audit_event", "post_mark"} <= tables
+    assert {
+        "org",
+        "app_user",
+        "template",
+        "template_version",
+        "variant",
+        "review",
+        "calendar_slot",
+        "audit_event",
+        "post_mark",
+    } <= tables
 
 
 def test_audit_log_is_append_only_in_the_database(db_url):
@@ -26,8 +35,13 @@ def test_audit_log_is_append_only_in_the_database(db_url):
     migrate.upgrade(db_url)
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit_event (seq, at, actor, action, subject, details, prev_hash, hash) "
-                          "VALUES (1, CURRENT_TIMESTAMP, 'system', 'test', 'x', '{}', :z, :z)"), {"z": "0" * 64})
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (seq, at, actor, action, subject, details, prev_hash, hash) "
+                "VALUES (1, CURRENT_TIMESTAMP, 'system', 'test', 'x', '{}', :z, :z)"
+            ),
+            {"z": "0" * 64},
+        )
     for statement in ("UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))

@@ -38,8 +38,16 @@ with Session(default_engine()) as s:
     version.submitted_at = datetime(2000, 1, 1, tzinfo=UTC)
     s.commit()
 """
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -69,16 +77,37 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e-data")
-    env = {**os.environ, "STUDIO_DATA_DIR": str(data), "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}"}
+    env = {
+        **os.environ,
+        "STUDIO_DATA_DIR": str(data),
+        "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
+    }
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

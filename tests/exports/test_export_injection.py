@@ -27,14 +27,38 @@ from studio.workflow import audit
 FORMULA_CHARS = set("=+-@＝＋－＠﹦﹢﹣﹫")
 PAYLOAD = "=cmd|' /C calc'!A0"
 HOSTILE = [
-    "欢迎\r" + PAYLOAD,            # a bare CR used to start a new CSV row with a live formula
+    "欢迎\r" + PAYLOAD,  # a bare CR used to start a new CSV row with a live formula
     "欢迎\r\n" + PAYLOAD,
     "欢迎\n" + PAYLOAD,
-    PAYLOAD, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\n=1+1",
-    " =1+1", "\u3000=1+1", "\u00a0=1+1", "\u200b=1+1", "\u200c+1", "\u200d-1", "\u2060@SUM(A1)",
-    "\ufeff=1+1", "\u200e=1+1", "\u202e=1+1", " \u200b \t=1+1", "\x00=1+1", "\x1f=1+1",
-    "＝1+1", "＋1", "－1", "＠SUM(A1)", "﹦1+1", " ＝1+1",
-    '"=1+1', "a,b\r=1+1,c", "'=already-escaped",
+    PAYLOAD,
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    " =1+1",
+    "\u3000=1+1",
+    "\u00a0=1+1",
+    "\u200b=1+1",
+    "\u200c+1",
+    "\u200d-1",
+    "\u2060@SUM(A1)",
+    "\ufeff=1+1",
+    "\u200e=1+1",
+    "\u202e=1+1",
+    " \u200b \t=1+1",
+    "\x00=1+1",
+    "\x1f=1+1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "﹦1+1",
+    " ＝1+1",
+    '"=1+1',
+    "a,b\r=1+1,c",
+    "'=already-escaped",
 ]
 BENIGN = ["春节快乐", "年化利率3.65%", "a-b=c", "电话 400-800-1234", ""]
 
@@ -64,7 +88,7 @@ def test_hostile_text_is_escaped(value):
     assert_inert(escape_cell(value))
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"])
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"])
 def test_a_formula_cell_gets_one_apostrophe_and_keeps_its_text(value):
     assert escape_cell(value) == "'" + value
 
@@ -82,7 +106,7 @@ def test_csv_read_back_one_row_per_record_and_no_live_formula():
     for record, row in zip(rows, back[1:], strict=True):
         assert row[0] == str(record[0]) and row[2] == "尾" and len(row) == 3
         assert_inert(row[1])
-    assert [row[1] for row in back[-len(BENIGN):]] == BENIGN
+    assert [row[1] for row in back[-len(BENIGN) :]] == BENIGN
     # Negative numbers stay numbers: written unquoted, read back as digits.
     assert read_csv(to_csv(["x"], [[-5], [-3.5]]))[1:] == [["-5"], ["-3.5"]]
 
@@ -103,13 +127,28 @@ def test_csv_has_no_bare_carriage_return_outside_quotes():
 
 def _hostile_doc() -> CalendarDocument:
     entries = [
-        PlanEntry(day=date(2026, 12, 1) + timedelta(days=i), time_of_day="08:30", channel=Channel.MOMENTS, variant_id=i + 1,
-                  title=value, text=HOSTILE[-1 - i], content_type=ContentType.CULTURE, occasion=HOSTILE[i // 2],
-                  reason="测试")
+        PlanEntry(
+            day=date(2026, 12, 1) + timedelta(days=i),
+            time_of_day="08:30",
+            channel=Channel.MOMENTS,
+            variant_id=i + 1,
+            title=value,
+            text=HOSTILE[-1 - i],
+            content_type=ContentType.CULTURE,
+            occasion=HOSTILE[i // 2],
+            reason="测试",
+        )
         for i, value in enumerate(HOSTILE)
     ]
-    return CalendarDocument(org_code="JX-A", org_name="\u200b=1+1 章贡支行", month="2026-12", status="draft",
-                            version=None, generated_at=datetime(2026, 11, 25, tzinfo=UTC), entries=entries)
+    return CalendarDocument(
+        org_code="JX-A",
+        org_name="\u200b=1+1 章贡支行",
+        month="2026-12",
+        status="draft",
+        version=None,
+        generated_at=datetime(2026, 11, 25, tzinfo=UTC),
+        entries=entries,
+    )
 
 
 def test_calendar_csv_reads_back_inert(tmp_path):

@@ -41,13 +41,16 @@ def test_slot_values_render_as_plain_text_even_if_they_look_like_code():
     assert render("网点：{{ branch_name }}", {"branch_name": "{{ 7*7 }}"}) == "网点：{{ 7*7 }}"
 
 
-@pytest.mark.parametrize("body, message", [
-    ("{{ ''.__class__.__mro__ }}", "不安全"),
-    ("{{ cycler.__init__.__globals__ }}", "不安全"),
-    ("{% for i in range(100000) %}x{% endfor %}", "循环次数"),
-    ("{% for i in range(200) %}{% for j in range(200) %}{{ 'x' * 10 }}{% endfor %}{% endfor %}", "超过"),
-    ("{{ 'a' * 100000000 }}", ""),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("{{ ''.__class__.__mro__ }}", "不安全"),
+        ("{{ cycler.__init__.__globals__ }}", "不安全"),
+        ("{% for i in range(100000) %}x{% endfor %}", "循环次数"),
+        ("{% for i in range(200) %}{% for j in range(200) %}{{ 'x' * 10 }}{% endfor %}{% endfor %}", "超过"),
+        ("{{ 'a' * 100000000 }}", ""),
+    ],
+)
 def test_hostile_template_bodies_do_not_execute(body, message):
     with pytest.raises(ValidationError) as error:
         render(body, {})
@@ -95,7 +98,7 @@ EXHAUSTING_BODIES = {
     "huge range list": "{{ range(10**6)|list }}",
     "two nested 1000-loops": "{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}",
     "four nested 200-loops, no output": "{% for a in range(200) %}{% for b in range(200) %}{% for c in range(200) %}"
-                                        "{% for d in range(200) %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+    "{% for d in range(200) %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
     "loops over a long string": "{% set s = 'ab' * 5000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
     "nested parentheses": "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
     "nested lists": "{{ " + "[" * 3000 + "]" * 3000 + " }}",
@@ -117,11 +120,11 @@ EXHAUSTING_BODIES = {
     "expandtabs": "{{ ('\\t' * 10000).expandtabs(10000) }}",
     "string join": "{{ ('a' * 10000).join(['b'] * 10000) }}",
     "concat doubling": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}"
-                       "{% endfor %}{{ ns.s|length }}",
+    "{% endfor %}{{ ns.s|length }}",
     "plus doubling": "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
-                     "{% endfor %}{{ ns.s|length }}",
+    "{% endfor %}{{ ns.s|length }}",
     "integer doubling": "{% set ns = namespace(n=2) %}{% for i in range(40) %}{% set ns.n = ns.n ** 2 %}"
-                        "{% endfor %}{{ ns.n > 0 }}",
+    "{% endfor %}{{ ns.n > 0 }}",
     "list of big strings joined": "{% set s = 'a' * 10000 %}{{ ([s] * 10000)|join|length }}",
     "join with a long separator": "{{ (range(200)|list * 40)|join('长' * 10000) }}",
     "join of a mapped list": "{{ (range(200)|list * 40)|map('string')|join('长' * 10000) }}",
@@ -129,9 +132,9 @@ EXHAUSTING_BODIES = {
     "macro recursion": "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
     "recursive loop": "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}",
     "macro output buffer": "{% macro m() %}{% for i in range(200) %}{% for j in range(200) %}{{ 'a' * 5000 }}"
-                           "{% endfor %}{% endfor %}{% endmacro %}{% set x = m() %}",
+    "{% endfor %}{% endfor %}{% endmacro %}{% set x = m() %}",
     "set block buffer": "{% set x %}{% for i in range(200) %}{% for j in range(200) %}{{ 'a' * 5000 }}"
-                        "{% endfor %}{% endfor %}{% endset %}",
+    "{% endfor %}{% endfor %}{% endset %}",
     "huge integer literal": "{{ 1" + "0" * 5000 + " }}",
     "body too long": "x" * 50_001,
 }
@@ -182,25 +185,34 @@ def test_exhausting_bodies_are_refused_quickly_by_parse(body):
     assert time.monotonic() - started < BUDGET_SECONDS
 
 
-@pytest.mark.parametrize("body", [
-    "{{ 9**(9**9) }}", "{% set s='a'*10**9 %}", "{{ 'a' * 10**9 }}", "{{ 5|round(-999999999) }}",
-    "{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 9**(9**9) }}",
+        "{% set s='a'*10**9 %}",
+        "{{ 'a' * 10**9 }}",
+        "{{ 5|round(-999999999) }}",
+        "{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}",
+    ],
+)
 def test_too_complex_message_says_so(body):
     error = _refused(lambda: render(body, {}))
     assert "过于复杂或计算量过大" in error.message_zh or "循环次数" in error.message_zh
     assert "too complex" in error.message_en or "range()" in error.message_en
 
 
-@pytest.mark.parametrize("body", ["{{ 'a'|center(999999999) }}", "{% filter indent(9) %}x{% endfilter %}",
-                                  "{{ x|wordwrap(5) }}"])
+@pytest.mark.parametrize(
+    "body", ["{{ 'a'|center(999999999) }}", "{% filter indent(9) %}x{% endfilter %}", "{{ x|wordwrap(5) }}"]
+)
 def test_filters_that_build_large_values_are_not_offered(body):
     error = _refused(lambda: variables_of(body))
     assert "不支持的过滤器" in error.message_zh and "not offered" in error.message_en
 
 
-_SLOW_STEPS = ("{% set l = range(200)|list * 50 %}{% for i in range(200) %}{% for j in range(200) %}"
-               "{% if l|sort|first %}{% endif %}{% endfor %}{% endfor %}")
+_SLOW_STEPS = (
+    "{% set l = range(200)|list * 50 %}{% for i in range(200) %}{% for j in range(200) %}"
+    "{% if l|sort|first %}{% endif %}{% endfor %}{% endfor %}"
+)
 
 
 def test_slow_steps_are_stopped_by_the_clock_or_the_step_budget():
@@ -235,10 +247,22 @@ def test_slot_values_shaped_like_attacks_stay_text(attack):
 
 @pytest.mark.parametrize("value", ["9**(9**9)", "lipsum(100000)", "'a' * 10**9", "range(10**6)|list"])
 def test_localiser_slot_values_are_data_even_when_they_spell_an_attack(value):
-    version = TemplateVersion(template_id=1, version_no=1, title="t", body="{{ branch_name }}：{{ city }}",
-                              slots=[spec.model_dump(mode="json") for spec in SPECS], occasion_kind="everyday", content_type="knowledge", persona="expert",
-                              channel="moments", product_type="general", state="approved", verdict="pass",
-                              ruleset="r", created_by=1)
+    version = TemplateVersion(
+        template_id=1,
+        version_no=1,
+        title="t",
+        body="{{ branch_name }}：{{ city }}",
+        slots=[spec.model_dump(mode="json") for spec in SPECS],
+        occasion_kind="everyday",
+        content_type="knowledge",
+        persona="expert",
+        channel="moments",
+        product_type="general",
+        state="approved",
+        verdict="pass",
+        ruleset="r",
+        created_by=1,
+    )
     started = time.monotonic()
     _clean, text = render_variant(version, {"branch_name": value[:30], "city": "赣州"})
     assert text == f"{value[:30]}：赣州"
@@ -247,30 +271,98 @@ def test_localiser_slot_values_are_data_even_when_they_spell_an_attack(value):
         render_variant(version, {"branch_name": "{{ " + value[:20] + " }}", "city": "赣州"})
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("{% if local_offer %}活动：{{ local_offer }}{% endif %}{{ city }}", "活动：送春联赣州"),
-    ("{% for i in range(3) %}{{ loop.index }}{{ loop.cycle('a', 'b') }}{% endfor %}", "1a2b3a"),
-    ("{{ city|upper }}{{ '长' * 3 }}{{ (2 ** 10) // 3 }}{{ [3, 1, 2]|sort|join(',') }}", "赣州长长长3411,2,3"),
-    ("{% macro hi(n) %}你好{{ n }}{% endmacro %}{{ hi(city) }}{{ city ~ '市' }}", "你好赣州赣州市"),
-    ("{% set ns = namespace(n=0) %}{% for i in range(200) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}",
-     "19900"),
-    ("{{ city.strip().startswith('赣') }} {{ {'a': 1}.items()|list }} {{ '%s' if city else '' }}",
-     "True [('a', 1)] %s"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("{% if local_offer %}活动：{{ local_offer }}{% endif %}{{ city }}", "活动：送春联赣州"),
+        ("{% for i in range(3) %}{{ loop.index }}{{ loop.cycle('a', 'b') }}{% endfor %}", "1a2b3a"),
+        (
+            "{{ city|upper }}{{ '长' * 3 }}{{ (2 ** 10) // 3 }}{{ [3, 1, 2]|sort|join(',') }}",
+            "赣州长长长3411,2,3",
+        ),
+        ("{% macro hi(n) %}你好{{ n }}{% endmacro %}{{ hi(city) }}{{ city ~ '市' }}", "你好赣州赣州市"),
+        (
+            "{% set ns = namespace(n=0) %}{% for i in range(200) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}",
+            "19900",
+        ),
+        (
+            "{{ city.strip().startswith('赣') }} {{ {'a': 1}.items()|list }} {{ '%s' if city else '' }}",
+            "True [('a', 1)] %s",
+        ),
+    ],
+)
 def test_ordinary_templates_still_render(body, expected):
     assert render(body, {"city": "赣州", "local_offer": "送春联"}) == expected
 
 
 # A small grammar of expressions and statements, nested at random: rendering must end fast, either with text
 # or with a ValidationError, never with another exception.
-_ATOMS = ["1", "2", "9", "10**6", "0", "-3", "2.5", "'ab'", "'长'", "city", "[1, 2]", "(1, 'a')", "{'k': 'v'}",
-          "range(5)", "range(300)", "true", "none", "ns.n", "ns.n", "x"]
+_ATOMS = [
+    "1",
+    "2",
+    "9",
+    "10**6",
+    "0",
+    "-3",
+    "2.5",
+    "'ab'",
+    "'长'",
+    "city",
+    "[1, 2]",
+    "(1, 'a')",
+    "{'k': 'v'}",
+    "range(5)",
+    "range(300)",
+    "true",
+    "none",
+    "ns.n",
+    "ns.n",
+    "x",
+]
 _BINOPS = ["+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "==", "<", "in"]
-_FILTERS = ["upper", "length", "list", "join", "join('-')", "sum", "first", "last", "round(2)", "int", "string",
-            "reverse", "sort", "unique", "default('d')", "title", "truncate(3)", "map('upper')", "select('odd')",
-            "items", "abs", "count", "min", "max", "wordcount", "trim", "float"]
-_NOT_OFFERED = ["center(99999)", "indent(4)", "replace('a', 'bb')", "batch(3)", "wordwrap(5)", "format(1)",
-                "tojson", "urlize", "pprint", "attr('x')", "xmlattr", "filesizeformat"]
+_FILTERS = [
+    "upper",
+    "length",
+    "list",
+    "join",
+    "join('-')",
+    "sum",
+    "first",
+    "last",
+    "round(2)",
+    "int",
+    "string",
+    "reverse",
+    "sort",
+    "unique",
+    "default('d')",
+    "title",
+    "truncate(3)",
+    "map('upper')",
+    "select('odd')",
+    "items",
+    "abs",
+    "count",
+    "min",
+    "max",
+    "wordcount",
+    "trim",
+    "float",
+]
+_NOT_OFFERED = [
+    "center(99999)",
+    "indent(4)",
+    "replace('a', 'bb')",
+    "batch(3)",
+    "wordwrap(5)",
+    "format(1)",
+    "tojson",
+    "urlize",
+    "pprint",
+    "attr('x')",
+    "xmlattr",
+    "filesizeformat",
+]
 
 
 def _expression(rng: random.Random, depth: int) -> str:

@@ -42,8 +42,17 @@ templates:
 
 def _entry(code: str = "t-bad", body: str = "{{ city }}的朋友们，小寒快乐！", **extra: str) -> str:
     """One otherwise valid template entry; `extra` lines are added (or replace keys) verbatim."""
-    fields = {"code": code, "title": "小寒问候", "occasion_kind": "solar_term", "content_type": "culture",
-              "persona": "expert", "channel": "moments", "product_type": "general", **extra, "body": f'"{body}"'}
+    fields = {
+        "code": code,
+        "title": "小寒问候",
+        "occasion_kind": "solar_term",
+        "content_type": "culture",
+        "persona": "expert",
+        "channel": "moments",
+        "product_type": "general",
+        **extra,
+        "body": f'"{body}"',
+    }
     lines = [f"  - {k}: {v}" if i == 0 else f"    {k}: {v}" for i, (k, v) in enumerate(fields.items())]
     return "\n".join(lines) + "\n"
 
@@ -52,37 +61,82 @@ def _entry(code: str = "t-bad", body: str = "{{ city }}的朋友们，小寒快�
 ATTACKS: dict[str, tuple[str, str, str, str]] = {
     "blocking finding": (
         "templates:\n" + _entry(product_type="wealth", body="保本稳赚，零风险，限时抢购！"),
-        'body: "保本稳赚', "body", "compliance verdict block"),
-    "unknown field": (
-        "templates:\n" + _entry(colour="red"), "colour: red", "colour", "unknown field"),
+        'body: "保本稳赚',
+        "body",
+        "compliance verdict block",
+    ),
+    "unknown field": ("templates:\n" + _entry(colour="red"), "colour: red", "colour", "unknown field"),
     "path traversal in code": (
-        "templates:\n" + _entry(code="../x"), "code: ../x", "code", "a-z, 0-9 and '-'"),
-    "slash in code": (
-        "templates:\n" + _entry(code="a/b"), "code: a/b", "code", "a-z, 0-9 and '-'"),
+        "templates:\n" + _entry(code="../x"),
+        "code: ../x",
+        "code",
+        "a-z, 0-9 and '-'",
+    ),
+    "slash in code": ("templates:\n" + _entry(code="a/b"), "code: a/b", "code", "a-z, 0-9 and '-'"),
     "unknown region": (
-        "templates:\n" + _entry(region="火星"), "region: 火星", "region", "unknown region '火星'"),
+        "templates:\n" + _entry(region="火星"),
+        "region: 火星",
+        "region",
+        "unknown region '火星'",
+    ),
     "malformed YAML": (
-        "templates:\n" + _entry() + "  - code: [unclosed\n    title: x\n", "title: x", "", "invalid YAML"),
+        "templates:\n" + _entry() + "  - code: [unclosed\n    title: x\n",
+        "title: x",
+        "",
+        "invalid YAML",
+    ),
     "wrong type (list title)": (
-        "templates:\n" + _entry(title="[a, b]"), "title: [a, b]", "title", "must be text"),
+        "templates:\n" + _entry(title="[a, b]"),
+        "title: [a, b]",
+        "title",
+        "must be text",
+    ),
     "wrong type (date)": (
-        "templates:\n" + _entry(valid_from="not-a-date"), "valid_from: not-a-date", "valid_from", "date"),
+        "templates:\n" + _entry(valid_from="not-a-date"),
+        "valid_from: not-a-date",
+        "valid_from",
+        "date",
+    ),
     "wrong type (slot max_length)": (
-        "templates:\n" + _entry(body="{{ product_name }}", slots="\n      - {name: product_name, label: 产品,"
-                                " max_length: lots, sample: 示例}"),
-        "{name: product_name", "slots[0].max_length", "integer"),
+        "templates:\n"
+        + _entry(
+            body="{{ product_name }}",
+            slots="\n      - {name: product_name, label: 产品, max_length: lots, sample: 示例}",
+        ),
+        "{name: product_name",
+        "slots[0].max_length",
+        "integer",
+    ),
     "duplicate code across files": (
-        "templates:\n" + _entry(code="t-good"), "code: t-good", "code", "duplicate code 't-good'"),
+        "templates:\n" + _entry(code="t-good"),
+        "code: t-good",
+        "code",
+        "duplicate code 't-good'",
+    ),
     "duplicate key in one entry": (
         "templates:\n" + _entry(body="小寒快乐").replace("    body:", "    body: 看这里\n    body:"),
-        'body: "小寒快乐', "body", "duplicate key"),
+        'body: "小寒快乐',
+        "body",
+        "duplicate key",
+    ),
     "missing field": (
-        "templates:\n" + _entry().replace("    title: 小寒问候\n", ""), "- code: t-bad", "title", "field required"),
+        "templates:\n" + _entry().replace("    title: 小寒问候\n", ""),
+        "- code: t-bad",
+        "title",
+        "field required",
+    ),
     "entry is not a mapping": (
-        "templates:\n" + _entry() + "  - just a string\n", "- just a string", "templates[1]", "mapping"),
+        "templates:\n" + _entry() + "  - just a string\n",
+        "- just a string",
+        "templates[1]",
+        "mapping",
+    ),
     "alias": (
-        "templates:\n" + _entry(title="&t 小寒问候") + _entry(code="t-bad2", title="*t"), "title: *t", "",
-        "alias"),
+        "templates:\n" + _entry(title="&t 小寒问候") + _entry(code="t-bad2", title="*t"),
+        "title: *t",
+        "",
+        "alias",
+    ),
 }
 
 
@@ -99,10 +153,15 @@ def _line(text: str, marker: str) -> int:
 
 def _rows(engine) -> dict[str, object]:
     with Session(engine) as session:
-        counts = {m.__name__: session.exec(select(func.count()).select_from(m)).one()
-                  for m in (Org, User, Template, TemplateVersion, AuditEvent)}
-        versions = sorted(session.exec(select(TemplateVersion.template_id, TemplateVersion.version_no,
-                                              TemplateVersion.body)).all())
+        counts = {
+            m.__name__: session.exec(select(func.count()).select_from(m)).one()
+            for m in (Org, User, Template, TemplateVersion, AuditEvent)
+        }
+        versions = sorted(
+            session.exec(
+                select(TemplateVersion.template_id, TemplateVersion.version_no, TemplateVersion.body)
+            ).all()
+        )
         last_audit = session.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first()  # type: ignore[union-attr]
     return {**counts, "versions": versions, "last_audit": last_audit}
 
@@ -118,8 +177,9 @@ def _assert_one_line_problem(out: str, name: str, text: str, marker: str, field:
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_import_refuses_what_check_rejects_and_writes_nothing(name, tmp_path, migrated_url, migrated_engine,
-                                                               capsys):
+def test_import_refuses_what_check_rejects_and_writes_nothing(
+    name, tmp_path, migrated_url, migrated_engine, capsys
+):
     text, marker, field, fragment = ATTACKS[name]
     library = _library(tmp_path / "lib", {"a.yaml": GOOD})
     # A database that already holds the good file: a refused import must not update it either.
@@ -148,7 +208,9 @@ def test_import_on_a_fresh_database_writes_no_row(name, tmp_path, migrated_engin
         import_library(session, library)
     assert "\n" not in raised.value.message_en and "\n" not in raised.value.message_zh
     assert "nothing imported" in raised.value.message_en
-    assert _rows(migrated_engine) == before == {**before, "Template": 0, "TemplateVersion": 0, "AuditEvent": 0}
+    assert (
+        _rows(migrated_engine) == before == {**before, "Template": 0, "TemplateVersion": 0, "AuditEvent": 0}
+    )
 
 
 def test_import_and_check_report_the_same_problems(tmp_path, migrated_engine):

@@ -57,17 +57,23 @@ def _library(root: Path, files: dict[str, str]) -> Path:
 
 
 def _counts(session: Session) -> dict[str, int]:
-    return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
-            for model in (Org, User, Template, TemplateVersion, AuditEvent)}
+    return {
+        model.__name__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Org, User, Template, TemplateVersion, AuditEvent)
+    }
 
 
 def _versions(session: Session) -> list[tuple[str, int, str | None]]:
-    rows = session.exec(select(Template.code, TemplateVersion.version_no, TemplateVersion.source_digest)
-                        .join(TemplateVersion, TemplateVersion.template_id == Template.id))
+    rows = session.exec(
+        select(Template.code, TemplateVersion.version_no, TemplateVersion.source_digest).join(
+            TemplateVersion, TemplateVersion.template_id == Template.id
+        )
+    )
     return sorted(rows.all())
 
 
 # --- check -----------------------------------------------------------------------------------------------
+
 
 def test_check_accepts_a_clean_fixture(tmp_path):
     report = check_library(_library(tmp_path, {"a.yaml": GOOD}))
@@ -140,14 +146,20 @@ templates:
 
 
 def test_check_reports_file_and_line_for_each_problem(tmp_path):
-    library = _library(tmp_path, {"broken.yaml": BROKEN, "bad-yaml.yaml": "templates:\n  - code: [unclosed\n"})
+    library = _library(
+        tmp_path, {"broken.yaml": BROKEN, "bad-yaml.yaml": "templates:\n  - code: [unclosed\n"}
+    )
     report = check_library(library)
     assert not report.ok
     lines = [str(p) for p in report.problems]
     path = library / "templates" / "broken.yaml"
 
     def at(line: int, field: str, fragment: str) -> None:
-        assert any(s.startswith(f"{path}:{line} {field}: ") and fragment in s for s in lines), (line, fragment, lines)
+        assert any(s.startswith(f"{path}:{line} {field}: ") and fragment in s for s in lines), (
+            line,
+            fragment,
+            lines,
+        )
 
     at(10, "code", "duplicate code 't-ok'")
     at(25, "colour", "unknown field")
@@ -156,7 +168,9 @@ def test_check_reports_file_and_line_for_each_problem(tmp_path):
     at(43, "slots[0]", "declared slot 'product_name' not used in body")
     at(52, "body", "longer than 300")
     at(60, "body", "compliance verdict block")
-    assert any(s.startswith(f"{library / 'templates' / 'bad-yaml.yaml'}:") and "invalid YAML" in s for s in lines)
+    assert any(
+        s.startswith(f"{library / 'templates' / 'bad-yaml.yaml'}:") and "invalid YAML" in s for s in lines
+    )
     risky = next(s for s in lines if "compliance verdict" in s)
     assert "INV" in risky or "ADV" in risky  # the findings' rule codes are named
 
@@ -191,6 +205,7 @@ def test_unknown_region_and_regional_without_region(tmp_path):
 
 # --- import ----------------------------------------------------------------------------------------------
 
+
 def test_import_on_fresh_database_twice_changes_nothing(migrated_engine):
     with Session(migrated_engine) as session:
         first = import_library(session, LIBRARY_DIR)
@@ -214,8 +229,11 @@ def test_changed_file_makes_a_new_submitted_version(tmp_path, migrated_engine):
         report = import_library(session, library)
         assert report.updated == ["t-dongzhi"] and report.unchanged == ["t-deposit"]
         template = session.exec(select(Template).where(Template.code == "t-dongzhi")).one()
-        versions = session.exec(select(TemplateVersion).where(TemplateVersion.template_id == template.id)
-                                .order_by(TemplateVersion.version_no)).all()
+        versions = session.exec(
+            select(TemplateVersion)
+            .where(TemplateVersion.template_id == template.id)
+            .order_by(TemplateVersion.version_no)
+        ).all()
         assert [v.version_no for v in versions] == [1, 2]
         assert "冬至安康" in versions[1].body
         assert versions[1].state == ReviewState.SUBMITTED.value
@@ -263,6 +281,7 @@ def test_import_command_uses_settings_database(tmp_path, migrated_url, monkeypat
 
 # --- export ----------------------------------------------------------------------------------------------
 
+
 def _normalised(entries) -> dict[str, tuple]:
     out = {}
     for entry in entries:
@@ -280,8 +299,9 @@ def test_export_round_trip(tmp_path, migrated_engine):
     exported, problems = load_library(tmp_path / "out")
     assert not problems
     assert report.templates == len(original) == len(exported)
-    assert {p.name for p in report.files} <= {f"{k.replace('_', '-')}.yaml" for k in
-                                              {e.data["occasion_kind"] for e in original}}
+    assert {p.name for p in report.files} <= {
+        f"{k.replace('_', '-')}.yaml" for k in {e.data["occasion_kind"] for e in original}
+    }
     assert _normalised(exported) == _normalised(original)
     assert check_library(tmp_path / "out").ok
     # Importing what was exported changes nothing: the digest covers meaning, not spelling.
@@ -303,6 +323,7 @@ def test_export_command_writes_the_latest_version(tmp_path, migrated_url, capsys
 
 
 # --- stats -----------------------------------------------------------------------------------------------
+
 
 def test_stats_json_and_text(tmp_path, capsys):
     library = _library(tmp_path, {"a.yaml": GOOD})

@@ -18,12 +18,22 @@ from .conftest import LIBRARY_DIR
 _ENTRIES, _ = load_library(LIBRARY_DIR)
 _BY_CODE = {str(e.data.get("code")): e for e in _ENTRIES}
 
-SOLAR_TERMS = ("立春 雨水 惊蛰 春分 清明 谷雨 立夏 小满 芒种 夏至 小暑 大暑 "
-               "立秋 处暑 白露 秋分 寒露 霜降 立冬 小雪 大雪 冬至 小寒 大寒").split()
-MAJOR_FESTIVALS = ("春节 除夕 元宵节 端午节 七夕 中秋节 重阳节 腊八 元旦 妇女节 劳动节 儿童节 国庆节 "
-                   "母亲节 父亲节 教师节").split()
-FINANCE_DAYS = ("3·15 国际消费者权益日", "金融知识普及月", "全国防范非法集资宣传月", "国家网络安全宣传周",
-                "存款保险条例施行日", "《反洗钱法》施行日", "全民国家安全教育日")
+SOLAR_TERMS = (
+    "立春 雨水 惊蛰 春分 清明 谷雨 立夏 小满 芒种 夏至 小暑 大暑 "
+    "立秋 处暑 白露 秋分 寒露 霜降 立冬 小雪 大雪 冬至 小寒 大寒"
+).split()
+MAJOR_FESTIVALS = (
+    "春节 除夕 元宵节 端午节 七夕 中秋节 重阳节 腊八 元旦 妇女节 劳动节 儿童节 国庆节 母亲节 父亲节 教师节"
+).split()
+FINANCE_DAYS = (
+    "3·15 国际消费者权益日",
+    "金融知识普及月",
+    "全国防范非法集资宣传月",
+    "国家网络安全宣传周",
+    "存款保险条例施行日",
+    "《反洗钱法》施行日",
+    "全民国家安全教育日",
+)
 REGIONAL = ("壮族三月三", "泼水节", "妈祖诞辰", "火把节", "那达慕")
 # Bank-internal marketing days that the occasions catalog does not (and should not) carry.
 BANK_DEFINED_OCCASIONS = {"开门红", "网点周年"}
@@ -35,8 +45,23 @@ REQUIRED_WARNINGS: dict[str, tuple[str, ...]] = {
     "loan": ("年化利率", "理性借贷"),
     "credit_card": ("理性借贷",),
 }
-FORBIDDEN = ("保本", "稳赚", "零风险", "无风险", "最佳", "第一名", "国家级", "限时", "仅剩", "最后一天",
-             "专家推荐", "最终解释权", "秒批", "无门槛", "不查征信")
+FORBIDDEN = (
+    "保本",
+    "稳赚",
+    "零风险",
+    "无风险",
+    "最佳",
+    "第一名",
+    "国家级",
+    "限时",
+    "仅剩",
+    "最后一天",
+    "专家推荐",
+    "最终解释权",
+    "秒批",
+    "无门槛",
+    "不查征信",
+)
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{15,}")
 
@@ -90,9 +115,16 @@ def test_coverage_matrix_has_no_empty_cell(library_entries):
     assert all(set(row) == {c.value for c in ContentType} for row in cov.matrix.values())
 
 
-@pytest.mark.parametrize("axis, enum", [("channel", Channel), ("persona", Persona),
-                                        ("product_type", ProductType), ("occasion_kind", OccasionKind),
-                                        ("content_type", ContentType)])
+@pytest.mark.parametrize(
+    "axis, enum",
+    [
+        ("channel", Channel),
+        ("persona", Persona),
+        ("product_type", ProductType),
+        ("occasion_kind", OccasionKind),
+        ("content_type", ContentType),
+    ],
+)
 def test_every_tag_value_is_used(library_entries, axis, enum):
     cov = coverage(library_entries)
     assert set(cov.by[axis]) == {m.value for m in enum if getattr(m, "taggable", True)}
@@ -126,14 +158,36 @@ def test_occasion_names_match_the_occasions_module(library_entries):
     known: dict[str, set[str]] = {"solar_term": set(SOLAR_TERMS)}
     for entry in load_catalog():
         known.setdefault(str(entry.kind), set()).add(entry.name)
-    known["season"] = {"春季", "夏季", "秋季", "冬季", "初伏", "中伏", "末伏",
-                       "一九", "二九", "三九", "四九", "五九", "六九", "七九", "八九", "九九"}
+    known["season"] = {
+        "春季",
+        "夏季",
+        "秋季",
+        "冬季",
+        "初伏",
+        "中伏",
+        "末伏",
+        "一九",
+        "二九",
+        "三九",
+        "四九",
+        "五九",
+        "六九",
+        "七九",
+        "八九",
+        "九九",
+    }
     holidays = load_holidays()
-    known["holiday"] = {o.name for year in (2025, 2026) for o in holidays.occasions(year) if o.kind == "holiday"}
+    known["holiday"] = {
+        o.name for year in (2025, 2026) for o in holidays.occasions(year) if o.kind == "holiday"
+    }
     known["marketing_day"] = known.get("marketing_day", set()) | BANK_DEFINED_OCCASIONS
-    unknown = [(e.where, e.data["occasion_kind"], e.data.get("occasion")) for e in library_entries
-               if e.data.get("occasion") and e.data["occasion_kind"] in known
-               and e.data["occasion"] not in known[e.data["occasion_kind"]]]
+    unknown = [
+        (e.where, e.data["occasion_kind"], e.data.get("occasion"))
+        for e in library_entries
+        if e.data.get("occasion")
+        and e.data["occasion_kind"] in known
+        and e.data["occasion"] not in known[e.data["occasion_kind"]]
+    ]
     assert not unknown, unknown
 
 

@@ -29,13 +29,27 @@ N = PAGE_SIZE * 3 + 7  # three pages and a bit
 
 
 def _version(template_id: int, no: int, rnd: random.Random, editor: int, **over) -> dict:  # type: ignore[no-untyped-def]
-    row = {"template_id": template_id, "version_no": no, "title": f"模板{template_id}第{no}版",
-           "body": rnd.choice(["祝您阖家团圆。", "陌生来电要求转账，一律是诈骗。", "理财非存款，投资须谨慎。"]),
-           "slots": [], "occasion_kind": rnd.choice(KINDS), "occasion": rnd.choice(OCCASIONS),
-           "content_type": "culture", "persona": "expert", "channel": rnd.choice(CHANNELS),
-           "product_type": "general", "region": rnd.choice(REGIONS), "state": rnd.choice(STATES),
-           "verdict": "pass", "findings": [], "ruleset": "t", "content_digest": "", "lock_version": 1,
-           "created_by": editor}
+    row = {
+        "template_id": template_id,
+        "version_no": no,
+        "title": f"模板{template_id}第{no}版",
+        "body": rnd.choice(["祝您阖家团圆。", "陌生来电要求转账，一律是诈骗。", "理财非存款，投资须谨慎。"]),
+        "slots": [],
+        "occasion_kind": rnd.choice(KINDS),
+        "occasion": rnd.choice(OCCASIONS),
+        "content_type": "culture",
+        "persona": "expert",
+        "channel": rnd.choice(CHANNELS),
+        "product_type": "general",
+        "region": rnd.choice(REGIONS),
+        "state": rnd.choice(STATES),
+        "verdict": "pass",
+        "findings": [],
+        "ruleset": "t",
+        "content_digest": "",
+        "lock_version": 1,
+        "created_by": editor,
+    }
     row.update(over)
     return row
 
@@ -49,8 +63,16 @@ def bulk_library(world, n: int = N, seed: int = 5) -> list[dict]:  # type: ignor
     templates, versions = [], []
     for i in range(start, start + n):
         two = i % 3 == 0
-        templates.append({"id": i, "code": f"bulk-{i:05d}", "owner_org_id": hq.id, "created_by": editor,
-                          "latest_version_no": 2 if two else 1, "lock_version": 1})
+        templates.append(
+            {
+                "id": i,
+                "code": f"bulk-{i:05d}",
+                "owner_org_id": hq.id,
+                "created_by": editor,
+                "latest_version_no": 2 if two else 1,
+                "lock_version": 1,
+            }
+        )
         versions += [_version(i, no, rnd, editor) for no in ((1, 2) if two else (1,))]
     s.execute(insert(Template), templates)
     s.execute(insert(TemplateVersion), versions)
@@ -89,13 +111,20 @@ CASES = [
     (LibraryFilter(), lambda v: True),
     (LibraryFilter(occasion="冬至"), lambda v: v["occasion"] == "冬至"),
     (LibraryFilter(season="冬"), lambda v: season_of(v["occasion"]) == "冬"),
-    (LibraryFilter(season="冬", channel="group"), lambda v: season_of(v["occasion"]) == "冬" and v["channel"] == "group"),
-    (LibraryFilter(region="江西", occasion_kind="festival"),
-     lambda v: v["region"] == "江西" and v["occasion_kind"] == "festival"),
+    (
+        LibraryFilter(season="冬", channel="group"),
+        lambda v: season_of(v["occasion"]) == "冬" and v["channel"] == "group",
+    ),
+    (
+        LibraryFilter(region="江西", occasion_kind="festival"),
+        lambda v: v["region"] == "江西" and v["occasion_kind"] == "festival",
+    ),
     (LibraryFilter(state="submitted"), lambda v: v["state"] == "submitted"),
     (LibraryFilter(query="诈骗"), lambda v: "诈骗" in v["body"]),
-    (LibraryFilter(query="团圆 冬至", channel="moments"),
-     lambda v: "团圆" in v["body"] and v["occasion"] == "冬至" and v["channel"] == "moments"),
+    (
+        LibraryFilter(query="团圆 冬至", channel="moments"),
+        lambda v: "团圆" in v["body"] and v["occasion"] == "冬至" and v["channel"] == "moments",
+    ),
 ]
 
 
@@ -118,7 +147,9 @@ def test_latest_approved_version_for_localisers_latest_version_for_editors(world
     s = world.session
     tid = s.exec(select(Template.id).where(Template.code == "bulk-00003")).one()  # two versions
     s.execute(text("UPDATE template_version SET state = 'approved' WHERE template_id = :t"), {"t": tid})
-    s.execute(insert(TemplateVersion), [_version(tid, 3, random.Random(1), 1, state="submitted", title="第三版")])
+    s.execute(
+        insert(TemplateVersion), [_version(tid, 3, random.Random(1), 1, state="submitted", title="第三版")]
+    )
     s.execute(text("UPDATE template SET latest_version_no = 3 WHERE id = :t"), {"t": tid})
     backfill_search_tokens(s.connection())
     s.commit()
@@ -134,10 +165,14 @@ def test_search_ranks_the_better_match_first(world):
     bulk_library(world, n=2)
     s = world.session
     s.execute(text("UPDATE template_version SET body = :b"), {"b": "储蓄存款，安全稳健。"})
-    s.execute(text("UPDATE template_version SET body = :b WHERE template_id = (SELECT min(id) FROM template)"),
-              {"b": "存款常识：防范诈骗。"})
-    s.execute(text("UPDATE template_version SET body = :b WHERE template_id = (SELECT max(id) FROM template)"),
-              {"b": "防范诈骗！诈骗分子冒充客服，诈骗手法多变，谨防诈骗，远离诈骗。"})
+    s.execute(
+        text("UPDATE template_version SET body = :b WHERE template_id = (SELECT min(id) FROM template)"),
+        {"b": "存款常识：防范诈骗。"},
+    )
+    s.execute(
+        text("UPDATE template_version SET body = :b WHERE template_id = (SELECT max(id) FROM template)"),
+        {"b": "防范诈骗！诈骗分子冒充客服，诈骗手法多变，谨防诈骗，远离诈骗。"},
+    )
     s.execute(text("UPDATE template_version SET search_tokens = ''"))
     backfill_search_tokens(s.connection())
     s.commit()
@@ -166,11 +201,23 @@ def bulk_variants(world, per_org: int) -> None:  # type: ignore[no-untyped-def]
     rows = []
     for k, code in enumerate(("JX-A", "JX-B")):
         for i in range(per_org + 1):
-            rows.append({"org_id": orgs[code], "template_version_id": version_id, "title": f"{code}-{i}",
-                         "slot_values": {}, "text": "您好", "verdict": "pass", "findings": [], "ruleset": "t",
-                         "content_digest": "", "created_by": 1, "lock_version": 1,
-                         "state": "superseded" if i == per_org else ("approved" if i % 2 else "submitted"),
-                         "updated_at": base + timedelta(minutes=2 * i + k)})
+            rows.append(
+                {
+                    "org_id": orgs[code],
+                    "template_version_id": version_id,
+                    "title": f"{code}-{i}",
+                    "slot_values": {},
+                    "text": "您好",
+                    "verdict": "pass",
+                    "findings": [],
+                    "ruleset": "t",
+                    "content_digest": "",
+                    "created_by": 1,
+                    "lock_version": 1,
+                    "state": "superseded" if i == per_org else ("approved" if i % 2 else "submitted"),
+                    "updated_at": base + timedelta(minutes=2 * i + k),
+                }
+            )
     s.execute(insert(Variant), rows)
     s.commit()
 
@@ -193,6 +240,7 @@ def test_my_variants_are_scoped_paged_newest_first(world):
 
 # --- bounded: no statement returns more than a page --------------------------------------------------
 
+
 def test_library_and_my_content_read_at_most_a_page(world, engine):
     bulk_library(world)
     bulk_variants(world, per_org=2 * PAGE_SIZE)
@@ -209,6 +257,7 @@ def test_library_and_my_content_read_at_most_a_page(world, engine):
 
 
 # --- EXPLAIN: the statements run on indexes ----------------------------------------------------------
+
 
 def _statements(engine, call) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
     seen: list[tuple[str, object]] = []
@@ -248,8 +297,10 @@ def test_listing_plans_use_the_indexes(world, engine):
     approved = _plans(world, engine, lambda: list_library(s, loc, approved_only=True))
     latest = _plans(world, engine, lambda: list_library(s, editor, LibraryFilter(channel="group")))
     mine = _plans(world, engine, lambda: list_my_variants(s, loc))
-    assert all(("template_version_fts VIRTUAL TABLE INDEX" if sqlite else "ix_template_version_search") in p
-               for p in search), search
+    assert all(
+        ("template_version_fts VIRTUAL TABLE INDEX" if sqlite else "ix_template_version_search") in p
+        for p in search
+    ), search
     assert len(mine) == 2 and all("ix_variant_" in p for p in mine), mine  # count and page: org → variants
     if not sqlite:  # with sequential scans priced out, every table is reached through an index
         assert not any("Seq Scan" in p for p in search + approved + latest + mine)
@@ -272,14 +323,23 @@ def test_migration_backfills_search_words_of_existing_versions(db_url):
     with Session(engine, expire_on_commit=False) as s:
         world = build_world(s)
         editor = s.exec(select(User).where(User.username == "editor")).one().id
-        s.execute(text("INSERT INTO template (id, code, owner_org_id, created_by, created_at, latest_version_no, "
-                       "lock_version) VALUES (1, 'old-one', 1, :u, CURRENT_TIMESTAMP, 1, 1)"), {"u": editor})
-        s.execute(text(
-            "INSERT INTO template_version (template_id, version_no, title, body, slots, occasion_kind, occasion, "
-            "content_type, persona, channel, product_type, state, verdict, findings, ruleset, content_digest, "
-            "lock_version, created_by, created_at) VALUES (1, 1, '冬至问候', '冬至到了，祝您阖家团圆。', '[]', "
-            "'festival', '冬至', 'culture', 'expert', 'moments', 'general', 'approved', 'pass', '[]', 't', '', 1, "
-            ":u, CURRENT_TIMESTAMP)"), {"u": editor})
+        s.execute(
+            text(
+                "INSERT INTO template (id, code, owner_org_id, created_by, created_at, latest_version_no, "
+                "lock_version) VALUES (1, 'old-one', 1, :u, CURRENT_TIMESTAMP, 1, 1)"
+            ),
+            {"u": editor},
+        )
+        s.execute(
+            text(
+                "INSERT INTO template_version (template_id, version_no, title, body, slots, occasion_kind, occasion, "
+                "content_type, persona, channel, product_type, state, verdict, findings, ruleset, content_digest, "
+                "lock_version, created_by, created_at) VALUES (1, 1, '冬至问候', '冬至到了，祝您阖家团圆。', '[]', "
+                "'festival', '冬至', 'culture', 'expert', 'moments', 'general', 'approved', 'pass', '[]', 't', '', 1, "
+                ":u, CURRENT_TIMESTAMP)"
+            ),
+            {"u": editor},
+        )
         s.commit()
         migrate.upgrade(db_url)
         found = list_library(s, world.actor("editor"), LibraryFilter(query="团圆 冬至"))

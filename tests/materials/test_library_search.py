@@ -18,9 +18,19 @@ LIB = [  # codes tpl-aa, tpl-bb, tpl-cc
 def library(world):
     editor = world.actor("editor")
     for code, title, body, occasion, channel in LIB:
-        create_template(world.session, editor, TemplateDraft(
-            code=f"tpl-{code * 2}", title=title, body=body, occasion=occasion, occasion_kind="festival",
-            content_type="culture", channel=channel))
+        create_template(
+            world.session,
+            editor,
+            TemplateDraft(
+                code=f"tpl-{code * 2}",
+                title=title,
+                body=body,
+                occasion=occasion,
+                occasion_kind="festival",
+                content_type="culture",
+                channel=channel,
+            ),
+        )
     return world
 
 

@@ -87,8 +87,10 @@ def test_remove_and_mark_race_in_two_threads(world, engine):
             except Exception as error:  # noqa: BLE001 - any other error is the bug under test
                 outcome[name] = repr(error)
 
-    threads = [threading.Thread(target=run, args=("remove", lambda s: calendar.remove(s, loc, slot_id))),
-               threading.Thread(target=run, args=("mark", lambda s: calendar.mark_posted(s, staff, slot_id)))]
+    threads = [
+        threading.Thread(target=run, args=("remove", lambda s: calendar.remove(s, loc, slot_id))),
+        threading.Thread(target=run, args=("mark", lambda s: calendar.mark_posted(s, staff, slot_id))),
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -16,8 +16,11 @@ from tests.conftest import decide_now
 
 
 def test_adoption_mix_backlog(world):
-    t = create_template(world.session, world.actor("editor"),
-                        TemplateDraft(title="问候", body="{{ branch_name }}祝您平安。", content_type="culture"))
+    t = create_template(
+        world.session,
+        world.actor("editor"),
+        TemplateDraft(title="问候", body="{{ branch_name }}祝您平安。", content_type="culture"),
+    )
     decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     loc = world.actor("loc_a")
     v = variants.localise(world.session, loc, t.version_id, {"branch_name": "章贡"})
@@ -36,8 +39,11 @@ def test_adoption_mix_backlog(world):
     jx = next(r for r in data.by_bank if r.bank == "赣州分行")
     assert (jx.branches, jx.slots, jx.posted) == (2, 1, 1) and (data.due, data.posted) == (1, 1)
     assert data.mix.get(ContentType.CULTURE, 0) >= 1 and all(type(k) is ContentType for k in data.mix)
-    assert [(b.min_hours, b.max_hours, b.count) for b in data.backlog_by_age] == [(0, 24, 1), (24, 72, 0),
-                                                                                  (72, None, 0)]
+    assert [(b.min_hours, b.max_hours, b.count) for b in data.backlog_by_age] == [
+        (0, 24, 1),
+        (24, 72, 0),
+        (72, None, 0),
+    ]
     assert [(o.org_id, o.org_name, o.waiting) for o in data.backlog_by_org] == [(loc.org_id, "章贡支行", 1)]
     with pytest.raises(PermissionDenied):
         dashboard(world.session, world.actor("staff_a"), f"{today:%Y-%m}", today)

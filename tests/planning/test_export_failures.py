@@ -33,8 +33,9 @@ def _publications(world) -> int:  # type: ignore[no-untyped-def]
 
 
 def _publish_events(world) -> int:  # type: ignore[no-untyped-def]
-    return world.session.exec(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action == "calendar.publish")).one()
+    return world.session.exec(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "calendar.publish")
+    ).one()
 
 
 def _files(root) -> list[str]:  # type: ignore[no-untyped-def]
@@ -57,7 +58,10 @@ def test_publish_to_a_file_path_is_refused_and_records_nothing(world, out):
     for target in (blocker, blocker / "sub"):
         with pytest.raises(ValidationError) as error:
             planning.publish_month(world.session, loc, loc.org_id, "2099-12", out_dir=target)
-        assert "cannot write calendar files" in error.value.message_en and "无法写入日历文件" in error.value.message_zh
+        assert (
+            "cannot write calendar files" in error.value.message_en
+            and "无法写入日历文件" in error.value.message_zh
+        )
     assert _publications(world) == 0 and _publish_events(world) == 0
     assert _files(out) == ["not-a-dir"]
 
@@ -116,8 +120,9 @@ def test_export_all_to_an_unwritable_dir_is_refused_before_any_work(world, tmp_p
     with pytest.raises(ValidationError, match="exists and is not a directory"):
         list(planning.export_month(world.session, world.actor("editor"), None, "2099-12", blocker, ("json",)))
     with pytest.raises(ValidationError, match="Not a directory"):
-        planning.export_all_parallel(world.session, world.actor("editor"), "unused://", "2099-12", blocker / "sub",
-                                     ("json",), jobs=2)
+        planning.export_all_parallel(
+            world.session, world.actor("editor"), "unused://", "2099-12", blocker / "sub", ("json",), jobs=2
+        )
 
 
 def test_export_writes_complete_files_with_umask_permissions_and_no_temps(tmp_path):

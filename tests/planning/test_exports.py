@@ -16,15 +16,38 @@ from tests.conftest import decide_now
 
 GOLDEN = Path(__file__).parent / "golden"
 ENTRIES = [
-    PlanEntry(day=date(2026, 12, 22), time_of_day="08:30", channel=Channel.MOMENTS, variant_id=7,
-              title="冬至问候", text="赣州的朋友们，冬至快乐！\n天冷添衣。", content_type=ContentType.CULTURE,
-              occasion="冬至", reason="节日节气"),
-    PlanEntry(day=date(2026, 12, 23), time_of_day="19:30", channel=Channel.GROUP, variant_id=9,
-              title="=HYPERLINK(\"http://evil.example\",\"点我\")", text="+1 防诈骗小贴士：<b>不</b>转账给陌生人。",
-              content_type=ContentType.KNOWLEDGE, occasion=None, reason="日常内容"),
+    PlanEntry(
+        day=date(2026, 12, 22),
+        time_of_day="08:30",
+        channel=Channel.MOMENTS,
+        variant_id=7,
+        title="冬至问候",
+        text="赣州的朋友们，冬至快乐！\n天冷添衣。",
+        content_type=ContentType.CULTURE,
+        occasion="冬至",
+        reason="节日节气",
+    ),
+    PlanEntry(
+        day=date(2026, 12, 23),
+        time_of_day="19:30",
+        channel=Channel.GROUP,
+        variant_id=9,
+        title='=HYPERLINK("http://evil.example","点我")',
+        text="+1 防诈骗小贴士：<b>不</b>转账给陌生人。",
+        content_type=ContentType.KNOWLEDGE,
+        occasion=None,
+        reason="日常内容",
+    ),
 ]
-DOC = CalendarDocument(org_code="JX01-01", org_name="章贡支行", month="2026-12", status="published", version=3,
-                       generated_at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC), entries=ENTRIES)
+DOC = CalendarDocument(
+    org_code="JX01-01",
+    org_name="章贡支行",
+    month="2026-12",
+    status="published",
+    version=3,
+    generated_at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+    entries=ENTRIES,
+)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "html"])
@@ -63,7 +86,7 @@ def test_xlsx_opens_and_formulas_arrive_escaped(tmp_path):
     (path,) = export(DOC, tmp_path, ("xlsx",))
     ws = load_workbook(path).active
     titles = [row[5] for row in ws.iter_rows(min_row=3, values_only=True)]
-    assert titles[1] == "'=HYPERLINK(\"http://evil.example\",\"点我\")"
+    assert titles[1] == '\'=HYPERLINK("http://evil.example","点我")'
     texts = [row[6] for row in ws.iter_rows(min_row=3, values_only=True)]
     assert texts[1].startswith("'+1")
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
@@ -76,7 +99,7 @@ def test_csv_formula_escaped(tmp_path):
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     cells = [cell for row in rows for cell in row]
     # Read back as a spreadsheet would: the hostile title and text are single cells, apostrophe first.
-    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in cells
+    assert '\'=HYPERLINK("http://evil.example","点我")' in cells
     assert any(cell.startswith("'+1 防诈骗") for cell in cells)
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "@")]
 
@@ -84,15 +107,20 @@ def test_csv_formula_escaped(tmp_path):
 # -- through the services, on the databases ------------------------------------------------------
 
 
-def _approved(world, title, body="{{ city }}的朋友们，{{ branch_name }}提醒您：{x}", ctype="knowledge", **extra):
+def _approved(
+    world, title, body="{{ city }}的朋友们，{{ branch_name }}提醒您：{x}", ctype="knowledge", **extra
+):
     from studio.services import variants
     from studio.services.templates import TemplateDraft, create_template
 
-    draft = TemplateDraft(title=title, body=body.replace("{x}", title), content_type=ctype, channel="moments",
-                          **extra)
+    draft = TemplateDraft(
+        title=title, body=body.replace("{x}", title), content_type=ctype, channel="moments", **extra
+    )
     t = create_template(world.session, world.actor("editor"), draft)
     decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-    v = variants.localise(world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"})
+    v = variants.localise(
+        world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"}
+    )
     return v
 
 
@@ -104,11 +132,14 @@ def test_only_approved_and_live_content_reaches_exports(world, tmp_path):
     waiting = _approved(world, "尚未审核的内容")
     rejected = _approved(world, "被驳回的内容")
     decide_now(world.session, world.actor("reviewer"), "variant", rejected.id, Decision.REJECT, "不合适")
-    expired = _approved(world, "过期热点", occasion_kind="hot_topic", valid_from=date(2026, 1, 1),
-                        valid_to=date(2026, 1, 5))
+    expired = _approved(
+        world, "过期热点", occasion_kind="hot_topic", valid_from=date(2026, 1, 1), valid_to=date(2026, 1, 5)
+    )
     decide_now(world.session, world.actor("reviewer"), "variant", expired.id, Decision.APPROVE)
 
-    docs = list(planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2026-12", tmp_path, ("json",)))
+    docs = list(
+        planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2026-12", tmp_path, ("json",))
+    )
     assert docs[0].draft
     data = json.loads((tmp_path / "JX-A" / "2026-12.json").read_text(encoding="utf-8"))
     ids = {e["variant_id"] for e in data["entries"]}
@@ -132,11 +163,15 @@ def test_publish_freezes_and_withdrawal_drops_future_days_recorded(world, tmp_pa
     assert data["status"] == "published" and len(data["entries"]) == 2
 
     reviews.withdraw(world.session, world.actor("reviewer"), v2.id, "活动取消")
-    docs = list(planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2099-12", tmp_path, ("json",)))
+    docs = list(
+        planning.export_month(world.session, world.actor("loc_a"), "JX-A", "2099-12", tmp_path, ("json",))
+    )
     assert docs[0].version == 2 and [e.variant_id for e in docs[0].entries] == [v1.id]
     from sqlmodel import select
 
     from studio.db.models import AuditEvent
 
     actions = [e.action for e in world.session.exec(select(AuditEvent))]
-    assert "calendar.publish" in actions and "calendar.auto_update" in actions and "calendar.export" in actions
+    assert (
+        "calendar.publish" in actions and "calendar.auto_update" in actions and "calendar.export" in actions
+    )

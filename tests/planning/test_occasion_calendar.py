@@ -15,8 +15,9 @@ from tests.conftest import decide_now
 
 
 def _approved(world, **fields):
-    draft = TemplateDraft(title=fields.pop("title", "问候"), body=fields.pop("body", "{{ city }}的朋友们，节日快乐！"),
-                          **fields)
+    draft = TemplateDraft(
+        title=fields.pop("title", "问候"), body=fields.pop("body", "{{ city }}的朋友们，节日快乐！"), **fields
+    )
     t = create_template(world.session, world.actor("editor"), draft)
     decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
     return t
@@ -40,11 +41,15 @@ def test_counts_and_gaps_by_province(world):
 def test_hot_topics_appear_in_window_and_expire_their_content(world):
     editor = world.actor("editor")
     with pytest.raises(PermissionDenied):
-        add_hot_topic(world.session, world.actor("loc_a"), name="寒潮", start=date(2026, 12, 1), end=date(2026, 12, 3))
+        add_hot_topic(
+            world.session, world.actor("loc_a"), name="寒潮", start=date(2026, 12, 1), end=date(2026, 12, 3)
+        )
     with pytest.raises(ValidationError):
         add_hot_topic(world.session, editor, name="寒潮", start=date(2026, 12, 3), end=date(2026, 12, 1))
     with pytest.raises(ValidationError):
-        add_hot_topic(world.session, editor, name="寒潮", start=date(2026, 12, 1), end=date(2026, 12, 3), region="火星")
+        add_hot_topic(
+            world.session, editor, name="寒潮", start=date(2026, 12, 1), end=date(2026, 12, 3), region="火星"
+        )
     add_hot_topic(world.session, editor, name="寒潮", start=date(2026, 12, 1), end=date(2026, 12, 3))
     _approved(world, title="寒潮防寒提示", occasion_kind="hot_topic", occasion="寒潮")
     data = overview(world.session, editor, date(2026, 12, 1), date(2026, 12, 31), "江西")

@@ -12,16 +12,29 @@ from studio.planning.planner import propose
 
 
 def cand(i, ctype=ContentType.KNOWLEDGE, channel=Channel.MOMENTS, occasion=None, kind="everyday", **kw):
-    return Candidate(variant_id=i, title=f"内容{i}", text=f"正文{i}", channel=channel, content_type=ctype,
-                     product_type="general" if ctype is not ContentType.PRODUCT else "wealth",
-                     occasion_kind=kind, occasion=occasion, **kw)
+    return Candidate(
+        variant_id=i,
+        title=f"内容{i}",
+        text=f"正文{i}",
+        channel=channel,
+        content_type=ctype,
+        product_type="general" if ctype is not ContentType.PRODUCT else "wealth",
+        occasion_kind=kind,
+        occasion=occasion,
+        **kw,
+    )
 
 
 def rich_pool():
     pool = []
     i = 0
-    for ctype, n in ((ContentType.KNOWLEDGE, 20), (ContentType.SERVICE, 15), (ContentType.INTERACTION, 15),
-                     (ContentType.CULTURE, 15), (ContentType.PRODUCT, 30)):
+    for ctype, n in (
+        (ContentType.KNOWLEDGE, 20),
+        (ContentType.SERVICE, 15),
+        (ContentType.INTERACTION, 15),
+        (ContentType.CULTURE, 15),
+        (ContentType.PRODUCT, 30),
+    ):
         for _ in range(n):
             i += 1
             pool.append(cand(i, ctype))
@@ -31,14 +44,20 @@ def rich_pool():
     return pool
 
 
-WINTER = [Occasion(date=date(2026, 12, 22), name="冬至", kind="solar_term"),
-          Occasion(date=date(2026, 12, 7), name="大雪", kind="solar_term"),
-          Occasion(date=date(2026, 12, 25), name="圣诞节", kind="festival")]
+WINTER = [
+    Occasion(date=date(2026, 12, 22), name="冬至", kind="solar_term"),
+    Occasion(date=date(2026, 12, 7), name="大雪", kind="solar_term"),
+    Occasion(date=date(2026, 12, 25), name="圣诞节", kind="festival"),
+]
 
 
 def test_caps_are_never_exceeded_even_with_tight_config():
-    config = PlanConfig(daily_cap={Channel.MOMENTS: 1, Channel.GROUP: 1}, monthly_cap={Channel.MOMENTS: 20,
-                        Channel.GROUP: 5}, daily_target={Channel.MOMENTS: 3, Channel.GROUP: 2}, no_repeat_days=0)
+    config = PlanConfig(
+        daily_cap={Channel.MOMENTS: 1, Channel.GROUP: 1},
+        monthly_cap={Channel.MOMENTS: 20, Channel.GROUP: 5},
+        daily_target={Channel.MOMENTS: 3, Channel.GROUP: 2},
+        no_repeat_days=0,
+    )
     plan = propose("X", "2026-12", rich_pool(), WINTER, config=config)
     per_day = Counter((e.day, e.channel) for e in plan.entries)
     assert max(per_day.values()) == 1
@@ -47,8 +66,12 @@ def test_caps_are_never_exceeded_even_with_tight_config():
 
 
 def test_default_caps_are_wecoms():
-    plan = propose("X", "2026-12", rich_pool() + [cand(900 + n, occasion="冬至", kind="solar_term")
-                                                  for n in range(5)], WINTER)
+    plan = propose(
+        "X",
+        "2026-12",
+        rich_pool() + [cand(900 + n, occasion="冬至", kind="solar_term") for n in range(5)],
+        WINTER,
+    )
     per_day = Counter((e.day, e.channel) for e in plan.entries if e.channel is Channel.MOMENTS)
     assert max(per_day.values()) <= 3
     assert sum(per_day.values()) <= 90
@@ -71,19 +94,30 @@ def test_mix_reported_when_content_cannot_meet_it():
 
 
 def test_occasion_content_goes_on_its_day_or_just_before():
-    pool = rich_pool() + [cand(500, ContentType.CULTURE, occasion="冬至", kind="solar_term"),
-                          cand(501, ContentType.CULTURE, occasion="大雪", kind="solar_term")]
+    pool = rich_pool() + [
+        cand(500, ContentType.CULTURE, occasion="冬至", kind="solar_term"),
+        cand(501, ContentType.CULTURE, occasion="大雪", kind="solar_term"),
+    ]
     plan = propose("X", "2026-12", pool, WINTER)
     on = {e.occasion: e.day for e in plan.entries if e.occasion}
     assert on["冬至"] == date(2026, 12, 22) and on["大雪"] == date(2026, 12, 7)
     # A full day pushes it to the day before, never after.
     full = PlanConfig(daily_cap={Channel.MOMENTS: 1, Channel.GROUP: 1})
     crowded = [cand(600 + n, ContentType.CULTURE, occasion="冬至", kind="solar_term") for n in range(3)]
-    plan = propose("X", "2026-12", crowded + [cand(700, ContentType.CULTURE, occasion="圣诞节", kind="festival")],
-                   WINTER + [Occasion(date=date(2026, 12, 22), name="圣诞节", kind="festival")], config=full)
+    plan = propose(
+        "X",
+        "2026-12",
+        crowded + [cand(700, ContentType.CULTURE, occasion="圣诞节", kind="festival")],
+        WINTER + [Occasion(date=date(2026, 12, 22), name="圣诞节", kind="festival")],
+        config=full,
+    )
     placed = sorted((e.day, e.occasion) for e in plan.entries if e.occasion)
     # 冬至 takes the 22nd's one Moments slot; the other occasion of that day moves to the 21st, not after.
-    assert placed == [(date(2026, 12, 21), "圣诞节"), (date(2026, 12, 22), "冬至"), (date(2026, 12, 25), "圣诞节")]
+    assert placed == [
+        (date(2026, 12, 21), "圣诞节"),
+        (date(2026, 12, 22), "冬至"),
+        (date(2026, 12, 25), "圣诞节"),
+    ]
 
 
 def test_gap_listed_for_occasion_without_content():
@@ -105,8 +139,14 @@ def test_no_repeat_within_n_days():
 
 def test_hot_topic_only_within_its_window():
     topic = Occasion(date=date(2026, 12, 10), end=date(2026, 12, 12), name="寒潮", kind="hot_topic")
-    c = cand(800, ContentType.KNOWLEDGE, occasion="寒潮", kind="hot_topic", valid_from=date(2026, 12, 10),
-             valid_to=date(2026, 12, 12))
+    c = cand(
+        800,
+        ContentType.KNOWLEDGE,
+        occasion="寒潮",
+        kind="hot_topic",
+        valid_from=date(2026, 12, 10),
+        valid_to=date(2026, 12, 12),
+    )
     plan = propose("X", "2026-12", rich_pool() + [c], [topic])
     days = [e.day for e in plan.entries if e.variant_id == 800]
     assert days and all(date(2026, 12, 10) <= d <= date(2026, 12, 12) for d in days)

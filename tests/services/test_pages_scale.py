@@ -27,6 +27,7 @@ SLACK = 3
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
+
 def _events(world, n: int, action: str = "test.event", who=None) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
         audit.append(world.session, who, action, f"thing:{i}", {"n": i})
@@ -69,6 +70,7 @@ def _uses(plans: list[str], index: str) -> bool:
 
 # --- 审计日志 ------------------------------------------------------------------------------------------------
 
+
 def test_audit_pages_are_bounded_newest_first_and_counted(world, engine):
     admin = world.actor("admin")
     _events(world, 3 * PAGE)
@@ -90,9 +92,14 @@ def test_audit_filters_run_in_the_database(world):
     assert audit.list_events(world.session, admin, audit.AuditFilter(actor="admin")).total == 3
     assert audit.list_events(world.session, admin, audit.AuditFilter(subject="thing:1")).total == 2
     today = today_cn()
-    assert audit.list_events(world.session, admin, audit.AuditFilter(first_day=today, last_day=today)).total \
+    assert (
+        audit.list_events(world.session, admin, audit.AuditFilter(first_day=today, last_day=today)).total
         == audit.list_events(world.session, admin).total
-    assert audit.list_events(world.session, admin, audit.AuditFilter(last_day=today - timedelta(days=1))).total == 0
+    )
+    assert (
+        audit.list_events(world.session, admin, audit.AuditFilter(last_day=today - timedelta(days=1))).total
+        == 0
+    )
     assert "other.thing" in audit.actions(world.session, admin)
     with pytest.raises(Exception, match="audit"):
         audit.list_events(world.session, world.actor("staff_a"))
@@ -171,6 +178,7 @@ def test_incremental_verify_sees_a_forged_new_checkpoint(world):
 
 # --- 看板 ----------------------------------------------------------------------------------------------------
 
+
 def _network(world, branches: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """`branches` more sub-branches under JX, each with two slots a day (some inherited) and some marks."""
     s = world.session
@@ -181,34 +189,78 @@ def _network(world, branches: int) -> dict[str, int]:  # type: ignore[no-untyped
     t = Template(code="t-scale", owner_org_id=1, created_by=editor.id)
     s.add(t)
     s.flush()
-    v = TemplateVersion(template_id=t.id, version_no=1, title="x", body="x", slots=[], occasion_kind="everyday",
-                        content_type="culture", persona="expert", channel="moments", product_type="general",
-                        state="approved", verdict="pass", findings=[], ruleset="t", created_by=editor.id)
+    v = TemplateVersion(
+        template_id=t.id,
+        version_no=1,
+        title="x",
+        body="x",
+        slots=[],
+        occasion_kind="everyday",
+        content_type="culture",
+        persona="expert",
+        channel="moments",
+        product_type="general",
+        state="approved",
+        verdict="pass",
+        findings=[],
+        ruleset="t",
+        created_by=editor.id,
+    )
     s.add(v)
     s.flush()
-    variant = Variant(org_id=1, template_version_id=v.id, title="x", text="x", state="approved", verdict="pass",
-                      findings=[], ruleset="t", created_by=editor.id)
+    variant = Variant(
+        org_id=1,
+        template_version_id=v.id,
+        title="x",
+        text="x",
+        state="approved",
+        verdict="pass",
+        findings=[],
+        ruleset="t",
+        created_by=editor.id,
+    )
     s.add(variant)
     s.flush()
     today = today_cn()
     first = today.replace(day=1)
     jx = s.exec(select(Org).where(Org.code == "JX")).one()
     subs = s.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value)).all()
-    slots = [{"org_id": o.id, "day": first + timedelta(days=d), "channel": "moments", "variant_id": variant.id,
-              "created_by": editor.id} for o in subs for d in range(0, 20, 3)
-             if (first + timedelta(days=d)).month == first.month]
-    slots += [{"org_id": jx.id, "day": first, "channel": "moments", "variant_id": variant.id,
-               "created_by": editor.id}]
+    slots = [
+        {
+            "org_id": o.id,
+            "day": first + timedelta(days=d),
+            "channel": "moments",
+            "variant_id": variant.id,
+            "created_by": editor.id,
+        }
+        for o in subs
+        for d in range(0, 20, 3)
+        if (first + timedelta(days=d)).month == first.month
+    ]
+    slots += [
+        {
+            "org_id": jx.id,
+            "day": first,
+            "channel": "moments",
+            "variant_id": variant.id,
+            "created_by": editor.id,
+        }
+    ]
     s.connection().execute(insert(CalendarSlot), slots)
     s.flush()
     users = []
     for o in subs[: len(subs) // 2]:
-        users.append(User(username=f"st{o.id}", display_name="s", password_hash="!", role="staff", org_id=o.id))
+        users.append(
+            User(username=f"st{o.id}", display_name="s", password_hash="!", role="staff", org_id=o.id)
+        )
     s.add_all(users)
     s.flush()
     by_org = {u.org_id: u.id for u in users}
-    marks = [{"slot_id": sl.id, "user_id": by_org[sl.org_id]} for sl in s.exec(select(CalendarSlot))
-             if sl.org_id in by_org and sl.day <= today]
+    marks = [
+        {"slot_id": sl.id, "user_id": by_org[sl.org_id]}
+        for sl in s.exec(select(CalendarSlot))
+        if sl.org_id in by_org and sl.day <= today
+    ]
     if marks:
         s.connection().execute(insert(PostMark), marks)
     s.commit()
@@ -220,7 +272,10 @@ def _naive_adoption(world, today: date) -> dict[str, tuple[int, int]]:  # type: 
     s = world.session
     first = today.replace(day=1)
     slots = [sl for sl in s.exec(select(CalendarSlot)) if first <= sl.day <= today]
-    marked = {(u.org_id, m.slot_id) for m, u in s.exec(select(PostMark, User).join(User, User.id == PostMark.user_id))}
+    marked = {
+        (u.org_id, m.slot_id)
+        for m, u in s.exec(select(PostMark, User).join(User, User.id == PostMark.user_id))
+    }
     out = {}
     for org in s.exec(select(Org).where(Org.kind == OrgKind.SUB_BRANCH.value)):
         chain = {int(p) for p in org.path.strip("/").split("/")}
@@ -236,12 +291,16 @@ def test_dashboard_is_bounded_and_matches_the_whole_table_answer(world, engine):
     with rows_per_query(engine) as log:
         data = dashboard(world.session, editor, month, today)
         pages = [adoption_page(world.session, editor, month, today, page=p, page_size=PAGE) for p in range(4)]
-        adoption_page(world.session, editor, month, today, page_size=PAGE, ascending_share=True, bank="赣州分行")
+        adoption_page(
+            world.session, editor, month, today, page_size=PAGE, ascending_share=True, bank="赣州分行"
+        )
     assert log.over(PAGE + SLACK) == [], log.over(PAGE + SLACK)
     expected = _naive_adoption(world, today)
     got = {r.branch: (r.slots, r.posted) for p in pages for r in p.rows}
     assert got == expected and pages[0].total == len(expected)
-    assert data.due == sum(d for d, _ in expected.values()) and data.posted == sum(p for _, p in expected.values())
+    assert data.due == sum(d for d, _ in expected.values()) and data.posted == sum(
+        p for _, p in expected.values()
+    )
     assert {r.bank: r.branches for r in data.by_bank} == {"赣州分行": 2 + 3 * PAGE, "桂林分行": 1}
     lowest = adoption_page(world.session, editor, month, today, page_size=PAGE, ascending_share=True)
     shares = [r.share if r.slots else 1.0 for r in lowest.rows]
@@ -250,13 +309,16 @@ def test_dashboard_is_bounded_and_matches_the_whole_table_answer(world, engine):
 
 # --- 内容日历, 今日内容, 节日日历 ------------------------------------------------------------------------------
 
+
 def test_org_search_is_bounded_and_scoped(world, engine):
     _network(world, 3 * PAGE)
     with rows_per_query(engine) as log:
         found = search_orgs(world.session, world.actor("editor"), "新支行", limit=PAGE)
     assert len(found) == PAGE and log.over(PAGE + SLACK) == []
     assert [o.name for o in search_orgs(world.session, world.actor("loc_gx"), "支行")] == ["秀峰支行"]
-    assert [o.code for o in search_orgs(world.session, world.actor("editor"), "JX-N1", limit=50)][:1] == ["JX-N1"]
+    assert [o.code for o in search_orgs(world.session, world.actor("editor"), "JX-N1", limit=50)][:1] == [
+        "JX-N1"
+    ]
 
 
 def test_month_view_and_today_are_bounded(world, engine):
@@ -277,8 +339,14 @@ def test_month_view_and_today_are_bounded(world, engine):
     assert sorted(p.posted for p in posts) == [False, True]  # its own slot marked, the bank's one not
 
 
-def _version(world, template_code: str, no: int, occasion: str | None, state: str = "approved",
-             channel: str = "moments") -> None:  # type: ignore[no-untyped-def]
+def _version(
+    world,
+    template_code: str,
+    no: int,
+    occasion: str | None,
+    state: str = "approved",
+    channel: str = "moments",
+) -> None:  # type: ignore[no-untyped-def]
     s = world.session
     editor = s.exec(select(User).where(User.username == "editor")).one()
     t = s.exec(select(Template).where(Template.code == template_code)).first()
@@ -286,10 +354,26 @@ def _version(world, template_code: str, no: int, occasion: str | None, state: st
         t = Template(code=template_code, owner_org_id=1, created_by=editor.id)
         s.add(t)
         s.flush()
-    s.add(TemplateVersion(template_id=t.id, version_no=no, title="x", body="x", slots=[], occasion_kind="festival",
-                          occasion=occasion, content_type="culture", persona="expert", channel=channel,
-                          product_type="general", state=state, verdict="pass", findings=[], ruleset="t",
-                          created_by=editor.id))
+    s.add(
+        TemplateVersion(
+            template_id=t.id,
+            version_no=no,
+            title="x",
+            body="x",
+            slots=[],
+            occasion_kind="festival",
+            occasion=occasion,
+            content_type="culture",
+            persona="expert",
+            channel=channel,
+            product_type="general",
+            state=state,
+            verdict="pass",
+            findings=[],
+            ruleset="t",
+            created_by=editor.id,
+        )
+    )
     s.flush()
 
 
@@ -313,6 +397,7 @@ def test_occasion_overview_counts_latest_approved_in_the_database(world, engine)
 
 # --- indexes ----------------------------------------------------------------------------------------------
 
+
 def test_page_queries_use_their_indexes(world, engine):
     admin, editor, today = world.actor("admin"), world.actor("editor"), today_cn()
     _events(world, 3)
@@ -330,19 +415,28 @@ def test_page_queries_use_their_indexes(world, engine):
     board = _plans(engine, _statements(engine, lambda: dashboard(world.session, editor, month, today)))
     assert _uses(board, "ix_slot_day_org") or _uses(board, "ix_slot_org_day")
     if engine.dialect.name == "sqlite":
-        assert any(_uses(board, ix) for ix in ("ix_variant_org_state", "ix_variant_state",
-                                               "ix_variant_state_submitted"))
+        assert any(
+            _uses(board, ix)
+            for ix in ("ix_variant_org_state", "ix_variant_state", "ix_variant_state_submitted")
+        )
     else:  # PostgreSQL picks among the variant indexes by size (or a bitmap of them); never a table scan
         assert not _uses(board, "Seq Scan on variant") and _uses(board, "Index")
     for n in range(3 * PAGE):  # approved content for other occasions: the occasion index is the selective one
         _version(world, f"other{n}", 1, "国庆节")
     world.session.commit()
-    occasions = _plans(engine, _statements(engine, lambda: overview(world.session, editor, date(today.year, 12, 1),
-                                                                     date(today.year, 12, 31), None)))
+    occasions = _plans(
+        engine,
+        _statements(
+            engine,
+            lambda: overview(world.session, editor, date(today.year, 12, 1), date(today.year, 12, 31), None),
+        ),
+    )
     if engine.dialect.name == "sqlite":
         assert _uses(occasions, "ix_template_version_occasion_state")
     else:  # on a table this small PostgreSQL may prefer the state index; either way no table scan
         assert not _uses(occasions, "Seq Scan on template_version") and _uses(occasions, "Index")
-    marks = _plans(engine, _statements(engine, lambda: calendar.todays_content(
-        world.session, world.actor("staff_a"), today)))
+    marks = _plans(
+        engine,
+        _statements(engine, lambda: calendar.todays_content(world.session, world.actor("staff_a"), today)),
+    )
     assert _uses(marks, "ix_slot_org_day") or _uses(marks, "ix_slot_day_org")

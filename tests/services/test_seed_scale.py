@@ -52,8 +52,10 @@ def _new_org_ids(session: Session) -> list[int]:
 
 
 def _table_counts(session: Session) -> dict[str, int]:
-    return {m.__name__: session.exec(select(func.count()).select_from(m)).one()
-            for m in (Org, User, Template, TemplateVersion, Variant, Review, CalendarSlot, PostMark, AuditEvent)}
+    return {
+        m.__name__: session.exec(select(func.count()).select_from(m)).one()
+        for m in (Org, User, Template, TemplateVersion, Variant, Review, CalendarSlot, PostMark, AuditEvent)
+    }
 
 
 def _actor(session: Session, username: str):  # type: ignore[no-untyped-def]
@@ -107,56 +109,103 @@ def test_counts_states_and_marker(seeded: Session) -> None:
         assert org.province and org.city
         if org.kind == OrgKind.SUB_BRANCH.value:
             bank = session.get(Org, org.parent_id)
-            assert bank is not None and org.code.startswith(bank.code + "-S") and org.path.startswith(bank.path)
-    assert _count(session, select(Template).where(Template.code.startswith(TEMPLATE_PREFIX))) == SIZES.templates
-    scale_versions = (select(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id)
-                      .where(Template.code.startswith(TEMPLATE_PREFIX)))
-    waiting_templates = _count(session, scale_versions.where(TemplateVersion.state == ReviewState.SUBMITTED.value))
-    waiting_variants = _count(session, select(Variant).where(
-        Variant.org_id.in_(_new_org_ids(session)), Variant.state == ReviewState.SUBMITTED.value))  # type: ignore[attr-defined]
+            assert (
+                bank is not None and org.code.startswith(bank.code + "-S") and org.path.startswith(bank.path)
+            )
+    assert (
+        _count(session, select(Template).where(Template.code.startswith(TEMPLATE_PREFIX))) == SIZES.templates
+    )
+    scale_versions = (
+        select(TemplateVersion)
+        .join(Template, Template.id == TemplateVersion.template_id)
+        .where(Template.code.startswith(TEMPLATE_PREFIX))
+    )
+    waiting_templates = _count(
+        session, scale_versions.where(TemplateVersion.state == ReviewState.SUBMITTED.value)
+    )
+    waiting_variants = _count(
+        session,
+        select(Variant).where(
+            Variant.org_id.in_(_new_org_ids(session)), Variant.state == ReviewState.SUBMITTED.value
+        ),
+    )  # type: ignore[attr-defined]
     assert (waiting_templates, waiting_variants) == (SIZES.waiting_templates, SIZES.waiting_variants)
     approved = _count(session, scale_versions.where(TemplateVersion.state == ReviewState.APPROVED.value))
     assert approved > SIZES.templates * 0.7  # most approved; some drafts and rejected as well
     assert _count(session, scale_versions.where(TemplateVersion.state == ReviewState.DRAFT.value)) > 0
     # Nothing approved carries blocking findings.
-    assert _count(session, scale_versions.where(TemplateVersion.state == ReviewState.APPROVED.value,
-                                                TemplateVersion.verdict == Verdict.BLOCK.value)) == 0
+    assert (
+        _count(
+            session,
+            scale_versions.where(
+                TemplateVersion.state == ReviewState.APPROVED.value,
+                TemplateVersion.verdict == Verdict.BLOCK.value,
+            ),
+        )
+        == 0
+    )
     marker = session.exec(select(AuditEvent).where(AuditEvent.action == MARKER)).one()
     assert marker.details["templates"] == SIZES.templates and marker.details["waiting"] == SIZES.waiting
     # Every new org has approved variants and this month's calendar: a bank its festive posts for everyone
     # below it, a branch a post or two every day.
     today = today_cn()
     for org in orgs:
-        assert _count(session, select(Variant).where(Variant.org_id == org.id,
-                                                     Variant.state == ReviewState.APPROVED.value)) > 0
-        slots = _count(session, select(CalendarSlot).where(CalendarSlot.org_id == org.id,
-                                                           CalendarSlot.day >= today.replace(day=1)))
+        assert (
+            _count(
+                session,
+                select(Variant).where(Variant.org_id == org.id, Variant.state == ReviewState.APPROVED.value),
+            )
+            > 0
+        )
+        slots = _count(
+            session,
+            select(CalendarSlot).where(
+                CalendarSlot.org_id == org.id, CalendarSlot.day >= today.replace(day=1)
+            ),
+        )
         assert slots >= (1 if org.kind == OrgKind.BRANCH.value else 28)
 
 
 def test_digests_verdicts_and_texts_match_the_services(seeded: Session) -> None:
     session = seeded
     rng = random.Random(7)
-    versions = session.exec(select(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id)
-                            .where(Template.code.startswith(TEMPLATE_PREFIX))).all()
+    versions = session.exec(
+        select(TemplateVersion)
+        .join(Template, Template.id == TemplateVersion.template_id)
+        .where(Template.code.startswith(TEMPLATE_PREFIX))
+    ).all()
     for version in rng.sample(versions, SAMPLE):
         assert digest_of(version, version) == version.content_digest
         # What create_template would have stored: normalised slots, the sample the check ran on.
-        clean, slots, sample = validate_draft(TemplateDraft(
-            title=version.title, body=version.body, occasion_kind=version.occasion_kind, occasion=version.occasion,
-            content_type=version.content_type, persona=version.persona, channel=version.channel,
-            product_type=version.product_type, region=version.region))
+        clean, slots, sample = validate_draft(
+            TemplateDraft(
+                title=version.title,
+                body=version.body,
+                occasion_kind=version.occasion_kind,
+                occasion=version.occasion,
+                content_type=version.content_type,
+                persona=version.persona,
+                channel=version.channel,
+                product_type=version.product_type,
+                region=version.region,
+            )
+        )
         assert [s.model_dump(mode="json") for s in slots] == version.slots
         assert sample == template_sample_text(version)
         result = check(session, sample, version.product_type, version.channel)
-        assert (result.verdict.value, findings_json(result), result.ruleset) == \
-               (version.verdict, version.findings, version.ruleset)
-        decided = session.exec(select(Review).where(Review.subject_type == "template_version",
-                                                    Review.subject_id == version.id)).all()
+        assert (result.verdict.value, findings_json(result), result.ruleset) == (
+            version.verdict,
+            version.findings,
+            version.ruleset,
+        )
+        decided = session.exec(
+            select(Review).where(Review.subject_type == "template_version", Review.subject_id == version.id)
+        ).all()
         if version.state == ReviewState.APPROVED.value:
             assert version.lock_version == 2 and version.decided_at is not None
-            assert len({r.reviewer_id for r in decided if r.decision == "approve"}) == \
-                   required_approvals(version.product_type)
+            assert len({r.reviewer_id for r in decided if r.decision == "approve"}) == required_approvals(
+                version.product_type
+            )
             assert all(r.content_digest == version.content_digest and r.subject_lock == 1 for r in decided)
         elif version.state in (ReviewState.DRAFT.value, ReviewState.SUBMITTED.value):
             assert version.lock_version == 1
@@ -201,8 +250,9 @@ def test_calendars_show_the_slots_to_branch_staff(seeded: Session) -> None:
     assert len(calendar.todays_content(session, staff, today)) >= 1
 
 
-def test_second_run_changes_nothing_and_the_chain_verifies(seeded: Session, seeded_url: str, monkeypatch,
-                                                         capsys) -> None:  # type: ignore[no-untyped-def]
+def test_second_run_changes_nothing_and_the_chain_verifies(
+    seeded: Session, seeded_url: str, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     session = seeded
     before = _table_counts(session)
     assert not seed_scale(session, SIZES).created
@@ -235,31 +285,54 @@ def test_reviewers_see_and_can_decide_the_waiting_items(seeded: Session) -> None
     new_orgs = _new_org_ids(session)
     for username in ("reviewer", "reviewer2"):
         reviewer = _actor(session, username)
-        visible = _count(session, select(Variant).join(Org, Org.id == Variant.org_id).where(
-            Variant.state == ReviewState.SUBMITTED.value, Variant.org_id.in_(new_orgs),  # type: ignore[attr-defined]
-            Org.path.startswith(reviewer.org_path)))  # type: ignore[attr-defined]
+        visible = _count(
+            session,
+            select(Variant)
+            .join(Org, Org.id == Variant.org_id)
+            .where(
+                Variant.state == ReviewState.SUBMITTED.value,
+                Variant.org_id.in_(new_orgs),  # type: ignore[attr-defined]
+                Org.path.startswith(reviewer.org_path),
+            ),
+        )  # type: ignore[attr-defined]
         assert visible == SIZES.waiting_variants
     reviewer, reviewer2 = _actor(session, "reviewer"), _actor(session, "reviewer2")
     # Each waiting item opens for a reviewer (scope enforced) at the version stored.
-    waiting = session.exec(select(Variant).where(Variant.state == ReviewState.SUBMITTED.value,
-                                                 Variant.org_id.in_(new_orgs))).all()  # type: ignore[attr-defined]
+    waiting = session.exec(
+        select(Variant).where(Variant.state == ReviewState.SUBMITTED.value, Variant.org_id.in_(new_orgs))
+    ).all()  # type: ignore[attr-defined]
     for variant in waiting:
         seen = reviews.current_version(session, reviewer, "variant", variant.id or 0)
         assert (seen.lock_version, seen.digest) == (variant.lock_version, variant.content_digest)
     # And the workflow accepts the seeded rows as they are: digest, re-check and dual approval all hold.
     clean = [v for v in waiting if v.verdict != Verdict.BLOCK.value]
-    for subject_type, row in (("variant", clean[0]), ("template_version", session.exec(
-            select(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id).where(
-                Template.code.startswith(TEMPLATE_PREFIX), TemplateVersion.state == ReviewState.SUBMITTED.value,
-                TemplateVersion.verdict != Verdict.BLOCK.value)).first())):
+    for subject_type, row in (
+        ("variant", clean[0]),
+        (
+            "template_version",
+            session.exec(
+                select(TemplateVersion)
+                .join(Template, Template.id == TemplateVersion.template_id)
+                .where(
+                    Template.code.startswith(TEMPLATE_PREFIX),
+                    TemplateVersion.state == ReviewState.SUBMITTED.value,
+                    TemplateVersion.verdict != Verdict.BLOCK.value,
+                )
+            ).first(),
+        ),
+    ):
         assert row is not None
         state = ""
         for checker in (reviewer, reviewer2):
             if state == ReviewState.APPROVED.value:
                 break
-            already = session.exec(select(Review).where(Review.subject_type == subject_type,
-                                                        Review.subject_id == row.id,
-                                                        Review.reviewer_id == checker.user_id)).first()
+            already = session.exec(
+                select(Review).where(
+                    Review.subject_type == subject_type,
+                    Review.subject_id == row.id,
+                    Review.reviewer_id == checker.user_id,
+                )
+            ).first()
             if already is not None:
                 continue  # seeded as this reviewer's first approval of a dual-approval item
             seen = reviews.current_version(session, checker, subject_type, row.id or 0)

@@ -13,8 +13,16 @@ def test_posted_slot_is_not_offered_for_removal(app_world):
     slots = []
     for _ in range(2):
         variant = _approved_variant(app_world)
-        slots.append(calendar.place(app_world.session, loc, org_id=loc.org_id, day=today_cn(),
-                                    variant_id=variant.id, time_of_day="09:00"))
+        slots.append(
+            calendar.place(
+                app_world.session,
+                loc,
+                org_id=loc.org_id,
+                day=today_cn(),
+                variant_id=variant.id,
+                time_of_day="09:00",
+            )
+        )
     calendar.mark_posted(app_world.session, app_world.actor("staff_a"), slots[0].id)
 
     at = login("loc_a")
@@ -28,7 +36,9 @@ def test_posted_slot_is_not_offered_for_removal(app_world):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     app_world.session.expire_all()
-    assert calendar.posted_slot_ids(app_world.session, loc, loc.org_id, [s.id for s in slots]) == {slots[0].id}
+    assert calendar.posted_slot_ids(app_world.session, loc, loc.org_id, [s.id for s in slots]) == {
+        slots[0].id
+    }
     from studio.db.models import CalendarSlot
 
     assert app_world.session.get(CalendarSlot, slots[1].id) is None

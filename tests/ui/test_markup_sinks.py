@@ -30,9 +30,23 @@ from tests.ui.conftest import by_label, login
 
 # One fragment per way markdown text can stop being text in Streamlit.
 FRAGMENTS = (
-    "**粗体**", "![x](https://evil.example/p.png)", "<img src=x onerror=alert(1)>", "[点我](javascript:alert(1))",
-    "https://evil.example/a", "www.evil.example", "a@evil.example", ":red[红]", ":material/skull:",
-    ":material_skull:", ":smile:", "$x^2$", "`代码`", "~~删~~", "_斜体_", "# 标题", "&lt;b&gt;",
+    "**粗体**",
+    "![x](https://evil.example/p.png)",
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    "https://evil.example/a",
+    "www.evil.example",
+    "a@evil.example",
+    ":red[红]",
+    ":material/skull:",
+    ":material_skull:",
+    ":smile:",
+    "$x^2$",
+    "`代码`",
+    "~~删~~",
+    "_斜体_",
+    "# 标题",
+    "&lt;b&gt;",
 )
 PAYLOAD = " ".join(FRAGMENTS)
 
@@ -66,8 +80,12 @@ def _escaped(text: str, index: int) -> bool:
 
 def _intraword_underscore(text: str, index: int) -> bool:
     """`snake_case` is no emphasis: `_` only opens or closes one next to a non-word character."""
-    return (text[index] == "_" and 0 < index < len(text) - 1
-            and text[index - 1].isalnum() and text[index + 1].isalnum())
+    return (
+        text[index] == "_"
+        and 0 < index < len(text) - 1
+        and text[index - 1].isalnum()
+        and text[index + 1].isalnum()
+    )
 
 
 def _boundary(text: str, index: int) -> bool:
@@ -84,13 +102,23 @@ def markdown_hazards(source: str) -> list[str]:
     The app's own bold (`**`) cannot be told from a user's by looking, so a planted fragment found
     verbatim counts too: `md` changes every one of them.
     """
-    found = [f"raw {f!r}" for f in FRAGMENTS for m in re.finditer(re.escape(f), source)
-             if not _escaped(source, m.start())]
-    found += [f"directive {m.group()!r}" for m in _DIRECTIVE.finditer(source)
-             if not _APP_MARKUP.match(source, m.start())]
+    found = [
+        f"raw {f!r}"
+        for f in FRAGMENTS
+        for m in re.finditer(re.escape(f), source)
+        if not _escaped(source, m.start())
+    ]
+    found += [
+        f"directive {m.group()!r}"
+        for m in _DIRECTIVE.finditer(source)
+        if not _APP_MARKUP.match(source, m.start())
+    ]
     bare = _APP_MARKUP.sub(" ", source)
-    found += [f"unescaped {c!r} in …{bare[max(0, i - 12):i + 12]}…" for i, c in enumerate(bare)
-              if c in _ACTIVE and not _escaped(bare, i) and not _intraword_underscore(bare, i)]
+    found += [
+        f"unescaped {c!r} in …{bare[max(0, i - 12) : i + 12]}…"
+        for i, c in enumerate(bare)
+        if c in _ACTIVE and not _escaped(bare, i) and not _intraword_underscore(bare, i)
+    ]
     text = _UNESCAPE.sub(r"\1", bare).replace(":material/", ":material_")
     found += [f"autolink {m.group()!r}" for m in _URL.finditer(text) if _boundary(text, m.start())]
     found += [f"email link {m.group()!r}" for m in _EMAIL.finditer(text) if _boundary(text, m.start())]
@@ -138,6 +166,7 @@ def hazards_on(at: AppTest, page: str) -> tuple[list[str], int]:
 
 # --- the planted world ---------------------------------------------------------------------------------
 
+
 def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     s = w.session
     for org in s.exec(select(Org)):
@@ -151,10 +180,13 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     today = today_cn()
     topic = plant(60, "热点")
     add_hot_topic(s, editor, name=topic, start=today, end=today + timedelta(days=7))
-    slots = [{"name": "greeting", "label": plant(100, "问候语"), "help": plant(200, "说明"), "max_length": 200}]
+    slots = [
+        {"name": "greeting", "label": plant(100, "问候语"), "help": plant(200, "说明"), "max_length": 200}
+    ]
     body = "{{ city }}的朋友们，{{ greeting }}——{{ branch_name }}"
-    live = create_template(s, editor, TemplateDraft(title=plant(100, "甲"), body=body, occasion=topic,
-                                                      slots=slots))
+    live = create_template(
+        s, editor, TemplateDraft(title=plant(100, "甲"), body=body, occasion=topic, slots=slots)
+    )
     decide_now(s, reviewer, "template_version", live.version_id, Decision.APPROVE)
     # An e-mail address in posted text is blocked as personal data, so the slot value goes without it.
     greeting = "您好 " + plant(160).replace(" a@evil.example", "")
@@ -164,11 +196,24 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     variants.update_variant(s, loc_a, placed.id, values, expected_lock_version=placed.lock_version + 1)
     reviews.add_comment(s, reviewer, "variant", placed.id, plant(400, "评论"))
     decide_now(s, reviewer, "variant", placed.id, Decision.APPROVE, plant(400, "通过意见"))
-    calendar.place(s, loc_a, org_id=loc_a.org_id, day=today, variant_id=placed.id, time_of_day="08:30",
-                   note=plant(200, "备注"))
+    calendar.place(
+        s,
+        loc_a,
+        org_id=loc_a.org_id,
+        day=today,
+        variant_id=placed.id,
+        time_of_day="08:30",
+        note=plant(200, "备注"),
+    )
     # A bank-level variant its branches inherit from (the localise page names the bank).
-    create_user(s, username="loc_jx", display_name=plant(60, "分行"), password=PASSWORD,
-                role=Role.BRANCH_LOCALISER, org_code="JX")
+    create_user(
+        s,
+        username="loc_jx",
+        display_name=plant(60, "分行"),
+        password=PASSWORD,
+        role=Role.BRANCH_LOCALISER,
+        org_code="JX",
+    )
     s.commit()
     bank = variants.localise(s, w.actor("loc_jx"), live.version_id, values)
     decide_now(s, reviewer, "variant", bank.id, Decision.APPROVE)
@@ -177,8 +222,15 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     waiting = variants.localise(s, w.actor("loc_b"), live.version_id, values)
     reviews.add_comment(s, reviewer, "variant", waiting.id, plant(400, "待审评论"))
     create_template(s, editor, TemplateDraft(title=plant(100, "乙"), body="{{ city }}您好"))
-    wealth = create_template(s, editor, TemplateDraft(title=plant(100, "丙"), body="{{ city }}理财知识分享。理财非存款，产品有风险，投资须谨慎。",
-                                                      product_type="wealth"))
+    wealth = create_template(
+        s,
+        editor,
+        TemplateDraft(
+            title=plant(100, "丙"),
+            body="{{ city }}理财知识分享。理财非存款，产品有风险，投资须谨慎。",
+            product_type="wealth",
+        ),
+    )
     decide_now(s, w.actor("reviewer2"), "template_version", wealth.version_id, Decision.APPROVE)
     code = next(d.code for d in rules.rule_docs(s) if d.terms)
     terms = [f[:30] for f in FRAGMENTS]

@@ -8,7 +8,9 @@ from tests.ui.conftest import ROOT, by_label, login
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.caption, *at.success, *at.error, *at.info, *at.warning, *at.code)]
+    parts = [
+        e.value for e in (*at.markdown, *at.caption, *at.success, *at.error, *at.info, *at.warning, *at.code)
+    ]
     parts += [e.value for e in at.title] + [e.value for e in at.subheader]
     return "\n".join(str(p) for p in parts)
 

@@ -9,7 +9,9 @@ from tests.conftest import decide_now
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
 
-DRAFT = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group")
+DRAFT = TemplateDraft(
+    title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group"
+)
 
 
 def _approved_template(w):

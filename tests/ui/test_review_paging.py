@@ -16,8 +16,13 @@ def test_review_page_shows_one_page_and_rereads_nothing_unchanged(app_world):
     w = app_world
     page = reviews.PAGE_SIZE
     t = _approved(w, GENERAL)
-    ids = _bulk(w, t.version_id, "JX-A", [50 - i for i in range(2 * page + 5)],
-                severity=lambda i: "review" if i % 5 == 0 else "")
+    ids = _bulk(
+        w,
+        t.version_id,
+        "JX-A",
+        [50 - i for i in range(2 * page + 5)],
+        severity=lambda i: "review" if i % 5 == 0 else "",
+    )
     at = login("reviewer")
     assert not at.exception, at.exception
     assert f"待审核 {2 * page + 5} 条" in _texts(at) and "第 1/3 页" in _texts(at)

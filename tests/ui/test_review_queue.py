@@ -9,22 +9,30 @@ from tests.conftest import decide_now
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
 
-DRAFT = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group")
+DRAFT = TemplateDraft(
+    title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group"
+)
 
 
 def test_review_queue_batch_approve_and_reject_with_reason(app_world):
     w = app_world
     t = create_template(w.session, w.actor("editor"), DRAFT)
     decide_now(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-    ids = [variants.localise(w.session, w.actor(loc), t.version_id, {"city": city, "branch_name": name}).id
-           for loc, city, name in (("loc_a", "赣州", "章贡支行"), ("loc_a", "赣州", "章贡支行营业部"),
-                                   ("loc_gx", "桂林", "秀峰支行"))]
+    ids = [
+        variants.localise(w.session, w.actor(loc), t.version_id, {"city": city, "branch_name": name}).id
+        for loc, city, name in (
+            ("loc_a", "赣州", "章贡支行"),
+            ("loc_a", "赣州", "章贡支行营业部"),
+            ("loc_gx", "桂林", "秀峰支行"),
+        )
+    ]
 
     at = login("reviewer")
     assert "待审核 3 条" in _texts(at)
     # Filter by org: only the Guangxi branch's item remains.
     by_label(at.selectbox, "机构").select_index(
-        [o for o in by_label(at.selectbox, "机构").options].index("秀峰支行")).run()
+        [o for o in by_label(at.selectbox, "机构").options].index("秀峰支行")
+    ).run()
     assert "待审核 1 条" in _texts(at)
     by_label(at.selectbox, "机构").select_index(0).run()
 

@@ -12,19 +12,28 @@ from tests.conftest import decide_now
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
 
-DRAFT = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group")
+DRAFT = TemplateDraft(
+    title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group"
+)
 STALE = "内容已更新，请重新审阅。"
 
 
 def _submitted(w):  # type: ignore[no-untyped-def]
     t = create_template(w.session, w.actor("editor"), DRAFT)
     decide_now(w.session, w.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-    return variants.localise(w.session, w.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    return variants.localise(
+        w.session, w.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
 
 
 def _resubmit(w, v):  # type: ignore[no-untyped-def]
-    return variants.update_variant(w.session, w.actor("loc_a"), v.id, {"city": "赣州", "branch_name": "新城支行"},
-                                   expected_lock_version=v.lock_version)
+    return variants.update_variant(
+        w.session,
+        w.actor("loc_a"),
+        v.id,
+        {"city": "赣州", "branch_name": "新城支行"},
+        expected_lock_version=v.lock_version,
+    )
 
 
 def test_approving_text_that_changed_on_screen_shows_stale_message(app_world):

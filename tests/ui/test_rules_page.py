@@ -12,7 +12,7 @@ def test_try_a_text_and_edit_terms(app_world):
     by_label(at.text_area, "输入一段文案").input("本理财保本保息<script>alert(1)</script>").run()
     assert not at.exception, at.exception
     marks = [m.proto.body for m in at.get("html") if "studio-text" in m.proto.body]
-    assert marks and "<mark class=\"sev-block\"" in marks[0] and "&lt;script&gt;" in marks[0]
+    assert marks and '<mark class="sev-block"' in marks[0] and "&lt;script&gt;" in marks[0]
     assert "<script>" not in marks[0]
     assert "合规检查：阻断" in _texts(at)
 
@@ -32,7 +32,9 @@ def test_reviewer_browses_rules_read_only(app_world):
 
 def test_user_text_in_findings_cannot_inject_markdown(app_world):
     at = login("admin")
-    by_label(at.text_area, "输入一段文案").input("[保*本理财](http://evil.example) ![x](http://evil.example/p.png)").run()
+    by_label(at.text_area, "输入一段文案").input(
+        "[保*本理财](http://evil.example) ![x](http://evil.example/p.png)"
+    ).run()
     listed = [m.value for m in at.markdown if "INV001" in m.value]
     assert listed and "保\\*本" in listed[0]  # the finding's own text is markdown-escaped
     # The highlighted copy is HTML (st.html), never markdown: the link syntax stays literal text.

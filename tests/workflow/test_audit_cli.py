@@ -40,7 +40,9 @@ def test_verify_and_checkpoint(cli_env, db_url):  # noqa: F811
     assert verify.stdout.startswith("audit chain intact: 5 events (5 signed checkpoints matched)")
     written = _studio(cli_env, "audit", "checkpoint")
     assert written.returncode == 0 and "audit checkpoint written: event 5" in written.stdout
-    lines = [line for path in audit_anchor.anchor_dir().glob("*.jsonl") for line in path.read_text().splitlines()]
+    lines = [
+        line for path in audit_anchor.anchor_dir().glob("*.jsonl") for line in path.read_text().splitlines()
+    ]
     assert len(lines) == 6
 
 

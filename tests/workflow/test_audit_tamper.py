@@ -60,6 +60,7 @@ def _by_seq(rows, seq):  # type: ignore[no-untyped-def]
 
 # --- events edited or forged in the database ------------------------------------------------------------
 
+
 def test_new_events_are_keyed_with_the_key_id(world, chain):
     event = world.session.exec(select(AuditEvent).where(AuditEvent.seq == chain)).one()
     assert event.details["_k"] == audit_anchor.signing_key().kid
@@ -103,8 +104,9 @@ def test_edit_and_recompute_with_a_wrong_key(world, engine, chain):
     with engine.begin() as conn:
         rows = tamper.rows(conn)
         _by_seq(rows, target)["subject"] = "thing:forged"
-        tamper.rewrite(conn, rows, start_seq=target,
-                       hasher=lambda prev, row: tamper.keyed_hash(wrong, prev, row))
+        tamper.rewrite(
+            conn, rows, start_seq=target, hasher=lambda prev, row: tamper.keyed_hash(wrong, prev, row)
+        )
     _broken_at(world, target, "does not match")
 
 
@@ -113,8 +115,12 @@ def test_replaced_key_id(world, engine, chain):
     with engine.begin() as conn:
         rows = tamper.rows(conn)
         _by_seq(rows, target)["details"]["_k"] = "0123456789ab"
-        tamper.rewrite(conn, rows, start_seq=target,
-                       hasher=lambda prev, row: tamper.keyed_hash(secrets.token_bytes(32), prev, row))
+        tamper.rewrite(
+            conn,
+            rows,
+            start_seq=target,
+            hasher=lambda prev, row: tamper.keyed_hash(secrets.token_bytes(32), prev, row),
+        )
     _broken_at(world, target, "key id 0123456789ab")
 
 
@@ -122,8 +128,14 @@ def test_forged_appended_event(world, engine, chain):
     with engine.begin() as conn:
         rows = tamper.rows(conn)
         last = dict(rows[-1])
-        forged = {**last, "seq": chain + 1, "subject": "user:1", "action": "login", "prev_hash": last["hash"],
-                  "details": dict(last["details"])}
+        forged = {
+            **last,
+            "seq": chain + 1,
+            "subject": "user:1",
+            "action": "login",
+            "prev_hash": last["hash"],
+            "details": dict(last["details"]),
+        }
         forged["hash"] = tamper.keyed_hash(secrets.token_bytes(32), forged["prev_hash"], forged)
         tamper.insert(conn, forged)
     _broken_at(world, chain + 1, "does not match")
@@ -166,6 +178,7 @@ def test_renumbered_seq(world, engine, chain):
 
 
 # --- truncation and wiping: only the anchors outside the database can tell --------------------------------
+
 
 def test_deleted_last_events(world, engine, chain):
     with engine.begin() as conn:
@@ -216,9 +229,13 @@ def test_limit_all_checkpoints_past_the_cut_deleted_too(world, engine, chain):
 
 # --- the anchors themselves ------------------------------------------------------------------------------
 
+
 def test_checkpoints_written_after_each_commit(world, chain):
-    lines = [json.loads(line) for path in audit_anchor.anchor_dir().glob("*.jsonl")
-             for line in path.read_text().splitlines()]
+    lines = [
+        json.loads(line)
+        for path in audit_anchor.anchor_dir().glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
     assert max(line["seq"] for line in lines) == chain
     assert {"seq", "hash", "at", "kid", "since", "mac"} <= set(lines[-1])
     assert audit_anchor.anchor_dir().stat().st_mode & 0o077 == 0
@@ -227,8 +244,11 @@ def test_checkpoints_written_after_each_commit(world, chain):
 def test_no_checkpoint_for_a_rolled_back_event(world, chain):
     audit.append(world.session, None, "test.rolled_back", "thing:x", {})
     world.session.rollback()
-    lines = [json.loads(line) for path in audit_anchor.anchor_dir().glob("*.jsonl")
-             for line in path.read_text().splitlines()]
+    lines = [
+        json.loads(line)
+        for path in audit_anchor.anchor_dir().glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
     assert max(line["seq"] for line in lines) == chain
     assert audit.verify(world.session).ok
 
@@ -247,8 +267,15 @@ def test_edited_checkpoint_is_refused(world, engine, chain):
 
 def test_forged_checkpoint_is_refused(world, chain):
     path = audit_anchor.anchor_dir() / "checkpoints-2099-01-01.jsonl"
-    forged = {"v": 1, "seq": chain + 50, "hash": "f" * 64, "at": "2099-01-01T00:00:00+00:00",
-              "kid": audit_anchor.signing_key().kid, "since": 1, "mac": "0" * 64}
+    forged = {
+        "v": 1,
+        "seq": chain + 50,
+        "hash": "f" * 64,
+        "at": "2099-01-01T00:00:00+00:00",
+        "kid": audit_anchor.signing_key().kid,
+        "since": 1,
+        "mac": "0" * 64,
+    }
     path.write_text(json.dumps(forged) + "\n")
     report = _broken_at(world, None, "signature")
     assert "checkpoints-2099-01-01.jsonl:1" in report.reason
@@ -262,6 +289,7 @@ def test_garbled_checkpoint_line_is_refused(world, chain):
 
 
 # --- keys ------------------------------------------------------------------------------------------------
+
 
 def test_key_from_settings_hex_base64_and_file(tmp_path, monkeypatch):
     from studio.settings import get_settings
@@ -313,12 +341,21 @@ def test_verify_with_another_key_names_the_key(world, chain, monkeypatch):
 
 # --- databases from before keyed chains ------------------------------------------------------------------
 
+
 def test_legacy_prefix_then_keyed_events(session, engine):
     with engine.begin() as conn:
         prev = audit.GENESIS
         for seq in (1, 2, 3):
-            row = {"seq": seq, "at": "2026-01-01 00:00:00.000000", "actor_id": None, "actor": "system",
-                   "action": "legacy", "subject": f"old:{seq}", "details": {"n": seq}, "prev_hash": prev}
+            row = {
+                "seq": seq,
+                "at": "2026-01-01 00:00:00.000000",
+                "actor_id": None,
+                "actor": "system",
+                "action": "legacy",
+                "subject": f"old:{seq}",
+                "details": {"n": seq},
+                "prev_hash": prev,
+            }
             row["hash"] = tamper.plain_hash(prev, row)
             tamper.insert(conn, row)
             prev = row["hash"]
@@ -341,6 +378,7 @@ def test_legacy_prefix_then_keyed_events(session, engine):
 
 
 # --- eight logins at once --------------------------------------------------------------------------------
+
 
 class _QuickHasher:
     """argon2 costs seconds per round on a busy machine; the race under test is in the audit append."""

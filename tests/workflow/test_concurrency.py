@@ -13,24 +13,39 @@ from studio.services import reviews, variants
 from studio.services.templates import TemplateDraft, create_template
 from tests.conftest import decide_now
 
-DRAFT = TemplateDraft(title="问候", body="{{ city }}的朋友们好，{{ branch_name }}祝您周末愉快。", channel="group")
+DRAFT = TemplateDraft(
+    title="问候", body="{{ city }}的朋友们好，{{ branch_name }}祝您周末愉快。", channel="group"
+)
 
 
 def _submitted_variant(world):
     template = create_template(world.session, world.actor("editor"), DRAFT)
-    decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE)
-    return variants.localise(world.session, world.actor("loc_a"), template.version_id,
-                             {"city": "赣州", "branch_name": "章贡支行"})
+    decide_now(
+        world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE
+    )
+    return variants.localise(
+        world.session, world.actor("loc_a"), template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
 
 
 def test_stale_edit_gets_conflict_and_first_edit_survives(world):
     variant = _submitted_variant(world)
     loc = world.actor("loc_a")
-    first = variants.update_variant(world.session, loc, variant.id, {"city": "赣州", "branch_name": "第一位"},
-                                    expected_lock_version=variant.lock_version)
+    first = variants.update_variant(
+        world.session,
+        loc,
+        variant.id,
+        {"city": "赣州", "branch_name": "第一位"},
+        expected_lock_version=variant.lock_version,
+    )
     with pytest.raises(Conflict) as error:
-        variants.update_variant(world.session, loc, variant.id, {"city": "赣州", "branch_name": "第二位"},
-                                expected_lock_version=variant.lock_version)
+        variants.update_variant(
+            world.session,
+            loc,
+            variant.id,
+            {"city": "赣州", "branch_name": "第二位"},
+            expected_lock_version=variant.lock_version,
+        )
     assert "已被他人修改" in error.value.message_zh
     # The edit of a submission is a new submission; the one it superseded keeps the text it was sent with.
     assert "第一位" in variants.get_variant(world.session, loc, first.id).text
@@ -48,8 +63,13 @@ def test_two_sessions_race_on_one_variant(world, engine):
         with Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             try:
-                new = variants.update_variant(session, loc, variant.id, {"city": "赣州", "branch_name": name},
-                                              expected_lock_version=variant.lock_version)
+                new = variants.update_variant(
+                    session,
+                    loc,
+                    variant.id,
+                    {"city": "赣州", "branch_name": name},
+                    expected_lock_version=variant.lock_version,
+                )
                 outcomes.append(f"ok:{name}:{new.id}")
             except Conflict:
                 outcomes.append("conflict")
@@ -84,8 +104,10 @@ def test_two_reviewers_race_on_one_item(world, engine):
             except Conflict:
                 outcomes.append("conflict")
 
-    threads = [threading.Thread(target=decide, args=("reviewer", Decision.APPROVE)),
-               threading.Thread(target=decide, args=("reviewer2", Decision.REJECT))]
+    threads = [
+        threading.Thread(target=decide, args=("reviewer", Decision.APPROVE)),
+        threading.Thread(target=decide, args=("reviewer2", Decision.REJECT)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

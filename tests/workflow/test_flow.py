@@ -14,8 +14,13 @@ from studio.services.templates import TemplateDraft, create_template
 from tests.conftest import decide_now
 
 GREETING = TemplateDraft(
-    title="冬至问候", body="{{ city }}的朋友们，冬至到了，{{ branch_name }}祝您阖家团圆！天冷添衣，出行注意安全。",
-    occasion_kind="solar_term", occasion="冬至", content_type="culture", persona="expert", channel="moments",
+    title="冬至问候",
+    body="{{ city }}的朋友们，冬至到了，{{ branch_name }}祝您阖家团圆！天冷添衣，出行注意安全。",
+    occasion_kind="solar_term",
+    occasion="冬至",
+    content_type="culture",
+    persona="expert",
+    channel="moments",
 )
 
 
@@ -29,7 +34,9 @@ def _approved_template(world):
 def _approved_variant(world, localiser="loc_a"):
     template = _approved_template(world)
     loc = world.actor(localiser)
-    variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    variant = variants.localise(
+        world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
     decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
     return variant
 
@@ -37,7 +44,9 @@ def _approved_variant(world, localiser="loc_a"):
 def test_template_to_staff_today(world):
     template = _approved_template(world)
     loc = world.actor("loc_a")
-    variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    variant = variants.localise(
+        world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
     assert variant.state == ReviewState.SUBMITTED
     assert "赣州的朋友们" in variant.text
     staff = world.actor("staff_a")
@@ -45,7 +54,9 @@ def test_template_to_staff_today(world):
     assert calendar.todays_content(world.session, staff, today) == []
 
     decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
-    calendar.place(world.session, loc, org_id=loc.org_id, day=today, variant_id=variant.id, time_of_day="08:30")
+    calendar.place(
+        world.session, loc, org_id=loc.org_id, day=today, variant_id=variant.id, time_of_day="08:30"
+    )
     posts = calendar.todays_content(world.session, staff, today)
     assert [p.text for p in posts] == [variant.text]
     assert posts[0].occasion == "冬至"
@@ -61,8 +72,13 @@ def test_branch_cannot_read_or_edit_another_branchs_variant(world):
     with pytest.raises(PermissionDenied):
         variants.get_variant(world.session, other, variant.id)
     with pytest.raises(PermissionDenied):
-        variants.update_variant(world.session, other, variant.id, {"city": "x", "branch_name": "y"},
-                                expected_lock_version=variant.lock_version)
+        variants.update_variant(
+            world.session,
+            other,
+            variant.id,
+            {"city": "x", "branch_name": "y"},
+            expected_lock_version=variant.lock_version,
+        )
     assert all(v.id != variant.id for v in variants.list_variants(world.session, other))
     # Its own bank's reviewer and HQ see it.
     assert variants.get_variant(world.session, world.actor("jx_reviewer"), variant.id).id == variant.id
@@ -74,14 +90,18 @@ def test_nobody_approves_their_own_submission(world):
     # A reviewer who made the template is still its maker.
     with pytest.raises(PermissionDenied):
         decide_now(world.session, editor, "template_version", template.version_id, Decision.APPROVE)
-    decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE)
+    decide_now(
+        world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE
+    )
 
 
 def test_reviewer_cannot_approve_own_variant(world):
     template = _approved_template(world)
     # Give the reviewer a variant they made: simulate by making them the maker of the row.
     loc = world.actor("loc_a")
-    variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    variant = variants.localise(
+        world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
     from studio.db.models import Variant
 
     row = world.session.get(Variant, variant.id)
@@ -94,7 +114,9 @@ def test_reviewer_cannot_approve_own_variant(world):
 def test_staff_never_see_unapproved_content(world):
     template = _approved_template(world)
     loc = world.actor("loc_a")
-    variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    variant = variants.localise(
+        world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
     with pytest.raises(ValidationError):
         calendar.place(world.session, loc, org_id=loc.org_id, day=today_cn(), variant_id=variant.id)
     assert calendar.todays_content(world.session, world.actor("staff_a"), today_cn()) == []
@@ -114,25 +136,42 @@ def test_withdrawn_after_placing_disappears_for_staff(world):
 
 def test_blocking_finding_cannot_be_approved(world):
     editor = world.actor("editor")
-    bad = GREETING.model_copy(update={"title": "理财推荐", "body": "本行理财保本保息，稳赚不赔！",
-                                      "product_type": "wealth", "content_type": "product"})
+    bad = GREETING.model_copy(
+        update={
+            "title": "理财推荐",
+            "body": "本行理财保本保息，稳赚不赔！",
+            "product_type": "wealth",
+            "content_type": "product",
+        }
+    )
     template = create_template(world.session, editor, bad)
     assert template.verdict == Verdict.BLOCK
     assert template.findings
     with pytest.raises(ValidationError):
-        decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id,
-                       Decision.APPROVE)
-    decide_now(world.session, world.actor("reviewer"), "template_version", template.version_id,
-                   Decision.REJECT, "含保本承诺")
+        decide_now(
+            world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE
+        )
+    decide_now(
+        world.session,
+        world.actor("reviewer"),
+        "template_version",
+        template.version_id,
+        Decision.REJECT,
+        "含保本承诺",
+    )
 
 
 def test_rejection_needs_a_reason_and_branch_sees_it(world):
     template = _approved_template(world)
     loc = world.actor("loc_a")
-    variant = variants.localise(world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"})
+    variant = variants.localise(
+        world.session, loc, template.version_id, {"city": "赣州", "branch_name": "章贡支行"}
+    )
     with pytest.raises(ValidationError):
         decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "  ")
-    decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "网点名称不规范")
+    decide_now(
+        world.session, world.actor("reviewer"), "variant", variant.id, Decision.REJECT, "网点名称不规范"
+    )
     seen = variants.get_variant(world.session, loc, variant.id)
     assert seen.state == ReviewState.REJECTED and seen.last_comment == "网点名称不规范"
 
@@ -154,13 +193,20 @@ def test_daily_moments_cap(world):
     for i in range(4):
         variant = _approved_variant(world) if i == 0 else None
         if variant is None:
-            t = create_template(world.session, world.actor("editor"),
-                                GREETING.model_copy(update={"title": f"冬至问候{i}"}))
-            decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-            variant = variants.localise(world.session, loc, t.version_id, {"city": "赣州", "branch_name": "章贡"})
+            t = create_template(
+                world.session, world.actor("editor"), GREETING.model_copy(update={"title": f"冬至问候{i}"})
+            )
+            decide_now(
+                world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE
+            )
+            variant = variants.localise(
+                world.session, loc, t.version_id, {"city": "赣州", "branch_name": "章贡"}
+            )
             decide_now(world.session, world.actor("reviewer"), "variant", variant.id, Decision.APPROVE)
         if i < 3:
-            placed.append(calendar.place(world.session, loc, org_id=loc.org_id, day=day, variant_id=variant.id))
+            placed.append(
+                calendar.place(world.session, loc, org_id=loc.org_id, day=day, variant_id=variant.id)
+            )
         else:
             with pytest.raises(ValidationError):
                 calendar.place(world.session, loc, org_id=loc.org_id, day=day, variant_id=variant.id)
@@ -173,21 +219,29 @@ def test_editing_approved_variant_keeps_it_live_until_replacement_approved(world
     staff = world.actor("staff_a")
     calendar.place(world.session, loc, org_id=loc.org_id, day=today_cn(), variant_id=variant.id)
     current = variants.get_variant(world.session, loc, variant.id)
-    replacement = variants.update_variant(world.session, loc, variant.id, {"city": "赣州", "branch_name": "新支行"},
-                                          expected_lock_version=current.lock_version)
+    replacement = variants.update_variant(
+        world.session,
+        loc,
+        variant.id,
+        {"city": "赣州", "branch_name": "新支行"},
+        expected_lock_version=current.lock_version,
+    )
     assert replacement.id != variant.id and replacement.state == ReviewState.SUBMITTED
     assert "章贡支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
     decide_now(world.session, world.actor("reviewer"), "variant", replacement.id, Decision.APPROVE)
     assert "新支行" in calendar.todays_content(world.session, staff, today_cn())[0].text
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("occasion_kind", "bogus", "未知的标签"),
-    ("channel", "telegram", "未知的标签"),
-    ("title", "   ", "标题不能为空"),
-    ("body", "{% if %}", "语法错误"),
-    ("body", "字" * 301, "最多 300 字"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("occasion_kind", "bogus", "未知的标签"),
+        ("channel", "telegram", "未知的标签"),
+        ("title", "   ", "标题不能为空"),
+        ("body", "{% if %}", "语法错误"),
+        ("body", "字" * 301, "最多 300 字"),
+    ],
+)
 def test_bad_template_input_is_refused_and_nothing_written(world, field, value, message):
     from sqlmodel import func, select
 

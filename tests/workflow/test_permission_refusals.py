@@ -24,11 +24,17 @@ def _approved_variant(world):  # type: ignore[no-untyped-def]
     """An approved JX-A variant of an approved HQ template."""
     from studio.services import variants
 
-    draft = templates.TemplateDraft(title="防诈骗提醒", body="{{ city }}的朋友们，{{ branch_name }}提醒您：谨防诈骗。",
-                                    content_type="knowledge", channel="moments")
+    draft = templates.TemplateDraft(
+        title="防诈骗提醒",
+        body="{{ city }}的朋友们，{{ branch_name }}提醒您：谨防诈骗。",
+        content_type="knowledge",
+        channel="moments",
+    )
     t = templates.create_template(world.session, world.actor("editor"), draft)
     decide_now(world.session, world.actor("reviewer"), "template_version", t.version_id, Decision.APPROVE)
-    v = variants.localise(world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"})
+    v = variants.localise(
+        world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "章贡"}
+    )
     decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
     return t, v
 
@@ -52,9 +58,11 @@ def test_staff_cannot_export_the_audit_log(world):
 def test_a_branch_reviewer_cannot_read_the_whole_networks_audit_log(world):
     # Same role as HQ's reviewers, but the log names every org's content: only the head office reads it.
     jx_reviewer = world.actor("jx_reviewer")
-    for read in (lambda: audit.export_csv(world.session, jx_reviewer),
-                 lambda: audit.list_events(world.session, jx_reviewer),
-                 lambda: audit.actions(world.session, jx_reviewer)):
+    for read in (
+        lambda: audit.export_csv(world.session, jx_reviewer),
+        lambda: audit.list_events(world.session, jx_reviewer),
+        lambda: audit.actions(world.session, jx_reviewer),
+    ):
         with pytest.raises(PermissionDenied):
             read()
     audit.export_csv(world.session, world.actor("admin"))  # one event for HQ's reviewer to see
@@ -84,15 +92,22 @@ def test_calendar_export_checks_role_and_subtree(world, tmp_path):
     with pytest.raises(PermissionDenied):
         list(planning.export_month(world.session, world.actor("staff_a"), "JX-A", "2099-12", tmp_path))
     with pytest.raises(PermissionDenied):
-        list(planning.export_month(world.session, world.actor("loc_gx"), "JX-A", "2099-12", tmp_path, ("json",)))
+        list(
+            planning.export_month(
+                world.session, world.actor("loc_gx"), "JX-A", "2099-12", tmp_path, ("json",)
+            )
+        )
     with pytest.raises(PermissionDenied):
         planning.refresh_document(world.session, world.actor("loc_gx"), _org(world, "JX-A"), "2099-12")
     with pytest.raises(PermissionDenied):
-        planning.export_all_parallel(world.session, world.actor("staff_a"), "unused://", "2099-12", tmp_path,
-                                     ("json",), jobs=2)
+        planning.export_all_parallel(
+            world.session, world.actor("staff_a"), "unused://", "2099-12", tmp_path, ("json",), jobs=2
+        )
     assert not any(tmp_path.iterdir())
     # --all for a branch's localiser is its own subtree, not every branch of the bank.
-    docs = list(planning.export_month(world.session, world.actor("loc_a"), None, "2099-12", tmp_path, ("json",)))
+    docs = list(
+        planning.export_month(world.session, world.actor("loc_a"), None, "2099-12", tmp_path, ("json",))
+    )
     assert [d.org_code for d in docs] == ["JX-A"]
     event = world.session.exec(select(AuditEvent).where(AuditEvent.action == "calendar.export")).one()
     assert event.actor == "loc_a"
@@ -100,11 +115,13 @@ def test_calendar_export_checks_role_and_subtree(world, tmp_path):
 
 def test_calendar_reads_stop_at_the_subtree(world):
     loc_gx, jx_a = world.actor("loc_gx"), _org(world, "JX-A")
-    for read in (lambda: orgs.get_org(world.session, loc_gx, jx_a.id),
-                 lambda: orgs.ancestors(world.session, loc_gx, jx_a),
-                 lambda: calendar.month_slots(world.session, loc_gx, jx_a.id, 2099, 12),
-                 lambda: month_view.month_view(world.session, loc_gx, jx_a.id, "2099-12"),
-                 lambda: planning.propose_month(world.session, loc_gx, jx_a.id, "2099-12")):
+    for read in (
+        lambda: orgs.get_org(world.session, loc_gx, jx_a.id),
+        lambda: orgs.ancestors(world.session, loc_gx, jx_a),
+        lambda: calendar.month_slots(world.session, loc_gx, jx_a.id, 2099, 12),
+        lambda: month_view.month_view(world.session, loc_gx, jx_a.id, "2099-12"),
+        lambda: planning.propose_month(world.session, loc_gx, jx_a.id, "2099-12"),
+    ):
         with pytest.raises(PermissionDenied):
             read()
     # The branch above JX-A sees it.

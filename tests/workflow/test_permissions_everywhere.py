@@ -50,7 +50,7 @@ ALLOWED: dict[str, str] = {
     "studio.services.orgs.create_user": "seeding",
     "studio.services.library_import.ensure_library_actor": "the system actor the CLI acts as",
     "studio.services.library_import.import_library": "operator load of HQ files, as the library actor through "
-                                                "create_template's checks",
+    "create_template's checks",
     # bank-wide reference data that belongs to no org
     "studio.services.data_version.data_version": "the audit head as a cache key",
     "studio.services.rules.active_ruleset": "the bank-wide compliance ruleset",
@@ -73,9 +73,35 @@ ALLOWED: dict[str, str] = {
 
 # A public name that starts with one of these may write; every other public name is a read and must not.
 WRITE_VERBS = (
-    "add_", "append", "authenticate", "auto_approve", "batch_", "build_", "change_", "checkpoint", "claim",
-    "clear", "create_", "decide", "ensure_", "expire_", "export_", "import_", "localise", "logout", "mark_",
-    "place", "prune", "publish_", "record_", "refresh_", "remove", "seed_", "set_", "transition", "update_",
+    "add_",
+    "append",
+    "authenticate",
+    "auto_approve",
+    "batch_",
+    "build_",
+    "change_",
+    "checkpoint",
+    "claim",
+    "clear",
+    "create_",
+    "decide",
+    "ensure_",
+    "expire_",
+    "export_",
+    "import_",
+    "localise",
+    "logout",
+    "mark_",
+    "place",
+    "prune",
+    "publish_",
+    "record_",
+    "refresh_",
+    "remove",
+    "seed_",
+    "set_",
+    "transition",
+    "update_",
     "withdraw",
 )
 
@@ -112,8 +138,9 @@ def _takes_actor(fn: Callable[..., Any]) -> bool:
     return "Actor" in _annotations(fn).values()  # exactly Actor: an optional actor checks nothing
 
 
-SESSION_FUNCTIONS = {name: fn for module in _modules() for name, fn in _public_functions(module)
-                     if _takes_session(fn)}
+SESSION_FUNCTIONS = {
+    name: fn for module in _modules() for name, fn in _public_functions(module) if _takes_session(fn)
+}
 
 
 def _is_read(qualified: str) -> bool:
@@ -128,18 +155,25 @@ def test_the_inventory_finds_the_services():
 
 
 def test_every_function_that_takes_a_session_takes_an_actor():
-    missing = sorted(name for name, fn in SESSION_FUNCTIONS.items() if not _takes_actor(fn) and name not in ALLOWED)
+    missing = sorted(
+        name for name, fn in SESSION_FUNCTIONS.items() if not _takes_actor(fn) and name not in ALLOWED
+    )
     assert not missing, f"take a Session but no Actor (add `actor: Actor` and check it): {missing}"
 
 
 def test_the_allow_list_names_only_real_actorless_functions():
-    stale = sorted(name for name in ALLOWED if name not in SESSION_FUNCTIONS or _takes_actor(SESSION_FUNCTIONS[name]))
+    stale = sorted(
+        name for name in ALLOWED if name not in SESSION_FUNCTIONS or _takes_actor(SESSION_FUNCTIONS[name])
+    )
     assert not stale, f"remove from ALLOWED (gone, or takes an Actor now): {stale}"
 
 
 # Functions on the actor's own account (its session, its password): no capability, no org data.
-OWN_ACCOUNT = {"studio.services.auth.logout", "studio.services.users.change_own_password",
-               "studio.services.users.has_demo_password"}
+OWN_ACCOUNT = {
+    "studio.services.auth.logout",
+    "studio.services.users.change_own_password",
+    "studio.services.users.has_demo_password",
+}
 
 
 def test_a_function_with_an_actor_checks_a_capability():
@@ -151,9 +185,11 @@ def test_a_function_with_an_actor_checks_a_capability():
     for name, fn in SESSION_FUNCTIONS.items():
         if not _takes_actor(fn) or name in OWN_ACCOUNT:
             continue
-        calls = {node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-                 for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(fn))))
-                 if isinstance(node, ast.Call)}
+        calls = {
+            node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(fn))))
+            if isinstance(node, ast.Call)
+        }
         # Either a check itself, or a checked function of the same layer that it delegates to first.
         if not calls & {"require", "_check_thread_access", "get_org"}:
             unchecked.append(name)
@@ -196,8 +232,9 @@ def _publish_then_withdraw(session: Session) -> None:
 
     localiser, today = _actor(session, "localiser"), today_cn()
     planning.publish_month(session, localiser, localiser.org_id, f"{today:%Y-%m}")
-    slot = session.exec(select(CalendarSlot).where(CalendarSlot.org_id == localiser.org_id,
-                                                   CalendarSlot.day >= today)).first()
+    slot = session.exec(
+        select(CalendarSlot).where(CalendarSlot.org_id == localiser.org_id, CalendarSlot.day >= today)
+    ).first()
     assert slot is not None
     reviews.withdraw(session, localiser, slot.variant_id, "活动取消")
 
@@ -222,12 +259,22 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
     """A value for each parameter name a read takes, chosen for `actor` (keyed by name; the annotation
     tells `month` the string from `month` the number)."""
     today = today_cn()
-    version = session.exec(select(TemplateVersion).where(TemplateVersion.state == ReviewState.APPROVED.value)
-                           .order_by(TemplateVersion.id)).first()
-    waiting = session.exec(select(TemplateVersion).where(TemplateVersion.state == ReviewState.SUBMITTED.value)
-                           .order_by(TemplateVersion.id)).first()
-    variant = session.exec(select(Variant).join(Org, Org.id == Variant.org_id)
-                           .where(Org.path.startswith(actor.org_path)).order_by(Variant.id)).first()  # type: ignore[attr-defined]
+    version = session.exec(
+        select(TemplateVersion)
+        .where(TemplateVersion.state == ReviewState.APPROVED.value)
+        .order_by(TemplateVersion.id)
+    ).first()
+    waiting = session.exec(
+        select(TemplateVersion)
+        .where(TemplateVersion.state == ReviewState.SUBMITTED.value)
+        .order_by(TemplateVersion.id)
+    ).first()
+    variant = session.exec(
+        select(Variant)
+        .join(Org, Org.id == Variant.org_id)
+        .where(Org.path.startswith(actor.org_path))
+        .order_by(Variant.id)
+    ).first()  # type: ignore[attr-defined]
     slots = session.exec(select(CalendarSlot.id).where(CalendarSlot.org_id == actor.org_id)).all()
     assert version is not None and waiting is not None
     return {
@@ -276,7 +323,9 @@ def _call(session: Session, fn: Callable[..., Any], actor: Actor) -> None:
 
 def test_functions_named_like_reads_do_not_write(demo):
     reads = {name: fn for name, fn in SESSION_FUNCTIONS.items() if _is_read(name)}
-    assert "studio.services.templates.get_version" in reads and "studio.services.reviews.withdraw" not in reads
+    assert (
+        "studio.services.templates.get_version" in reads and "studio.services.reviews.withdraw" not in reads
+    )
     actors = [_actor(demo, u) for u in ("editor", "reviewer", "localiser", "staff", "admin")]
     writers, refused = {}, []
     for name, fn in sorted(reads.items()):

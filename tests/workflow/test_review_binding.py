@@ -24,15 +24,27 @@ from tests.conftest import decide_now
 
 TRIES = 20
 GENERAL = TemplateDraft(
-    title="网点活动", channel="moments",
+    title="网点活动",
+    channel="moments",
     body="{{ branch_name }}：{{ intro }}",
-    slots=[{"name": "intro", "label": "活动介绍", "editable_region": True, "max_length": 200,
-            "default": "本周六上午举办防诈骗讲座，欢迎街坊邻居来坐坐。", "required": True}],
+    slots=[
+        {
+            "name": "intro",
+            "label": "活动介绍",
+            "editable_region": True,
+            "max_length": 200,
+            "default": "本周六上午举办防诈骗讲座，欢迎街坊邻居来坐坐。",
+            "required": True,
+        }
+    ],
 )
 WEALTH = TemplateDraft(
-    title="理财入门", content_type="knowledge", product_type="wealth", channel="moments",
+    title="理财入门",
+    content_type="knowledge",
+    product_type="wealth",
+    channel="moments",
     body="{{ branch_name }}小课堂：买理财前先看风险等级，选与自己风险承受能力相匹配的产品。"
-         "理财非存款、产品有风险、投资须谨慎。",
+    "理财非存款、产品有风险、投资须谨慎。",
 )
 CLEAN = {"branch_name": "章贡支行", "intro": "本周六上午举办防诈骗讲座，欢迎街坊邻居来坐坐。"}
 BLOCKING = {"branch_name": "章贡支行", "intro": "本周理财保本保息，稳赚不赔，零风险！"}
@@ -41,8 +53,12 @@ BLOCKING = {"branch_name": "章贡支行", "intro": "本周理财保本保息，
 def _approved_template(world, draft: TemplateDraft = GENERAL):  # type: ignore[no-untyped-def]
     t = create_template(world.session, world.actor("editor"), draft)
     for reviewer in ("reviewer", "reviewer2"):
-        if decide_now(world.session, world.actor(reviewer), "template_version", t.version_id,
-                      Decision.APPROVE) == ReviewState.APPROVED:
+        if (
+            decide_now(
+                world.session, world.actor(reviewer), "template_version", t.version_id, Decision.APPROVE
+            )
+            == ReviewState.APPROVED
+        ):
             break
     return t
 
@@ -69,27 +85,39 @@ def _race(*jobs: Callable[[], str]) -> list[str]:
     return outcomes
 
 
-def _approver(engine, actor, subject_type: str, subject_id: int, seen, *,  # type: ignore[no-untyped-def]
-              refused: tuple[type[Exception], ...] = ()) -> Callable[[], str]:
+def _approver(
+    engine,
+    actor,
+    subject_type: str,
+    subject_id: int,
+    seen,
+    *,  # type: ignore[no-untyped-def]
+    refused: tuple[type[Exception], ...] = (),
+) -> Callable[[], str]:
     """A reviewer in their own session approving the version they saw; `refused` errors become labels."""
+
     def job() -> str:
         with Session(engine, expire_on_commit=False) as s:
             try:
                 return reviews.decide(s, actor, subject_type, subject_id, Decision.APPROVE, seen=seen)
             except refused as error:
                 return f"refused:{getattr(error, 'message_zh', '')}"
+
     return job
 
 
 def _editor(engine, actor, variant, values) -> Callable[[], str]:  # type: ignore[no-untyped-def]
     """The maker in their own session editing the variant version they loaded."""
+
     def job() -> str:
         with Session(engine, expire_on_commit=False) as s:
             try:
-                return variants.update_variant(s, actor, variant.id, values,
-                                               expected_lock_version=variant.lock_version).state
+                return variants.update_variant(
+                    s, actor, variant.id, values, expected_lock_version=variant.lock_version
+                ).state
             except Conflict:
                 return "edit-conflict"
+
     return job
 
 
@@ -98,8 +126,13 @@ def test_stale_decision_is_refused_after_the_maker_resubmits(world):
     loc, reviewer = world.actor("loc_a"), world.actor("reviewer")
     v = variants.localise(world.session, loc, t.version_id, CLEAN)
     shown = next(i for i in reviews.queue_page(world.session, reviewer).rows if i.subject_id == v.id)
-    edited = variants.update_variant(world.session, loc, v.id, {**CLEAN, "intro": "周六讲座改到周日上午。"},
-                                     expected_lock_version=v.lock_version)
+    edited = variants.update_variant(
+        world.session,
+        loc,
+        v.id,
+        {**CLEAN, "intro": "周六讲座改到周日上午。"},
+        expected_lock_version=v.lock_version,
+    )
     with pytest.raises(Conflict) as error:
         reviews.decide(world.session, reviewer, "variant", v.id, Decision.APPROVE, seen=shown.seen)
     assert error.value.message_zh == "内容已更新，请重新审阅。"
@@ -113,8 +146,10 @@ def test_stale_decision_is_refused_after_the_maker_resubmits(world):
     assert edited.id in {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
     fresh = reviews.item_detail(world.session, reviewer, "variant", edited.id)
     assert "周日上午" in fresh.text
-    assert reviews.decide(world.session, reviewer, "variant", edited.id, Decision.APPROVE,
-                          seen=fresh.seen) == ReviewState.APPROVED
+    assert (
+        reviews.decide(world.session, reviewer, "variant", edited.id, Decision.APPROVE, seen=fresh.seen)
+        == ReviewState.APPROVED
+    )
     assert v.id not in {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
 
 
@@ -132,8 +167,9 @@ def test_text_changed_behind_the_app_is_never_approved(world):
     t = _approved_template(world)
     v = variants.localise(world.session, world.actor("loc_a"), t.version_id, CLEAN)
     seen = reviews.current_version(world.session, world.actor("reviewer"), "variant", v.id)
-    world.session.execute(text("UPDATE variant SET text = :t WHERE id = :id"),
-                          {"t": "保本保息，稳赚不赔", "id": v.id})
+    world.session.execute(
+        text("UPDATE variant SET text = :t WHERE id = :id"), {"t": "保本保息，稳赚不赔", "id": v.id}
+    )
     world.session.commit()
     with pytest.raises(Conflict):
         reviews.decide(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE, seen=seen)
@@ -145,10 +181,17 @@ def test_editing_a_template_supersedes_its_waiting_version(world):
     editor, reviewer = world.actor("editor"), world.actor("reviewer")
     t = create_template(world.session, editor, GENERAL)
     shown = next(i for i in reviews.queue_page(world.session, reviewer).rows if i.subject_id == t.version_id)
-    v2 = update_template(world.session, editor, t.id, GENERAL.model_copy(update={"title": "网点活动（新）"}),
-                         expected_lock_version=t.lock_version)
+    v2 = update_template(
+        world.session,
+        editor,
+        t.id,
+        GENERAL.model_copy(update={"title": "网点活动（新）"}),
+        expected_lock_version=t.lock_version,
+    )
     with pytest.raises(Conflict) as error:
-        reviews.decide(world.session, reviewer, "template_version", t.version_id, Decision.APPROVE, seen=shown.seen)
+        reviews.decide(
+            world.session, reviewer, "template_version", t.version_id, Decision.APPROVE, seen=shown.seen
+        )
     assert error.value.message_zh == "内容已更新，请重新审阅。"
     waiting = {i.subject_id for i in reviews.queue_page(world.session, reviewer).rows}
     assert t.version_id not in waiting and v2.version_id in waiting
@@ -159,9 +202,17 @@ def test_one_decision_per_reviewer_and_round_in_the_database(world):
     reviewer = world.actor("reviewer")
     decide_now(world.session, reviewer, "template_version", t.version_id, Decision.APPROVE)
     first = world.session.exec(select(Review)).one()
-    world.session.add(Review(subject_type="template_version", subject_id=t.version_id,
-                             reviewer_id=reviewer.user_id, decision="approve", ruleset=first.ruleset,
-                             subject_lock=first.subject_lock, content_digest=first.content_digest))
+    world.session.add(
+        Review(
+            subject_type="template_version",
+            subject_id=t.version_id,
+            reviewer_id=reviewer.user_id,
+            decision="approve",
+            ruleset=first.ruleset,
+            subject_lock=first.subject_lock,
+            content_digest=first.content_digest,
+        )
+    )
     with pytest.raises(IntegrityError):
         world.session.commit()
     world.session.rollback()
@@ -176,8 +227,10 @@ def test_maker_adds_blocking_text_while_reviewer_approves(world, engine):
     for _ in range(TRIES):
         v = variants.localise(world.session, loc, t.version_id, CLEAN)
         seen = reviews.current_version(world.session, reviewer, "variant", v.id)
-        outcomes = _race(_approver(engine, reviewer, "variant", v.id, seen, refused=(Conflict,)),
-                         _editor(engine, loc, v, BLOCKING))
+        outcomes = _race(
+            _approver(engine, reviewer, "variant", v.id, seen, refused=(Conflict,)),
+            _editor(engine, loc, v, BLOCKING),
+        )
         assert set(outcomes) <= {"approved", "submitted", "edit-conflict", "refused:内容已更新，请重新审阅。"}
         tally["approved_first" if "approved" in outcomes else "edited_first"] += 1
         world.session.expire_all()
@@ -185,8 +238,12 @@ def test_maker_adds_blocking_text_while_reviewer_approves(world, engine):
             verdict = check(world.session, row.text, "general", "moments").verdict
             assert verdict is not Verdict.BLOCK, row.text
             assert "稳赚" not in row.text
-        assert world.session.exec(select(Variant).where(Variant.state == "approved", Variant.verdict == "block")
-                                  ).all() == []
+        assert (
+            world.session.exec(
+                select(Variant).where(Variant.state == "approved", Variant.verdict == "block")
+            ).all()
+            == []
+        )
     assert sum(tally.values()) == TRIES
 
 
@@ -203,8 +260,9 @@ def test_two_reviewers_approving_a_wealth_item_at_once_complete_it(world, engine
         assert sorted(outcomes) == ["approved", "submitted"]
         world.session.expire_all()
         assert world.session.get(Variant, v.id).state == ReviewState.APPROVED
-        approvals = world.session.exec(select(Review).where(Review.subject_type == "variant",
-                                                            Review.subject_id == v.id)).all()
+        approvals = world.session.exec(
+            select(Review).where(Review.subject_type == "variant", Review.subject_id == v.id)
+        ).all()
         assert sorted(r.reviewer_id for r in approvals) == sorted(a.user_id for a in actors)
 
 
@@ -218,8 +276,14 @@ def test_double_click_records_one_approval(world, engine):
         outcomes = sorted(_race(click, click))
         assert outcomes[0].startswith("refused:") and outcomes[1] == "submitted", outcomes
         world.session.expire_all()
-        assert len(world.session.exec(select(Review).where(Review.subject_type == "variant",
-                                                           Review.subject_id == v.id)).all()) == 1
+        assert (
+            len(
+                world.session.exec(
+                    select(Review).where(Review.subject_type == "variant", Review.subject_id == v.id)
+                ).all()
+            )
+            == 1
+        )
         assert world.session.get(Variant, v.id).state == ReviewState.SUBMITTED
 
 

@@ -21,25 +21,47 @@ from studio.services.templates import TemplateDraft, create_template
 from tests.bounded import rows_per_query
 from tests.conftest import build_world, decide_now
 
-GENERAL = TemplateDraft(title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group")
+GENERAL = TemplateDraft(
+    title="周末问候", body="{{ city }}的朋友们，{{ branch_name }}祝您周末愉快！", channel="group"
+)
 WEALTH = TemplateDraft(
-    title="理财入门", content_type="knowledge", product_type="wealth", channel="moments",
+    title="理财入门",
+    content_type="knowledge",
+    product_type="wealth",
+    channel="moments",
     body="{{ branch_name }}小课堂：买理财前先看风险等级，选与自己风险承受能力相匹配的产品。"
-         "理财非存款、产品有风险、投资须谨慎。",
+    "理财非存款、产品有风险、投资须谨慎。",
 )
 SEVERITIES = ("", "info", "review", "block")
 
 
 def _finding(severity: str) -> list[dict]:
-    return [{"code": "T1", "slug": "t", "severity": severity, "text": "x", "start": 0, "end": 1,
-             "message": "m", "source": "s", "suggestion": "g"}] if severity else []
+    return (
+        [
+            {
+                "code": "T1",
+                "slug": "t",
+                "severity": severity,
+                "text": "x",
+                "start": 0,
+                "end": 1,
+                "message": "m",
+                "source": "s",
+                "suggestion": "g",
+            }
+        ]
+        if severity
+        else []
+    )
 
 
 def _approved(world, draft):  # type: ignore[no-untyped-def]
     t = create_template(world.session, world.actor("editor"), draft)
     for name in ("reviewer", "reviewer2"):
-        if decide_now(world.session, world.actor(name), "template_version", t.version_id,
-                      Decision.APPROVE) == ReviewState.APPROVED:
+        if (
+            decide_now(world.session, world.actor(name), "template_version", t.version_id, Decision.APPROVE)
+            == ReviewState.APPROVED
+        ):
             return t
     raise AssertionError("template not approved")
 
@@ -48,8 +70,16 @@ def _org(world, code: str) -> Org:
     return world.session.exec(select(Org).where(Org.code == code)).one()
 
 
-def _bulk(world, version_id: int, org_code: str, ages: list[float], *, severity=lambda i: "",  # type: ignore[no-untyped-def]
-          state: str = ReviewState.SUBMITTED.value, title: str = "待审") -> list[int]:
+def _bulk(
+    world,
+    version_id: int,
+    org_code: str,
+    ages: list[float],
+    *,
+    severity=lambda i: "",  # type: ignore[no-untyped-def]
+    state: str = ReviewState.SUBMITTED.value,
+    title: str = "待审",
+) -> list[int]:
     """Submitted variants inserted directly (fast), `ages` hours old; findings per index."""
     org = _org(world, org_code)
     maker = world.session.exec(select(User).where(User.username == "loc_a")).one()
@@ -58,12 +88,26 @@ def _bulk(world, version_id: int, org_code: str, ages: list[float], *, severity=
     rows = []
     for i, age in enumerate(ages):
         sev, body = severity(i), f"{org.name}第{i}条"
-        digest = content_digest(title=f"{title}{i}", text=body, channel=version.channel,
-                                product_type=version.product_type)
-        rows.append(Variant(org_id=org.id, template_version_id=version_id, title=f"{title}{i}", slot_values={},
-                            text=body, state=state, findings=_finding(sev),
-                            verdict={"": "pass", "info": "pass"}.get(sev, sev), ruleset="t", content_digest=digest,
-                            created_by=maker.id, submitted_by=maker.id, submitted_at=now - timedelta(hours=age)))
+        digest = content_digest(
+            title=f"{title}{i}", text=body, channel=version.channel, product_type=version.product_type
+        )
+        rows.append(
+            Variant(
+                org_id=org.id,
+                template_version_id=version_id,
+                title=f"{title}{i}",
+                slot_values={},
+                text=body,
+                state=state,
+                findings=_finding(sev),
+                verdict={"": "pass", "info": "pass"}.get(sev, sev),
+                ruleset="t",
+                content_digest=digest,
+                created_by=maker.id,
+                submitted_by=maker.id,
+                submitted_at=now - timedelta(hours=age),
+            )
+        )
     world.session.add_all(rows)
     world.session.commit()
     return [r.id for r in rows]
@@ -72,9 +116,13 @@ def _bulk(world, version_id: int, org_code: str, ages: list[float], *, severity=
 @pytest.fixture
 def queue_world(world):  # type: ignore[no-untyped-def]
     gen, wealth = _approved(world, GENERAL), _approved(world, WEALTH)
-    jx = _bulk(world, gen.version_id, "JX-A", [1.5 + i for i in range(25)], severity=lambda i: SEVERITIES[i % 4])
+    jx = _bulk(
+        world, gen.version_id, "JX-A", [1.5 + i for i in range(25)], severity=lambda i: SEVERITIES[i % 4]
+    )
     gx = _bulk(world, wealth.version_id, "GX-A", [30 + i for i in range(5)], severity=lambda i: "review")
-    waiting = create_template(world.session, world.actor("editor"), GENERAL.model_copy(update={"title": "新模板"}))
+    waiting = create_template(
+        world.session, world.actor("editor"), GENERAL.model_copy(update={"title": "新模板"})
+    )
     return {"jx": jx, "gx": gx, "template": waiting.version_id}
 
 
@@ -92,7 +140,10 @@ def test_pages_cover_the_queue_once_oldest_first_with_database_counts(queue_worl
     keys = [(r.subject_type, r.subject_id) for r in rows]
     assert first.total == 31 and len(keys) == 31 == len(set(keys)) and first.pages == 5
     assert [r.submitted_at for r in rows] == sorted(r.submitted_at for r in rows)
-    assert keys[0] == ("variant", queue_world["gx"][-1]) and keys[-1] == ("template_version", queue_world["template"])
+    assert keys[0] == ("variant", queue_world["gx"][-1]) and keys[-1] == (
+        "template_version",
+        queue_world["template"],
+    )
     # Overdue: older than the 24-hour SLA: JX items 24.5 and 25.5 h old and all five GX items.
     assert first.overdue == sum(r.overdue for r in rows) == 7
     assert len(first.rows) == 7
@@ -131,7 +182,10 @@ def test_filters_apply_in_the_database(queue_world, world):
 def test_scope_is_the_reviewers_subtree_and_templates_are_hq_only(queue_world, world):
     jx = reviews.queue_page(world.session, world.actor("jx_reviewer"), page_size=100)
     assert jx.total == 25 and {r.subject_type for r in jx.rows} == {"variant"}
-    assert reviews.queue_page(world.session, world.actor("jx_reviewer"), org_id=_org(world, "GX-A").id).total == 0
+    assert (
+        reviews.queue_page(world.session, world.actor("jx_reviewer"), org_id=_org(world, "GX-A").id).total
+        == 0
+    )
     jx_orgs = {o.code for o in reviews.filter_orgs(world.session, world.actor("jx_reviewer"))}
     assert jx_orgs == {"JX", "JX-A", "JX-B"}
     assert [o.code for o in reviews.filter_orgs(world.session, world.actor("reviewer"), "秀峰")] == ["GX-A"]
@@ -142,7 +196,9 @@ def test_detail_is_loaded_for_the_opened_item_and_approvals_count_the_current_ro
     wealth = _approved(world, WEALTH)
     v = variants.localise(world.session, world.actor("loc_a"), wealth.version_id, {"branch_name": "章贡支行"})
     decide_now(world.session, world.actor("reviewer"), "variant", v.id, Decision.APPROVE)
-    row = next(r for r in reviews.queue_page(world.session, world.actor("reviewer2")).rows if r.subject_id == v.id)
+    row = next(
+        r for r in reviews.queue_page(world.session, world.actor("reviewer2")).rows if r.subject_id == v.id
+    )
     assert (row.approvals, row.required_approvals) == (1, 2)
     item = reviews.item_detail(world.session, world.actor("reviewer2"), "variant", v.id)
     assert item.seen == row.seen and item.approved_by == ["reviewer"] and "章贡支行" in item.text
@@ -155,20 +211,26 @@ def test_detail_is_loaded_for_the_opened_item_and_approvals_count_the_current_ro
 def test_batch_approval_is_capped(world):
     seen = reviews.SeenVersion(lock_version=1, digest="d")
     with pytest.raises(ValidationError):
-        reviews.batch_approve(world.session, world.actor("reviewer"),
-                              [("variant", i, seen) for i in range(reviews.MAX_BATCH + 1)])
+        reviews.batch_approve(
+            world.session,
+            world.actor("reviewer"),
+            [("variant", i, seen) for i in range(reviews.MAX_BATCH + 1)],
+        )
 
 
 def test_max_severity_follows_findings_on_every_write(world):
     t = _approved(world, GENERAL)
-    v = variants.localise(world.session, world.actor("loc_a"), t.version_id,
-                          {"city": "赣州", "branch_name": "独家支行"})
+    v = variants.localise(
+        world.session, world.actor("loc_a"), t.version_id, {"city": "赣州", "branch_name": "独家支行"}
+    )
     row = world.session.get(Variant, v.id)
     assert row.max_severity == max_severity_of(row.findings) != ""
     row.findings = _finding("block")
     world.session.add(row)
     world.session.commit()
-    stored = world.session.execute(text("SELECT max_severity FROM variant WHERE id = :i"), {"i": v.id}).scalar()
+    stored = world.session.execute(
+        text("SELECT max_severity FROM variant WHERE id = :i"), {"i": v.id}
+    ).scalar()
     assert stored == "block"
 
 
@@ -198,6 +260,7 @@ def test_migration_backfills_max_severity(db_url):
 
 
 # --- indexes ---------------------------------------------------------------------------------------------
+
 
 def _plans(engine, call):  # type: ignore[no-untyped-def]
     """Run `call`, then EXPLAIN every SELECT it made, with its parameters, on one connection."""
@@ -229,8 +292,9 @@ _TABLES = ("variant", "template_version", "org", "review", "review_comment", "ap
 
 def _full_scans(plan: str, sqlite: bool) -> list[str]:
     if sqlite:  # "SCAN variant" is a full scan; "SCAN variant USING INDEX ..." walks an index
-        return [line for line in plan.splitlines() for t in _TABLES
-                if f"SCAN {t}" in line and "USING" not in line]
+        return [
+            line for line in plan.splitlines() for t in _TABLES if f"SCAN {t}" in line and "USING" not in line
+        ]
     return [line for line in plan.splitlines() for t in _TABLES if f"Seq Scan on {t} " in line + " "]
 
 
@@ -255,19 +319,23 @@ def test_queue_queries_are_served_by_indexes(queue_world, world, engine):
     assert problems == []
     queue_plans = "\n".join(plan for sql, plan in plans if "UNION ALL" in sql.upper())
     assert "ix_variant_state" in queue_plans and "ix_template_version_state" in queue_plans
-    org_plan = next(plan for sql, plan in plans if sql.lstrip().startswith("SELECT org.")
-                    and ("org.path >=" in sql or "org.path LIKE" in sql))
-    assert ("ix_org_path" in org_plan if sqlite else "Index" in org_plan), org_plan
+    org_plan = next(
+        plan
+        for sql, plan in plans
+        if sql.lstrip().startswith("SELECT org.") and ("org.path >=" in sql or "org.path LIKE" in sql)
+    )
+    assert "ix_org_path" in org_plan if sqlite else "Index" in org_plan, org_plan
 
 
 # --- bounded ---------------------------------------------------------------------------------------------
+
 
 def test_no_statement_returns_more_than_a_page(world, engine):
     page = reviews.PAGE_SIZE
     t = _approved(world, GENERAL)
     ids = _bulk(world, t.version_id, "JX-A", [1 + i / 10 for i in range(3 * page)])
     _bulk(world, t.version_id, "JX-B", [1] * (3 * page), state=ReviewState.APPROVED.value, title="已通过")
-    for i in ids[:3 * page // 2]:
+    for i in ids[: 3 * page // 2]:
         reviews.add_comment(world.session, world.actor("reviewer"), "variant", ids[0], f"评论{i}")
     hq, s = world.actor("reviewer"), world.session
     with rows_per_query(engine) as log:
@@ -280,7 +348,9 @@ def test_no_statement_returns_more_than_a_page(world, engine):
         picked, total = reviews.withdrawable(s, hq)
         reviews.withdrawable(s, hq, "已通过", page=2)
         clean = [(r.subject_type, r.subject_id, r.seen) for r in first.rows if r.verdict is Verdict.PASS]
-    assert first.total == 3 * page + 0 and len(first.rows) == page and total == 3 * page and len(picked) == page
+    assert (
+        first.total == 3 * page + 0 and len(first.rows) == page and total == 3 * page and len(picked) == page
+    )
     assert len(entries) == reviews.THREAD_LIMIT  # the newest ones
     assert log.over(page + 5) == [], log.over(page + 5)
     with rows_per_query(engine) as log:

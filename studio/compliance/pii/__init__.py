@@ -13,7 +13,9 @@ __all__ = ["collect"]
 
 def collect(ruleset: Ruleset, found: Scan, indices: tuple[int, ...], out: list[Hit]) -> None:
     """`indices`: the scope's active PII rules."""
-    rules: dict[str | None, CompiledRule] = {ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in indices}
+    rules: dict[str | None, CompiledRule] = {
+        ruleset.rules[i].spec.recogniser: ruleset.rules[i] for i in indices
+    }
     text = found.norm.text
     matches: list[PiiMatch] = []
     if found.pii_digits:

@@ -18,7 +18,9 @@ _USCC = re.compile(
 )
 _GROUPS = re.compile(r"[0-9x]+", re.IGNORECASE)
 _GROUP_SEPARATORS = re.compile(r"[ \-]")
-_EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
+_EMAIL = re.compile(
+    r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE
+)
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 _CONTEXT_WINDOW = 12
 
@@ -48,7 +50,10 @@ def find_uscc(text: str) -> list[PiiMatch]:
 
 
 def find_emails(text: str) -> list[PiiMatch]:
-    return [PiiMatch("email", m.start(), m.end(), "电子邮箱地址格式（local@domain.tld）") for m in _EMAIL.finditer(text)]
+    return [
+        PiiMatch("email", m.start(), m.end(), "电子邮箱地址格式（local@domain.tld）")
+        for m in _EMAIL.finditer(text)
+    ]
 
 
 def _classify_run(run: str, offset: int) -> list[PiiMatch]:

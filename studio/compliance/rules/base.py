@@ -38,8 +38,9 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights) if rights else len(text)
 
 
-def cued(text: str, start: int, end: int, cues: tuple[CueMatcher, ...],
-         prefilter: CuePrefilter | None = None) -> str | None:
+def cued(
+    text: str, start: int, end: int, cues: tuple[CueMatcher, ...], prefilter: CuePrefilter | None = None
+) -> str | None:
     """The cue word showing the hit is negated or warned against (非保本, 警惕“稳赚不赔”), if any.
 
     A before-cue may overlap the start of the hit (不保证 + 保证收益); it must end no more than

@@ -9,7 +9,9 @@ from studio.domain.enums import Channel
 SHORTEST_LIMIT = min(c.max_length for c in Channel)
 
 
-def collect(ruleset: Ruleset, original: str, indices: tuple[int, ...], channel: Channel, out: list[Hit]) -> None:
+def collect(
+    ruleset: Ruleset, original: str, indices: tuple[int, ...], channel: Channel, out: list[Hit]
+) -> None:
     """`indices`: the scope's active length rules."""
     limit = channel.max_length
     if len(original) <= limit:

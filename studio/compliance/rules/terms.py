@@ -29,7 +29,8 @@ def collect(ruleset: Ruleset, found: Scan, out: list[Hit]) -> None:
                 search, back, forward = ref.cue_any  # type: ignore[misc]
                 # no cue word within reach (one regex call) is the common case: skip `cued` then
                 if search(text, start - back if start > back else 0, end + forward) is not None and cued(
-                        text, start, end, ref.cues):
+                    text, start, end, ref.cues
+                ):
                     continue
             why = ref.why
             if ref.near_window:
