@@ -11,6 +11,7 @@ from studio.domain.enums import Channel, Decision, ProductType, Severity, Verdic
 from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
 from studio.services import reviews
 from studio.services.data_version import data_version
+from studio.services.orgs import search_orgs
 from studio.settings import get_settings
 from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
@@ -48,7 +49,7 @@ def _detail(version: int, actor_json: str, subject_type: str, subject_id: int
 @st.cache_data(max_entries=64, show_spinner=False)
 def _orgs(version: int, actor_json: str, search: str) -> list[OrgView]:
     with db() as session:
-        return reviews.filter_orgs(session, Actor.model_validate_json(actor_json), search)
+        return search_orgs(session, Actor.model_validate_json(actor_json), search, limit=30)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -17,6 +17,39 @@ st.title("合规规则")
 if flash := st.session_state.pop("rules_flash", None):
     st.success(flash)
 
+
+@st.fragment
+def _policies() -> None:
+    """Auto-approval per template: a searchable, paged picker (the library may hold 20,000 templates);
+    searching and picking rerun only this tab."""
+    from studio.services.reviews import policies, set_policy
+    from studio.services.templates import LibraryFilter, current_titles, list_library
+
+    st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
+               "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
+    with action(), db() as session:
+        current = policies(session)
+        enabled = [template_id for template_id, on in current.items() if on]
+        if enabled:
+            titles = current_titles(session, enabled)
+            more = f" 等 {len(enabled)} 个" if len(enabled) > len(titles) else ""
+            st.markdown("**已开启：** " + "、".join(md(t) for t in titles.values()) + more)
+        query = st.text_input("搜索已通过的模板（标题、正文、编号）", key="policy-search").strip()
+        listing = list_library(session, actor, LibraryFilter(query=query or None), approved_only=True)
+        if not listing.rows:
+            st.info("没有找到已审核通过的模板。")
+            return
+        if listing.total > len(listing.rows):
+            st.caption(f"共 {listing.total} 个，显示最相关的 {len(listing.rows)} 个；请输入关键词缩小范围。")
+        by_id = {t.id: t for t in listing.rows}
+        template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
+        on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
+        if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
+            set_policy(session, actor, template_id, on)
+            st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
+            st.rerun(scope="app")
+
+
 with action(), db() as session:
     docs = rules.rule_docs(session)
     version = rules.active_ruleset(session).version
@@ -80,22 +113,5 @@ with action(), db() as session:
             hide_index=True, use_container_width=True)
 
     if policy_tab:
-        from studio.services.reviews import policies, set_policy
-        from studio.services.templates import list_templates
-
         with policy_tab[0]:
-            st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
-                       "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
-            current = policies(session)
-            approved = list_templates(session, actor, approved_only=True)
-            by_id = {t.id: t for t in approved}
-            enabled = [t for t in approved if current.get(t.id)]
-            if enabled:
-                st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
-            template_id = st.selectbox("模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）")
-            on = st.toggle("自动通过", value=current.get(template_id, False), key=f"policy-{template_id}")
-            if on != current.get(template_id, False) and st.button("保存策略", type="primary"):
-                with action():
-                    set_policy(session, actor, template_id, on)
-                    st.session_state["rules_flash"] = f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
-                    st.rerun()
+            _policies()

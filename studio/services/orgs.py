@@ -6,6 +6,7 @@ from sqlalchemy import case
 from sqlmodel import Session, select
 
 from studio.db.models import Org, User
+from studio.db.prefix import starts_with
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor, OrgView
 from studio.errors import NotFound, ValidationError
@@ -69,7 +70,8 @@ def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int =
     """Orgs in the actor's scope whose name or code contains `query`, in tree order, at most `limit`:
     a picker over 2,300 branches shows a searchable handful, never the whole tree."""
     needle = query.strip()
-    rows = select(Org).where(Org.path.startswith(actor.org_path))  # type: ignore[attr-defined]
+    # A range (SQLite) or constant-prefix LIKE (PostgreSQL) on the path: served by ix_org_path on both.
+    rows = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
     if needle:
         rows = rows.where(Org.name.contains(needle, autoescape=True)  # type: ignore[attr-defined]
                           | Org.code.contains(needle, autoescape=True))  # type: ignore[attr-defined]

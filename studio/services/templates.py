@@ -219,6 +219,16 @@ def list_templates(session: Session, actor: Actor, *, approved_only: bool = Fals
     return [to_view(t, v) for t, v in rows]
 
 
+def current_titles(session: Session, template_ids: list[int], limit: int = 100) -> dict[int, str]:
+    """The latest version's title of each template named (at most `limit` of them), by template id."""
+    rows = session.exec(
+        select(Template.id, TemplateVersion.title).join(TemplateVersion, TemplateVersion.template_id == Template.id)
+        .where(Template.id.in_(template_ids[:limit]),  # type: ignore[union-attr]
+               TemplateVersion.version_no == Template.latest_version_no)
+    ).all()
+    return {int(i): title for i, title in rows}
+
+
 # --- 素材库 listing: latest version per template, filtered, searched, counted and paged in the database ---
 
 PAGE_SIZE = 20
