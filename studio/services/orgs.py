@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case
 from sqlmodel import Session, select
 
 from studio.db.models import Org, User
@@ -67,17 +66,22 @@ def visible_orgs(session: Session, actor: Actor) -> list[OrgView]:
 
 
 def search_orgs(session: Session, actor: Actor, query: str = "", *, limit: int = 50) -> list[OrgView]:
-    """Orgs in the actor's scope whose name or code contains `query`, in tree order, at most `limit`:
-    a picker over 2,300 branches shows a searchable handful, never the whole tree."""
-    needle = query.strip()
-    # A range (SQLite) or constant-prefix LIKE (PostgreSQL) on the path: served by ix_org_path on both.
-    rows = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
+    """Orgs in the actor's scope whose name or code contains `query`, an exact code first, then tree order,
+    at most `limit`: a picker over 2,300 branches shows a searchable handful, never the whole tree.
+
+    Two statements an index serves on both databases: the exact code (unique index) and the matches in
+    path order (ix_org_path gives the order and the LIMIT stops the walk).
+    """
+    needle, limit = query.strip(), max(1, min(limit, 200))
+    scope = starts_with(Org.path, actor.org_path, session.get_bind().dialect.name)
+    found = list(session.exec(select(Org).where(scope, Org.code == needle))) if needle else []
+    rows = select(Org).where(scope)
     if needle:
         rows = rows.where(Org.name.contains(needle, autoescape=True)  # type: ignore[attr-defined]
                           | Org.code.contains(needle, autoescape=True))  # type: ignore[attr-defined]
-    exact = case((Org.code == needle, 0), (Org.name == needle, 0), else_=1)  # an exact code or name first
-    found = session.exec(rows.order_by(exact, Org.path).limit(max(1, min(limit, 200)))).all()  # type: ignore[arg-type]
-    return [to_view(org) for org in found if in_scope(actor, org.path)]
+    exact = {org.id for org in found}
+    found += [org for org in session.exec(rows.order_by(Org.path).limit(limit)) if org.id not in exact]  # type: ignore[arg-type]
+    return [to_view(org) for org in found[:limit] if in_scope(actor, org.path)]
 
 
 def ancestors(session: Session, org: Org) -> list[Org]:

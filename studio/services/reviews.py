@@ -27,7 +27,7 @@ from studio.domain.digest import content_digest
 from studio.domain.enums import Decision, ReviewState, Role, Verdict
 from studio.domain.severity import RANK as _SEVERITY_RANK
 from studio.domain.severity import at_least, max_severity_of
-from studio.domain.views import Actor, OrgView, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
+from studio.domain.views import Actor, PickRow, QueuePage, ReviewItem, ReviewRow, SeenVersion
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
@@ -226,18 +226,6 @@ def item_detail(session: Session, actor: Actor, subject_type: str, subject_id: i
         raise Conflict(f"{subject_type} {subject_id} is {subject.state}, not submitted", _GONE_ZH)
     org = session.get(Org, subject.org_id) if isinstance(subject, Variant) else None
     return _item(session, subject_type, subject, org, version)
-
-
-def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 30) -> list[OrgView]:
-    """Orgs in the actor's subtree whose name or code contains `search`, for a filter picker (bounded)."""
-    from studio.services.orgs import to_view
-
-    query = select(Org).where(starts_with(Org.path, actor.org_path, session.get_bind().dialect.name))
-    if term := search.strip():
-        pattern = f"%{_escape_like(term)}%"
-        query = query.where(or_(Org.name.like(pattern, escape="\\"),  # type: ignore[attr-defined]
-                                Org.code.like(pattern, escape="\\")))  # type: ignore[attr-defined]
-    return [to_view(o) for o in session.exec(query.order_by(Org.path).limit(limit))]
 
 
 def withdrawable(session: Session, actor: Actor, search: str = "", page: int = 0,
