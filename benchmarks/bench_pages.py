@@ -422,7 +422,8 @@ def report(db: str, runs: int, demo: Figures, large: Figures) -> int:
     header = ["user", "page", "measure", "demo ms", "large ms", "ratio", "large cold", "result"]
     widths = [10, 10, 20, 9, 9, 6, 11, 0]
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(f"\n{db} · {stamp} · {os.cpu_count()} cores · median of {runs} after one warm-up "
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{db} · {stamp} · {os.cpu_count()} cores, load average {load} · median of {runs} after one warm-up "
           f"(targets: login/render < 2000 ms, rerun < 500 ms, large ≤ {TARGET_RATIO}× demo)")
     print("  ".join(_cell(h, w, right=3 <= i <= 6) for i, (h, w) in enumerate(zip(header, widths, strict=True))))
     failed = 0
