@@ -7,7 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from studio.domain.enums import Channel, ProductType, Severity
+from studio.domain.views import Actor
 from studio.services import rules
+from studio.services.data_version import data_version
+from studio.services.templates import LibraryFilter, LibraryPage, list_library
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
@@ -18,12 +21,20 @@ if flash := st.session_state.pop("rules_flash", None):
     st.success(flash)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _approved(version: int, actor_json: str, query: str) -> LibraryPage:
+    """Keyed on the data version (any committed change moves it): a rerun that changes nothing reads nothing."""
+    with db() as session:
+        return list_library(session, Actor.model_validate_json(actor_json), LibraryFilter(query=query or None),
+                            approved_only=True)
+
+
 @st.fragment
 def _policies() -> None:
     """Auto-approval per template: a searchable, paged picker (the library may hold 20,000 templates);
     searching and picking rerun only this tab."""
     from studio.services.reviews import policies, set_policy
-    from studio.services.templates import LibraryFilter, current_titles, list_library
+    from studio.services.templates import current_titles
 
     st.caption("开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
                "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。")
@@ -35,7 +46,7 @@ def _policies() -> None:
             more = f" 等 {len(enabled)} 个" if len(enabled) > len(titles) else ""
             st.markdown("**已开启：** " + "、".join(md(t) for t in titles.values()) + more)
         query = st.text_input("搜索已通过的模板（标题、正文、编号）", key="policy-search").strip()
-        listing = list_library(session, actor, LibraryFilter(query=query or None), approved_only=True)
+        listing = _approved(data_version(session), actor.model_dump_json(), query)
         if not listing.rows:
             st.info("没有找到已审核通过的模板。")
             return
