@@ -20,6 +20,7 @@ from studio.domain.views import (
 )
 from studio.services import reviews
 from studio.services.data_version import data_version
+from studio.services.orgs import search_orgs
 from studio.settings import get_settings
 from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
@@ -77,7 +78,7 @@ def _detail(
 @st.cache_data(max_entries=64, show_spinner=False)
 def _orgs(version: int, actor_json: str, search: str) -> list[OrgView]:
     with db() as session:
-        return reviews.filter_orgs(session, Actor.model_validate_json(actor_json), search)
+        return search_orgs(session, Actor.model_validate_json(actor_json), search, limit=30)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -7,7 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from studio.domain.enums import Channel, ProductType, Severity
+from studio.domain.views import Actor
 from studio.services import rules
+from studio.services.data_version import data_version
+from studio.services.templates import LibraryFilter, LibraryPage, list_library
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
@@ -16,6 +19,57 @@ actor = require_actor()
 st.title("合规规则")
 if flash := st.session_state.pop("rules_flash", None):
     st.success(flash)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _approved(version: int, actor_json: str, query: str) -> LibraryPage:
+    """Keyed on the data version (any committed change moves it): a rerun that changes nothing reads nothing."""
+    with db() as session:
+        return list_library(
+            session,
+            Actor.model_validate_json(actor_json),
+            LibraryFilter(query=query or None),
+            approved_only=True,
+        )
+
+
+@st.fragment
+def _policies() -> None:
+    """Auto-approval per template: a searchable, paged picker (the library may hold 20,000 templates);
+    searching and picking rerun only this tab."""
+    from studio.services.reviews import policies, set_policy
+    from studio.services.templates import current_titles
+
+    st.caption(
+        "开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
+        "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。"
+    )
+    with action(), db() as session:
+        current = policies(session, actor)
+        enabled = sorted(current)
+        if enabled:
+            titles = current_titles(session, actor, enabled)
+            more = f" 等 {len(enabled)} 个" if len(enabled) > len(titles) else ""
+            st.markdown("**已开启：** " + "、".join(md(t) for t in titles.values()) + more)
+        query = st.text_input("搜索已通过的模板（标题、正文、编号）", key="policy-search").strip()
+        listing = _approved(data_version(session), actor.model_dump_json(), query)
+        if not listing.rows:
+            st.info("没有找到已审核通过的模板。")
+            return
+        if listing.total > len(listing.rows):
+            st.caption(f"共 {listing.total} 个，显示最相关的 {len(listing.rows)} 个；请输入关键词缩小范围。")
+        by_id = {t.id: t for t in listing.rows}
+        template_id = st.selectbox(
+            "模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）"
+        )
+        on = st.toggle("自动通过", value=template_id in current, key=f"policy-{template_id}")
+        if on != (template_id in current) and st.button("保存策略", type="primary"):
+            set_policy(session, actor, template_id, on)
+            st.session_state["rules_flash"] = (
+                f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
+            )
+            st.rerun(scope="app")
+
 
 with action(), db() as session:
     docs = rules.rule_docs(session)
@@ -112,28 +166,5 @@ with action(), db() as session:
         )
 
     if policy_tab:
-        from studio.services.reviews import policies, set_policy
-        from studio.services.templates import list_templates
-
         with policy_tab[0]:
-            st.caption(
-                "开启后，分支行对该模板的本地化如果只填写了插槽（未改动可编辑段落）且合规检查通过，"
-                "将自动通过审核，审核记录会注明所用策略。理财、保险等需双人审批的产品不适用。"
-            )
-            current = policies(session, actor)
-            approved = list_templates(session, actor, approved_only=True)
-            by_id = {t.id: t for t in approved}
-            enabled = [t for t in approved if t.id in current]
-            if enabled:
-                st.markdown("**已开启：** " + "、".join(md(t.title) for t in enabled))
-            template_id = st.selectbox(
-                "模板", list(by_id), format_func=lambda i: f"{by_id[i].title}（{by_id[i].code}）"
-            )
-            on = st.toggle("自动通过", value=template_id in current, key=f"policy-{template_id}")
-            if on != (template_id in current) and st.button("保存策略", type="primary"):
-                with action():
-                    set_policy(session, actor, template_id, on)
-                    st.session_state["rules_flash"] = (
-                        f"已{'开启' if on else '关闭'}自动通过：{md(by_id[template_id].title)}"
-                    )
-                    st.rerun()
+            _policies()

@@ -46,7 +46,6 @@ from studio.domain.views import (
     Actor,
     BatchResult,
     BatchSkip,
-    OrgView,
     PickRow,
     QueuePage,
     ReviewItem,
@@ -378,21 +377,6 @@ def item_detail(session: Session, actor: Actor, subject_type: str, subject_id: i
         raise Conflict(f"{subject_type} {subject_id} is {subject.state}, not submitted", _GONE_ZH)
     org = session.get(Org, subject.org_id) if isinstance(subject, Variant) else None
     return _item(session, subject_type, subject, org, version)
-
-
-def filter_orgs(session: Session, actor: Actor, search: str = "", limit: int = 30) -> list[OrgView]:
-    """Orgs in the actor's subtree whose name or code contains `search`, for a filter picker (bounded)."""
-    from studio.services.orgs import to_view
-
-    require(actor, "review.decide")
-
-    query = select(Org).where(starts_with(col(Org.path), actor.org_path, session.get_bind().dialect.name))
-    if term := search.strip():
-        pattern = f"%{_escape_like(term)}%"
-        query = query.where(
-            or_(col(Org.name).like(pattern, escape="\\"), col(Org.code).like(pattern, escape="\\"))
-        )
-    return [to_view(o) for o in session.exec(query.order_by(col(Org.path)).limit(limit))]
 
 
 def withdrawable(

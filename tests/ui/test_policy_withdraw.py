@@ -45,3 +45,32 @@ def test_reviewer_withdraws_approved_content(app_world):
     assert not at.exception, at.exception
     assert "已撤回" in _texts(at)
     assert variants.get_variant(w.session, w.actor("loc_a"), v.id).state == ReviewState.WITHDRAWN
+
+
+def test_policy_picker_is_searched_and_paged_not_the_whole_library(app_world):
+    w = app_world
+    from studio.services.templates import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 3):  # more approved templates than one page of the picker
+        draft = DRAFT.model_copy(
+            update={"title": f"节日祝福{n}", "body": f"第{n}条：{{{{ branch_name }}}}祝您节日快乐！"}
+        )
+        decide_now(
+            w.session,
+            w.actor("reviewer"),
+            "template_version",
+            create_template(w.session, w.actor("editor"), draft).version_id,
+            Decision.APPROVE,
+        )
+    target = _approved_template(w)
+    at = login("admin")
+    picker = by_label(at.selectbox, "模板")
+    assert len(picker.options) == PAGE_SIZE
+    assert any("显示最相关的" in c.value for c in at.caption)
+    by_label(at.text_input, "搜索已通过的模板（标题、正文、编号）").input("周末问候").run()
+    picker = by_label(at.selectbox, "模板")
+    assert picker.options == [f"周末问候（{target.code}）"]
+    by_label(at.toggle, "自动通过").set_value(True).run()
+    by_label(at.button, "保存策略").click().run()
+    assert not at.exception, at.exception
+    assert "已开启自动通过：周末问候" in _texts(at)
