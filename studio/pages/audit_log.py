@@ -15,7 +15,7 @@ import streamlit as st
 from studio.db.engine import session_scope
 from studio.domain.clock import in_beijing
 from studio.domain.views import Actor
-from studio.services.data_version import data_version
+from studio.services.data_version import audit_head
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.workflow import audit
@@ -87,7 +87,7 @@ def _turn(key: str, step: int) -> None:
 def _log() -> None:
     """Filters, paging and export rerun only this part of the page."""
     with db() as session:
-        version = data_version(session)  # read here: a fragment rerun must see events appended meanwhile
+        version = audit_head(session)  # read here: a fragment rerun must see events appended meanwhile
     options = _categories(_actions(version, actor_json))
     f = st.columns([2, 1, 1, 1, 1])
     chosen = f[0].selectbox("动作", ["全部", *options], help="可选一类动作（如 review（全部））或单个动作")

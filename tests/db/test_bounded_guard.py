@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from studio.db.models import User
-from studio.services.data_version import data_version
+from studio.errors import StudioError
+from studio.services.auth import authenticate, logout
+from studio.services.data_version import audit_head, data_version
 from studio.services.templates import TemplateDraft, create_template
 from tests.bounded import rows_per_query
+from tests.conftest import PASSWORD
 
 
 def test_guard_counts_rows_of_each_select(world, engine):
@@ -24,3 +28,17 @@ def test_data_version_moves_with_a_change_and_only_then(world):
     assert data_version(world.session) == before
     create_template(world.session, world.actor("editor"), TemplateDraft(title="问候", body="您好！"))
     assert data_version(world.session) > before
+
+
+def test_sign_ins_do_not_move_the_data_version_but_move_the_audit_head(world):
+    """Thousands of logins a morning must not empty every page cache; the audit log page still sees them."""
+    version, head = data_version(world.session), audit_head(world.session)
+    actor = authenticate(world.session, "editor", PASSWORD)
+    with pytest.raises(StudioError):
+        authenticate(world.session, "editor", "wrong password")
+    logout(world.session, actor)
+    world.session.commit()
+    assert data_version(world.session) == version
+    assert audit_head(world.session) >= head + 3
+    create_template(world.session, world.actor("editor"), TemplateDraft(title="问候", body="您好！"))
+    assert data_version(world.session) == audit_head(world.session) > head + 3

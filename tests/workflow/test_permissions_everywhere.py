@@ -53,6 +53,7 @@ ALLOWED: dict[str, str] = {
     "create_template's checks",
     # bank-wide reference data that belongs to no org
     "studio.services.data_version.data_version": "the audit head as a cache key",
+    "studio.services.data_version.audit_head": "the audit head as the audit log page's cache key",
     "studio.services.rules.active_ruleset": "the bank-wide compliance ruleset",
     "studio.services.rules.check": "checks a text against the bank-wide ruleset",
     "studio.services.rules.rule_docs": "the bank-wide compliance ruleset",
@@ -295,6 +296,7 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "version_id": lambda _: version.id,
         "template_version_id": lambda _: version.id,
         "template_id": lambda _: version.template_id,
+        "template_ids": lambda _: [version.template_id],
         "variant_id": lambda _: variant.id if variant else 0,
         "text": lambda _: "稳赚不赔，保本保息。",
         "product": lambda _: "wealth",
