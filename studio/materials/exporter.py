@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import Template, TemplateVersion
 from studio.domain.enums import OccasionKind
@@ -76,8 +76,10 @@ _Dumper.add_representer(
 
 def _latest_versions(session: Session) -> list[tuple[Template, TemplateVersion]]:
     rows = session.exec(
-        select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)
-    )  # type: ignore[arg-type]
+        select(Template, TemplateVersion).join(
+            TemplateVersion, col(TemplateVersion.template_id) == col(Template.id)
+        )
+    )
     latest: dict[int, tuple[Template, TemplateVersion]] = {}
     for template, version in rows:
         current = latest.get(template.id or 0)

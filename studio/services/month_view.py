@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studio.db.models import CalendarPublication
 from studio.domain.enums import Channel, ContentType
@@ -86,8 +86,8 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
             CalendarPublication.org_id == org_id,
             CalendarPublication.month == str(chosen),
         )
-        .order_by(CalendarPublication.version.desc())
-    ).first()  # type: ignore[attr-defined]
+        .order_by(col(CalendarPublication.version).desc())
+    ).first()
     return MonthView(
         org_name=org.name,
         month=str(chosen),

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -410,12 +411,12 @@ def _worker_export(codes: list[str], out_dir: str, formats: tuple[str, ...]) -> 
         org = session.exec(select(Org).where(col(Org.code) == code)).one()
         doc = refresh_document(
             session,
-            _WORKER["actor"],
+            cast(Actor, _WORKER["actor"]),
             org,
-            str(_WORKER["month"]),  # type: ignore[arg-type]
-            pool=_WORKER["pool"],
-            topics=_WORKER["topics"],
-        )  # type: ignore[arg-type]
+            str(_WORKER["month"]),
+            pool=cast(_CandidatePool, _WORKER["pool"]),
+            topics=cast("tuple[HotTopicSpan, ...]", _WORKER["topics"]),
+        )
         export(doc, Path(out_dir), formats)
         drafts += doc.draft
     return len(codes), drafts

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import Engine, Table, func, insert, inspect, text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from studio.compliance import check_text
 from studio.db.models import (
@@ -364,9 +364,9 @@ def seed_scale(
     users = {
         u.username: u
         for u in session.exec(
-            select(User).where(User.username.in_(("editor", "reviewer", "reviewer2")))
+            select(User).where(col(User.username).in_(("editor", "reviewer", "reviewer2")))
         ).all()
-    }  # type: ignore[attr-defined]
+    }
     hq = session.exec(select(Org).where(Org.code == "HQ")).first()
     if hq is None or len(users) < 3:
         raise ValidationError(

@@ -377,9 +377,11 @@ def _old_checkpoints_match(session: Session, checkpoints: list[Checkpoint]) -> b
         return True
     hashes = dict(
         session.exec(
-            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_({c.seq for c in checkpoints}))
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).where(
+                col(AuditEvent.seq).in_({c.seq for c in checkpoints})
+            )
         ).all()
-    )  # type: ignore[attr-defined]
+    )
     return all(hashes.get(c.seq) == c.hash for c in checkpoints)
 
 
