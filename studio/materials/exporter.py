@@ -76,8 +76,8 @@ _Dumper.add_representer(
 
 def _latest_versions(session: Session) -> list[tuple[Template, TemplateVersion]]:
     rows = session.exec(
-        select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)
-    )  # type: ignore[arg-type]
+        select(Template, TemplateVersion).join(TemplateVersion, TemplateVersion.template_id == Template.id)  # type: ignore[arg-type]
+    )
     latest: dict[int, tuple[Template, TemplateVersion]] = {}
     for template, version in rows:
         current = latest.get(template.id or 0)

@@ -377,9 +377,9 @@ def _old_checkpoints_match(session: Session, checkpoints: list[Checkpoint]) -> b
         return True
     hashes = dict(
         session.exec(
-            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_({c.seq for c in checkpoints}))
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_({c.seq for c in checkpoints}))  # type: ignore[attr-defined]
         ).all()
-    )  # type: ignore[attr-defined]
+    )
     return all(hashes.get(c.seq) == c.hash for c in checkpoints)
 
 
