@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -97,24 +98,28 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from studio.db.engine import session_scope
-    from studio.services import planning
-
-    show_progress = bool(args.all) and sys.stderr.isatty()
+def _progress_bar(show: bool) -> Callable[[int, int], None]:
+    """A progress callback that draws a bar on stderr, or does nothing (one org, or not a terminal)."""
 
     def progress(done: int, total: int) -> None:
-        if show_progress:
+        if show:
             width = 30
             filled = width * done // total
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
             if done == total:
                 sys.stderr.write("\n")
 
+    return progress
+
+
+def _export(args: argparse.Namespace) -> int:
     import os
 
+    from studio.db.engine import session_scope
+    from studio.services import planning
     from studio.settings import get_settings
 
+    progress = _progress_bar(bool(args.all) and sys.stderr.isatty())
     jobs = args.jobs or os.cpu_count() or 1
     drafts = written = 0
     with session_scope() as session:

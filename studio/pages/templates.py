@@ -3,6 +3,8 @@ HQ editors create and edit with the compliance check running as they type."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -172,6 +174,19 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
         value=current.body if current else "",
         key=f"{prefix}-body",
     )
+    scene = _scene_inputs(prefix, current)
+    kinds = _type_inputs(prefix, current)
+    if body.strip():
+        _live_check(body, kinds["product_type"], kinds["channel"])
+    submit = st.checkbox("保存后直接提交审核", value=True, key=f"{prefix}-submit")
+    if not st.button("保存", type="primary", key=f"{prefix}-save"):
+        return None
+    draft = TemplateDraft(title=title, body=body, **scene, **kinds, slots=current.slots if current else [])
+    return draft, submit
+
+
+def _scene_inputs(prefix: str, current) -> dict[str, Any]:
+    """Where and for whom: occasion kind, occasion, region and persona (one row of four)."""
     c = st.columns(4)
     o_kind = c[0].selectbox(
         "场景",
@@ -193,6 +208,16 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
         key=f"{prefix}-persona",
         index=list(Persona).index(Persona(current.persona)) if current else 1,
     )
+    return {
+        "occasion_kind": o_kind,
+        "occasion": occasion_v or None,
+        "region": region_v or None,
+        "persona": persona_v,
+    }
+
+
+def _type_inputs(prefix: str, current) -> dict[str, Any]:
+    """What and where it goes: content type, channel and product type (one row of three)."""
     tags = st.columns(3)
     ctype_v = tags[0].selectbox(
         "内容类型",
@@ -215,31 +240,19 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
         key=f"{prefix}-product",
         index=list(ProductType).index(ProductType(current.product_type)) if current else 6,
     )
-    if body.strip():
-        from studio.services.rules import check
+    return {"content_type": ctype_v, "channel": channel_v, "product_type": product_v}
 
-        with db() as session:
-            live = check(session, body, product_v, channel_v)
-        st.caption("实时合规检查（按正文原文标出命中位置）")
-        highlighted(body, [f.model_dump(mode="json") for f in live.findings])
-        verdict_badge(live.verdict.value)
-        findings_list([f.model_dump(mode="json") for f in live.findings])
-    submit = st.checkbox("保存后直接提交审核", value=True, key=f"{prefix}-submit")
-    if not st.button("保存", type="primary", key=f"{prefix}-save"):
-        return None
-    draft = TemplateDraft(
-        title=title,
-        body=body,
-        occasion_kind=o_kind,
-        occasion=occasion_v or None,
-        content_type=ctype_v,
-        persona=persona_v,
-        channel=channel_v,
-        product_type=product_v,
-        region=region_v or None,
-        slots=current.slots if current else [],
-    )
-    return draft, submit
+
+def _live_check(body: str, product: ProductType, channel: Channel) -> None:
+    """The compliance check of the body as typed, with the hits marked in the original text."""
+    from studio.services.rules import check
+
+    with db() as session:
+        live = check(session, body, product, channel)
+    st.caption("实时合规检查（按正文原文标出命中位置）")
+    highlighted(body, [f.model_dump(mode="json") for f in live.findings])
+    verdict_badge(live.verdict.value)
+    findings_list([f.model_dump(mode="json") for f in live.findings])
 
 
 @st.fragment

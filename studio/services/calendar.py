@@ -39,34 +39,11 @@ def place(
 ) -> SlotPlacement:
     require(actor, "calendar.edit")
     org = get_org(session, actor, org_id)
-    variant = session.get(Variant, variant_id)
-    if variant is None:
-        raise NotFound(f"variant {variant_id} not found")
-    version = session.get(TemplateVersion, variant.template_version_id)
-    assert version is not None
-    if not _live(variant, version, day):
-        raise ValidationError(
-            "only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。"
-        )
-    if variant.org_id not in {o.id for o in ancestors(session, actor, org)}:
-        raise ValidationError("variant belongs to another org", "该内容不属于此机构或其上级机构，不能排入。")
+    variant, version = _placeable(session, actor, org, variant_id, day)
     channel = Channel(version.channel)
     if time_of_day and not _valid_time(time_of_day):
         raise ValidationError("time must be HH:MM", "时间格式应为 HH:MM。")
-    existing = session.exec(
-        select(CalendarSlot).where(
-            col(CalendarSlot.org_id) == org_id,
-            col(CalendarSlot.day) == day,
-            col(CalendarSlot.channel) == channel.value,
-        )
-    ).all()
-    if len(existing) >= channel.daily_cap:
-        raise ValidationError(
-            f"daily cap of {channel.daily_cap} for {channel.value} reached",
-            f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。",
-        )
-    if any(s.variant_id == variant_id for s in existing):
-        raise ValidationError("already placed on that day", "该内容当天已排入。")
+    _check_room(session, org_id, day, channel, variant_id)
     slot = CalendarSlot(
         org_id=org_id,
         day=day,
@@ -87,6 +64,42 @@ def place(
     )
     session.commit()
     return _placement(slot, variant, version)
+
+
+def _placeable(
+    session: Session, actor: Actor, org: Org, variant_id: int, day: date
+) -> tuple[Variant, TemplateVersion]:
+    """The variant and its template version, if it is approved, valid that day and the org's or above."""
+    variant = session.get(Variant, variant_id)
+    if variant is None:
+        raise NotFound(f"variant {variant_id} not found")
+    version = session.get(TemplateVersion, variant.template_version_id)
+    assert version is not None
+    if not _live(variant, version, day):
+        raise ValidationError(
+            "only approved, valid content can be placed", "只能排入已审核通过且在有效期内的内容。"
+        )
+    if variant.org_id not in {o.id for o in ancestors(session, actor, org)}:
+        raise ValidationError("variant belongs to another org", "该内容不属于此机构或其上级机构，不能排入。")
+    return variant, version
+
+
+def _check_room(session: Session, org_id: int, day: date, channel: Channel, variant_id: int) -> None:
+    """The channel's day still has room under its cap, and does not hold this variant already."""
+    existing = session.exec(
+        select(CalendarSlot).where(
+            col(CalendarSlot.org_id) == org_id,
+            col(CalendarSlot.day) == day,
+            col(CalendarSlot.channel) == channel.value,
+        )
+    ).all()
+    if len(existing) >= channel.daily_cap:
+        raise ValidationError(
+            f"daily cap of {channel.daily_cap} for {channel.value} reached",
+            f"{day:%m月%d日}{channel.label}已排 {len(existing)} 条，已达每日上限。",
+        )
+    if any(s.variant_id == variant_id for s in existing):
+        raise ValidationError("already placed on that day", "该内容当天已排入。")
 
 
 def _valid_time(value: str) -> bool:

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from studio.db.models import CalendarPublication
 from studio.domain.enums import Channel, ContentType
@@ -52,7 +52,6 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     require_scope(actor, org.path)
     chosen = Month.parse(month)
     slots = calendar.month_slots(session, actor, org_id, chosen.year, chosen.number)
-    days = chosen.days()
     regional = tuple(
         t for t in hot_topics(session, chosen.first, chosen.last) if t.region in (None, org.province)
     )
@@ -61,33 +60,11 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
     for o in occasions:
         by_day.setdefault(o.date, []).append(o.name)
     mix = Counter(s.content_type for s in slots)
-    rows = []
-    for day in days:
-        placed = [s for s in slots if s.day == day]
-        per_channel = Counter(s.channel for s in placed)
-        rows.append(
-            DayRow(
-                day=day,
-                occasions=by_day.get(day, []),
-                moments=per_channel[Channel.MOMENTS.value],
-                group=per_channel[Channel.GROUP.value],
-                other=len(placed) - per_channel[Channel.MOMENTS.value] - per_channel[Channel.GROUP.value],
-                titles=[s.title for s in placed],
-                gap=not placed,
-            )
-        )
+    rows = [_day_row(day, [s for s in slots if s.day == day], by_day.get(day, [])) for day in chosen.days()]
     placed_occasions = {s.occasion for s in slots if s.occasion}
     occasion_gaps = sorted(
         {o.name for o in occasions if o.kind.postable and o.date in chosen and o.name not in placed_occasions}
     )
-    latest = session.exec(
-        select(CalendarPublication)
-        .where(
-            CalendarPublication.org_id == org_id,
-            CalendarPublication.month == str(chosen),
-        )
-        .order_by(col(CalendarPublication.version).desc())
-    ).first()
     return MonthView(
         org_name=org.name,
         month=str(chosen),
@@ -97,6 +74,33 @@ def month_view(session: Session, actor: Actor, org_id: int, month: str) -> Month
         moments_total=sum(r.moments for r in rows),
         moments_cap=Channel.MOMENTS.monthly_cap,
         daily_cap=Channel.MOMENTS.daily_cap,
-        published_version=latest.version if latest else None,
+        published_version=_published_version(session, org_id, chosen),
         occasion_gaps=occasion_gaps,
     )
+
+
+def _day_row(day: date, placed: list[SlotPlacement], occasions: list[str]) -> DayRow:
+    """One day of the month: its occasions and what is placed on it, counted per channel."""
+    per_channel = Counter(s.channel for s in placed)
+    return DayRow(
+        day=day,
+        occasions=occasions,
+        moments=per_channel[Channel.MOMENTS.value],
+        group=per_channel[Channel.GROUP.value],
+        other=len(placed) - per_channel[Channel.MOMENTS.value] - per_channel[Channel.GROUP.value],
+        titles=[s.title for s in placed],
+        gap=not placed,
+    )
+
+
+def _published_version(session: Session, org_id: int, month: Month) -> int | None:
+    """The number of the month's latest published calendar, if it was published."""
+    latest = session.exec(
+        select(CalendarPublication)
+        .where(
+            CalendarPublication.org_id == org_id,
+            CalendarPublication.month == str(month),
+        )
+        .order_by(CalendarPublication.version.desc())  # type: ignore[attr-defined]
+    ).first()
+    return latest.version if latest else None

@@ -233,8 +233,8 @@ def publish_month(
     return version
 
 
-def _latest_version(session: Session, org_id: int, month: str) -> int:
-    latest = session.exec(
+def _latest_publication(session: Session, org_id: int | None, month: str) -> CalendarPublication | None:
+    return session.exec(
         select(CalendarPublication)
         .where(
             col(CalendarPublication.org_id) == org_id,
@@ -242,6 +242,10 @@ def _latest_version(session: Session, org_id: int, month: str) -> int:
         )
         .order_by(col(CalendarPublication.version).desc())
     ).first()
+
+
+def _latest_version(session: Session, org_id: int, month: str) -> int:
+    latest = _latest_publication(session, org_id, month)
     return latest.version if latest else 0
 
 
@@ -277,56 +281,53 @@ def refresh_document(
     require(actor, "calendar.export")
     require_scope(actor, org.path)
     today = today or today_cn()
-    publication = session.exec(
-        select(CalendarPublication)
-        .where(
-            col(CalendarPublication.org_id) == org.id,
-            col(CalendarPublication.month) == month,
-        )
-        .order_by(col(CalendarPublication.version).desc())
-    ).first()
+    publication = _latest_publication(session, org.id, month)
     if publication is None:
         plan = _propose_for(session, actor, org, Month.parse(month), pool=pool, topics=topics)
-        return CalendarDocument(
-            org_code=org.code,
-            org_name=org.name,
-            month=month,
-            status="draft",
-            version=None,
-            generated_at=utcnow(),
-            entries=plan.entries,
-        )
+        return _document(org, month, None, plan.entries)
     entries = [PlanEntry.model_validate(e) for e in publication.entries]
     live = _live_ids(session, {e.variant_id for e in entries}, today)
     kept = [e for e in entries if e.day < today or e.variant_id in live]
     if len(kept) != len(entries):
-        dropped = len(entries) - len(kept)
-        publication = CalendarPublication(
-            org_id=org.id or 0,
-            month=month,
-            version=publication.version + 1,
-            entries=[e.model_dump(mode="json") for e in kept],
-            published_by=publication.published_by,
-            note=f"{dropped} 条内容已过期或撤回，自动从后续日期移除",
-        )
-        session.add(publication)
-        audit.append(
-            session,
-            None,
-            "calendar.auto_update",
-            f"org:{org.code}",
-            {"month": month, "version": publication.version, "dropped": dropped},
-        )
-        session.commit()
+        publication = _republish_without_dead(session, org, publication, kept, len(entries) - len(kept))
+    return _document(org, month, publication.version, kept)
+
+
+def _document(org: Org, month: str, version: int | None, entries: list[PlanEntry]) -> CalendarDocument:
+    """A month's document as of now: a draft proposal (no version) or a published version."""
     return CalendarDocument(
         org_code=org.code,
         org_name=org.name,
         month=month,
-        status="published",
-        version=publication.version,
+        status="draft" if version is None else "published",
+        version=version,
         generated_at=utcnow(),
-        entries=kept,
+        entries=entries,
     )
+
+
+def _republish_without_dead(
+    session: Session, org: Org, publication: CalendarPublication, kept: list[PlanEntry], dropped: int
+) -> CalendarPublication:
+    """A new published version holding only `kept`, recorded as the system's (the publisher is kept)."""
+    refreshed = CalendarPublication(
+        org_id=org.id or 0,
+        month=publication.month,
+        version=publication.version + 1,
+        entries=[e.model_dump(mode="json") for e in kept],
+        published_by=publication.published_by,
+        note=f"{dropped} 条内容已过期或撤回，自动从后续日期移除",
+    )
+    session.add(refreshed)
+    audit.append(
+        session,
+        None,
+        "calendar.auto_update",
+        f"org:{org.code}",
+        {"month": publication.month, "version": refreshed.version, "dropped": dropped},
+    )
+    session.commit()
+    return refreshed
 
 
 def export_month(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    RowMapping,
     Select,
     String,
     case,
@@ -24,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
+from studio.compliance import CheckResult
 from studio.db import typed
 from studio.db.locking import transition
 from studio.db.models import (
@@ -134,6 +137,20 @@ def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> s
     )
 
 
+def _previous_approved(session: Session, version: TemplateVersion) -> TemplateVersion | None:
+    """The template's latest approved version before this one: what a new version is compared with."""
+    return session.exec(
+        select(TemplateVersion)
+        .where(
+            col(TemplateVersion.template_id) == version.template_id,
+            col(TemplateVersion.version_no) < version.version_no,
+            col(TemplateVersion.state) == ReviewState.APPROVED.value,
+        )
+        .order_by(col(TemplateVersion.version_no).desc())
+        .limit(1)
+    ).first()
+
+
 def _item(
     session: Session,
     subject_type: str,
@@ -148,16 +165,7 @@ def _item(
         org_name, org_id = (org.name if org else None), subject.org_id
     else:
         text, parent = template_sample_text(subject), None
-        previous = session.exec(
-            select(TemplateVersion)
-            .where(
-                col(TemplateVersion.template_id) == subject.template_id,
-                col(TemplateVersion.version_no) < subject.version_no,
-                col(TemplateVersion.state) == ReviewState.APPROVED.value,
-            )
-            .order_by(col(TemplateVersion.version_no).desc())
-            .limit(1)
-        ).first()
+        previous = _previous_approved(session, subject)
         if previous is not None:
             parent = template_sample_text(previous)
         org_name, org_id = None, None  # HQ's library
@@ -199,23 +207,8 @@ def _age_hours(submitted: datetime | None, now: datetime) -> float:
     return max(0.0, (now - as_utc(submitted)).total_seconds() / 3600) if submitted else 0.0
 
 
-def _queue_union(
-    session: Session,
-    actor: Actor,
-    *,
-    org_id: int | None,
-    product_type: str | None,
-    min_severity: str | None,
-    min_age_hours: float | None,
-    now: datetime,
-) -> Subquery:
-    """Submitted variants in the actor's subtree and (HQ reviewers, no org filter) submitted template
-    versions, filtered in SQL, as one subquery with the same light columns for both."""
-    dialect = session.get_bind().dialect.name
-    submitted = ReviewState.SUBMITTED.value
-    floor = at_least(min_severity) if min_severity else None
-    cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
-
+def _variant_rows(actor: Actor, org_id: int | None, dialect: str) -> Select[*tuple[Any, ...]]:
+    """Submitted variants in the actor's subtree (one org if given), as the queue's light columns."""
     v, tv = Variant, TemplateVersion
     variants: Select[*tuple[Any, ...]] = (
         sa_select(
@@ -236,33 +229,56 @@ def _queue_union(
         .select_from(v)
         .join(Org, col(Org.id) == v.org_id)
         .join(tv, col(tv.id) == v.template_version_id)
-        .where(col(v.state) == submitted, starts_with(col(Org.path), actor.org_path, dialect))
+        .where(
+            col(v.state) == ReviewState.SUBMITTED.value, starts_with(col(Org.path), actor.org_path, dialect)
+        )
     )
     if org_id is not None:
         variants = variants.where(col(v.org_id) == org_id)
-    parts: list[Select[*tuple[Any, ...]]] = [variants]
+    return variants
+
+
+def _template_rows() -> Select[*tuple[Any, ...]]:
+    """Submitted template versions (HQ's library, no org), in the same columns as _variant_rows."""
+    tv = TemplateVersion
+    return sa_select(
+        literal_column("'template_version'", String),
+        col(tv.id),
+        col(tv.title),
+        cast(null(), String),
+        cast(null(), Integer),
+        col(tv.channel),
+        col(tv.product_type),
+        col(tv.verdict),
+        col(tv.max_severity),
+        col(tv.submitted_by),
+        col(tv.submitted_at),
+        col(tv.lock_version),
+        col(tv.content_digest),
+    ).where(col(tv.state) == ReviewState.SUBMITTED.value)
+
+
+def _queue_union(
+    session: Session,
+    actor: Actor,
+    *,
+    org_id: int | None,
+    product_type: str | None,
+    min_severity: str | None,
+    min_age_hours: float | None,
+    now: datetime,
+) -> Subquery:
+    """Submitted variants in the actor's subtree and (HQ reviewers, no org filter) submitted template
+    versions, filtered in SQL, as one subquery with the same light columns for both."""
+    floor = at_least(min_severity) if min_severity else None
+    cutoff = now - timedelta(hours=min_age_hours) if min_age_hours else None
+    parts = [_variant_rows(actor, org_id, session.get_bind().dialect.name)]
     if _is_hq(actor) and org_id is None:
-        parts.append(
-            sa_select(
-                literal_column("'template_version'", String),
-                col(tv.id),
-                col(tv.title),
-                cast(null(), String),
-                cast(null(), Integer),
-                col(tv.channel),
-                col(tv.product_type),
-                col(tv.verdict),
-                col(tv.max_severity),
-                col(tv.submitted_by),
-                col(tv.submitted_at),
-                col(tv.lock_version),
-                col(tv.content_digest),
-            ).where(col(tv.state) == submitted)
-        )
-    models: tuple[type[Variant] | type[TemplateVersion], ...] = (v, tv)
+        parts.append(_template_rows())
+    models: tuple[type[Variant] | type[TemplateVersion], ...] = (Variant, TemplateVersion)
     for i, (part, model) in enumerate(zip(parts, models, strict=False)):
         if product_type:
-            part = part.where(col(tv.product_type) == product_type)
+            part = part.where(col(TemplateVersion.product_type) == product_type)
         if floor is not None:
             part = part.where(col(model.max_severity).in_(floor))
         if cutoff is not None:
@@ -302,19 +318,36 @@ def queue_page(
         min_age_hours=min_age_hours,
         now=now,
     )
+    total, overdue = _queue_counts(session, q, now - timedelta(hours=sla))
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 0), pages - 1)
+    return QueuePage(
+        rows=[_row(r, now, sla) for r in _page_rows(session, q, page, page_size)],
+        total=total,
+        overdue=overdue,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _queue_counts(session: Session, q: Subquery, overdue_before: datetime) -> tuple[int, int]:
+    """How many items the filtered queue holds, and how many of them were submitted before the SLA cut."""
     total, overdue = (
         typed.rows(
             session,
             sa_select(
                 func.count(),
-                func.coalesce(func.sum(case((q.c.submitted_at < now - timedelta(hours=sla), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((q.c.submitted_at < overdue_before, 1), else_=0)), 0),
             ).select_from(q),
         )
         .tuples()
         .one()
     )
-    pages = max(1, -(-int(total) // page_size))
-    page = min(max(page, 0), pages - 1)
+    return int(total), int(overdue or 0)
+
+
+def _page_rows(session: Session, q: Subquery, page: int, page_size: int) -> Sequence[RowMapping]:
+    """One page of the queue, with the submitter's name and the approvals of each item's current round."""
     order = [q.c[name] for name in _QUEUE_ORDER]
     p = sa_select(q).order_by(*order).limit(page_size).offset(page * page_size).subquery("page")
     approvals = (
@@ -329,7 +362,7 @@ def queue_page(
         .correlate(p)
         .scalar_subquery()
     )
-    rows = (
+    return (
         session.execute(
             sa_select(p, col(User.display_name).label("submitted_by_name"), approvals.label("approvals"))
             .outerjoin(User, col(User.id) == p.c.submitted_by)
@@ -337,13 +370,6 @@ def queue_page(
         )
         .mappings()
         .all()
-    )
-    return QueuePage(
-        rows=[_row(r, now, sla) for r in rows],
-        total=int(total),
-        overdue=int(overdue or 0),
-        page=page,
-        page_size=page_size,
     )
 
 
@@ -532,6 +558,7 @@ def _decide_claimed(
     comment: str,
     seen: SeenVersion,
 ) -> str:
+    # Under the claim's lock, in this order: re-read, maker-checker, digest, re-check, approvals, write, audit.
     subject, version, text = _load(session, actor, subject_type, subject_id)
     if actor.user_id in {subject.submitted_by, subject.created_by}:
         raise PermissionDenied(
@@ -547,6 +574,23 @@ def _decide_claimed(
         raise ValidationError(
             "blocking findings cannot be approved", "内容存在阻断级合规问题，不能通过；请驳回或退回修改。"
         )
+    outcome = _round_outcome(session, actor, subject_type, subject_id, decision, seen, version.product_type)
+    _write_decision(session, actor, subject, subject_type, decision, comment, seen, result, outcome)
+    _audit_decision(session, actor, subject, subject_type, decision, seen, result, outcome)
+    session.commit()
+    return subject.state
+
+
+def _round_outcome(
+    session: Session,
+    actor: Actor,
+    subject_type: str,
+    subject_id: int,
+    decision: Decision,
+    seen: SeenVersion,
+    product_type: str,
+) -> ReviewState:
+    """The state this decision leads to, counting this round's approvals (read under the claim's lock)."""
     outcome = _OUTCOME[decision]
     if decision is Decision.APPROVE:
         earlier = _approvals(session, subject_type, subject_id, seen.lock_version)
@@ -555,8 +599,23 @@ def _decide_claimed(
                 "second approval must come from another reviewer",
                 "您已通过该版本，第二次审批必须由另一位审核员完成。",
             )
-        if len(earlier) + 1 < required_approvals(version.product_type):
+        if len(earlier) + 1 < required_approvals(product_type):
             outcome = ReviewState.SUBMITTED  # first of two approvals: the item stays in the queue
+    return outcome
+
+
+def _write_decision(
+    session: Session,
+    actor: Actor,
+    subject: TemplateVersion | Variant,
+    subject_type: str,
+    decision: Decision,
+    comment: str,
+    seen: SeenVersion,
+    result: CheckResult,
+    outcome: ReviewState,
+) -> None:
+    """The subject's new state and verdict, and the review row of this round (flushed, not committed)."""
     now = utcnow()
     if outcome is not ReviewState.SUBMITTED:
         # The round ends: the state moves and the lock version with it, so no later click can reuse it.
@@ -572,7 +631,7 @@ def _decide_claimed(
     session.add(
         Review(
             subject_type=subject_type,
-            subject_id=subject_id,
+            subject_id=subject.id or 0,
             reviewer_id=actor.user_id,
             decision=decision.value,
             comment=comment,
@@ -584,16 +643,24 @@ def _decide_claimed(
         )
     )
     session.flush()
-    action = (
-        "review.approve_first"
-        if (decision is Decision.APPROVE and outcome is ReviewState.SUBMITTED)
-        else f"review.{decision.value}"
-    )
+
+
+def _audit_decision(
+    session: Session,
+    actor: Actor,
+    subject: TemplateVersion | Variant,
+    subject_type: str,
+    decision: Decision,
+    seen: SeenVersion,
+    result: CheckResult,
+    outcome: ReviewState,
+) -> None:
+    first_of_two = decision is Decision.APPROVE and outcome is ReviewState.SUBMITTED
     audit.append(
         session,
         actor,
-        action,
-        f"{subject_type}:{subject_id}",
+        "review.approve_first" if first_of_two else f"review.{decision.value}",
+        f"{subject_type}:{subject.id}",
         {
             "state": subject.state,
             "verdict": subject.verdict,
@@ -602,8 +669,6 @@ def _decide_claimed(
             "digest": seen.digest,
         },
     )
-    session.commit()
-    return subject.state
 
 
 def batch_approve(session: Session, actor: Actor, items: list[tuple[str, int, SeenVersion]]) -> BatchResult:

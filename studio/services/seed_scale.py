@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import Engine, Table, func, insert, inspect, text
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, select
 
 from studio.compliance import check_text
 from studio.db.models import (
@@ -165,6 +165,19 @@ class _Draft:
     slots: list[dict[str, Any]]
     sample: str
 
+    def facets(self) -> dict[str, Any]:
+        """The columns every version of this template copies from the draft as they are."""
+        return {
+            "title": self.title,
+            "occasion_kind": self.occasion_kind,
+            "occasion": self.occasion,
+            "content_type": self.content_type,
+            "persona": self.persona,
+            "channel": self.channel,
+            "product_type": self.product_type,
+            "region": self.region,
+        }
+
 
 def _occasion_pool(today: date) -> list[tuple[str, str, str | None, bool]]:
     """(kind, name, region, this month?) for every placeable occasion of the year."""
@@ -196,6 +209,34 @@ class _Composer:
 
     def draft(self, index: int) -> _Draft:
         rng = self.rng
+        kind, occasion, region, content_type, product = self._facets()
+        persona = self._pick(list(Persona))
+        channel = rng.choices(list(Channel), weights=(45, 30, 12, 5, 8))[0]
+        risk = rng.random()
+        body = self._body(kind, occasion, region, content_type, product, persona, channel, risk)
+        if len(fill(body, _SAMPLES)) > channel.max_length * 0.8:  # short channels: fall back to Moments
+            channel = Channel.MOMENTS
+            body = self._body(kind, occasion, region, content_type, product, persona, channel, risk)
+        head = occasion or (product.label if product != ProductType.GENERAL else content_type.label)
+        title = f"{head} · {content_type.label} · {channel.label} · 第{index + 1:05d}号"
+        names = sorted(set(_VARIABLE.findall(body)))
+        return _Draft(
+            title=title,
+            body=body,
+            occasion_kind=kind,
+            occasion=occasion,
+            content_type=str(content_type),
+            persona=str(persona),
+            channel=channel.value,
+            product_type=str(product),
+            region=region,
+            slots=[_SLOT_JSON[n] for n in names],
+            sample=fill(body, _SAMPLES),
+        )
+
+    def _facets(self) -> tuple[str, str | None, str | None, ContentType, ProductType]:
+        """Kind, occasion, region, content type and product of the next template, drawn in a fixed order."""
+        rng = self.rng
         roll = rng.random()
         region: str | None = None
         occasion: str | None = None
@@ -214,49 +255,7 @@ class _Composer:
             product = ProductType.GENERAL
         if region is None and kind == "everyday" and rng.random() < 0.15:
             region = self._pick(self.provinces)
-        persona = self._pick(list(Persona))
-        channel = rng.choices(list(Channel), weights=(45, 30, 12, 5, 8))[0]
-        risk = rng.random()
-        body = self._body(
-            kind,
-            occasion,
-            region,
-            ContentType(content_type),
-            ProductType(product),
-            Persona(persona),
-            channel,
-            risk,
-        )
-        if len(fill(body, _SAMPLES)) > channel.max_length * 0.8:  # short channels: fall back to Moments
-            channel = Channel.MOMENTS
-            body = self._body(
-                kind,
-                occasion,
-                region,
-                ContentType(content_type),
-                ProductType(product),
-                Persona(persona),
-                channel,
-                risk,
-            )
-        head = occasion or (
-            ProductType(product).label if product != ProductType.GENERAL else ContentType(content_type).label
-        )
-        title = f"{head} · {ContentType(content_type).label} · {channel.label} · 第{index + 1:05d}号"
-        names = sorted(set(_VARIABLE.findall(body)))
-        return _Draft(
-            title=title,
-            body=body,
-            occasion_kind=kind,
-            occasion=occasion,
-            content_type=str(content_type),
-            persona=str(persona),
-            channel=channel.value,
-            product_type=str(product),
-            region=region,
-            slots=[_SLOT_JSON[n] for n in names],
-            sample=fill(body, _SAMPLES),
-        )
+        return kind, occasion, region, content_type, product
 
     def _body(
         self,
@@ -361,21 +360,8 @@ def seed_scale(
 ) -> ScaleReport:
     """Add the large data set after the demo seed; a second run changes nothing. Commits once."""
     sizes = sizes or ScaleSizes()
-    users = {
-        u.username: u
-        for u in session.exec(
-            select(User).where(col(User.username).in_(("editor", "reviewer", "reviewer2")))
-        ).all()
-    }
-    hq = session.exec(select(Org).where(Org.code == "HQ")).first()
-    if hq is None or len(users) < 3:
-        raise ValidationError(
-            "demo data missing: run `studio seed --demo` first", "缺少演示数据，请先运行 studio seed --demo。"
-        )
-    if sizes.banks < 1 or sizes.branches < sizes.banks:
-        raise ValidationError("need at least one bank and no fewer branches than banks", "规模参数不合法。")
-    if sizes.banks > len(fragments()["cities"]):
-        raise ValidationError(f"at most {len(fragments()['cities'])} banks", "分行数量超出城市列表。")
+    hq, users = _demo_accounts(session)
+    _check_sizes(sizes)
     # Take the write lock first (SQLite) so the marker check and the id reservation see the latest data.
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE org SET id = id WHERE 0 = 1"))
@@ -404,12 +390,38 @@ def seed_scale(
     backfill_search_tokens(session.connection())
     audit.append(session, None, MARKER, "seed:scale", dict(ctx.counts))
     session.commit()
+    _analyze(session)
+    return ScaleReport(created=True, counts=dict(ctx.counts))
+
+
+def _demo_accounts(session: Session) -> tuple[Org, dict[str, User]]:
+    """HQ and the demo's editor and two reviewers, whom the scale data names; refused without the demo."""
+    wanted = ("editor", "reviewer", "reviewer2")
+    users = {
+        u.username: u
+        for u in session.exec(select(User).where(User.username.in_(wanted))).all()  # type: ignore[attr-defined]
+    }
+    hq = session.exec(select(Org).where(Org.code == "HQ")).first()
+    if hq is None or len(users) < 3:
+        raise ValidationError(
+            "demo data missing: run `studio seed --demo` first", "缺少演示数据，请先运行 studio seed --demo。"
+        )
+    return hq, users
+
+
+def _check_sizes(sizes: ScaleSizes) -> None:
+    if sizes.banks < 1 or sizes.branches < sizes.banks:
+        raise ValidationError("need at least one bank and no fewer branches than banks", "规模参数不合法。")
+    if sizes.banks > len(fragments()["cities"]):
+        raise ValidationError(f"at most {len(fragments()['cities'])} banks", "分行数量超出城市列表。")
+
+
+def _analyze(session: Session) -> None:
     bind = session.get_bind()
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # Fresh statistics, or the planner guesses one row per table and nests loops (seconds per page).
         with bind.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    return ScaleReport(created=True, counts=dict(ctx.counts))
 
 
 @dataclass
@@ -525,67 +537,47 @@ class _Version:
 
 
 def _decided_rows(
-    ctx: _Ctx,
-    subject_type: str,
-    subject_id: int,
-    state: str,
-    product_type: str,
-    findings: list[dict[str, Any]],
-    ruleset: str,
-    digest: str,
-    submitted: datetime,
-    makers: set[int],
+    ctx: _Ctx, subject_type: str, row: dict[str, Any], product_type: str, makers: set[int]
 ) -> datetime | None:
-    """The Review rows behind a state (approvals, a rejection, a first approval); returns decided_at."""
-    rng = ctx.rng
+    """The Review rows behind a row's state (approvals, a rejection, a first approval); returns decided_at."""
+    rng, subject_id, state = ctx.rng, row["id"], row["state"]
     checkers = [r for r in (ctx.reviewers if subject_id % 2 else ctx.reviewers[::-1]) if r not in makers]
-    at = submitted + timedelta(hours=rng.uniform(1, 30))
+    at = row["submitted_at"] + timedelta(hours=rng.uniform(1, 30))
     base = {
         "subject_type": subject_type,
         "subject_id": subject_id,
         "policy_id": None,
-        "findings_snapshot": findings,
-        "ruleset": ruleset,
+        "findings_snapshot": row["findings"],
+        "ruleset": row["ruleset"],
         "subject_lock": 1,
-        "content_digest": digest,
+        "content_digest": row["content_digest"],
     }
     if state == ReviewState.APPROVED.value:
         for checker in checkers[: required_approvals(product_type)]:
-            ctx.reviews.append(
-                {
-                    **base,
-                    "reviewer_id": checker,
-                    "decision": Decision.APPROVE.value,
-                    "comment": "",
-                    "created_at": at,
-                }
-            )
+            ctx.reviews.append(_review(base, checker, Decision.APPROVE, at))
         return at
     if state in (ReviewState.REJECTED.value, ReviewState.CHANGES_REQUESTED.value):
         decision = Decision.REJECT if state == ReviewState.REJECTED.value else Decision.REQUEST_CHANGES
         comments = fragments()["reject_comments"]
-        ctx.reviews.append(
-            {
-                **base,
-                "reviewer_id": checkers[0],
-                "decision": decision.value,
-                "comment": comments[rng.randrange(len(comments))],
-                "created_at": at,
-            }
-        )
+        ctx.reviews.append(_review(base, checkers[0], decision, at, comments[rng.randrange(len(comments))]))
         return at
     if state == ReviewState.SUBMITTED.value and required_approvals(product_type) > 1 and subject_id % 3 == 0:
         # Waiting for its second approval: the queue shows 1/2.
-        ctx.reviews.append(
-            {
-                **base,
-                "reviewer_id": checkers[0],
-                "decision": Decision.APPROVE.value,
-                "comment": "",
-                "created_at": min(at, ctx.now),
-            }
-        )
+        ctx.reviews.append(_review(base, checkers[0], Decision.APPROVE, min(at, ctx.now)))
     return None
+
+
+def _review(
+    base: dict[str, Any], reviewer_id: int, decision: Decision, at: datetime, comment: str = ""
+) -> dict[str, Any]:
+    """One Review row: the subject's columns in `base`, and who decided what, when."""
+    return {
+        **base,
+        "reviewer_id": reviewer_id,
+        "decision": decision.value,
+        "comment": comment,
+        "created_at": at,
+    }
 
 
 def _templates(ctx: _Ctx) -> list[_Version]:
@@ -663,7 +655,6 @@ def _template_version(
     created: datetime,
 ) -> dict[str, Any]:
     """One version row (but its template_id), checked; the reviews behind its state go to `ctx.reviews`."""
-    rng = ctx.rng
     body = draft.body
     if version_no == 2:  # the editor's revision: a sharper closing line
         body = body.rstrip("\n") + "\n" + composer._pick(fragments()["personas"][draft.persona]) + "\n"
@@ -674,44 +665,13 @@ def _template_version(
     digest = content_digest(
         title=draft.title, text=body, channel=draft.channel, product_type=draft.product_type, slots=slots
     )
-    submitted = (
-        None
-        if state == ReviewState.DRAFT.value
-        else (
-            _ago(ctx.now, rng, 0.2, 96)
-            if state == ReviewState.SUBMITTED.value
-            else created + timedelta(hours=version_no)
-        )
-    )
-    decided = (
-        _decided_rows(
-            ctx,
-            "template_version",
-            version_id,
-            state,
-            draft.product_type,
-            findings,
-            ruleset,
-            digest,
-            submitted,
-            {ctx.editor},
-        )
-        if submitted
-        else None
-    )
-    return {
+    submitted = _version_submitted(ctx, state, created, version_no)
+    row = {
         "id": version_id,
         "version_no": version_no,
-        "title": draft.title,
+        **draft.facets(),
         "body": body,
         "slots": slots,
-        "occasion_kind": draft.occasion_kind,
-        "occasion": draft.occasion,
-        "content_type": draft.content_type,
-        "persona": draft.persona,
-        "channel": draft.channel,
-        "product_type": draft.product_type,
-        "region": draft.region,
         "valid_from": None,
         "valid_to": None,
         "state": state,
@@ -721,13 +681,24 @@ def _template_version(
         "max_severity": max_severity_of(findings),
         "source_digest": None,
         "content_digest": digest,
-        "lock_version": 1 if decided is None else 2,
         "created_by": ctx.editor,
         "created_at": submitted or created,
         "submitted_by": ctx.editor if submitted else None,
         "submitted_at": submitted,
-        "decided_at": decided,
     }
+    decided = (
+        _decided_rows(ctx, "template_version", row, draft.product_type, {ctx.editor}) if submitted else None
+    )
+    return {**row, "lock_version": 1 if decided is None else 2, "decided_at": decided}
+
+
+def _version_submitted(ctx: _Ctx, state: str, created: datetime, version_no: int) -> datetime | None:
+    """When a version was submitted: never (a draft), lately (waiting), or soon after its template began."""
+    if state == ReviewState.DRAFT.value:
+        return None
+    if state == ReviewState.SUBMITTED.value:
+        return _ago(ctx.now, ctx.rng, 0.2, 96)
+    return created + timedelta(hours=version_no)
 
 
 # --- branches: variants and calendars ----------------------------------------------------------------------
@@ -842,24 +813,9 @@ def _variant_row(
     digest = content_digest(
         title=version.title, text=body_text, channel=version.channel, product_type=version.product_type
     )
-    submitted = (
-        _ago(ctx.now, ctx.rng, 0.1, 96)
-        if state is ReviewState.SUBMITTED
-        else _ago(ctx.now, ctx.rng, 24 * 5, 24 * 45)
-    )
-    decided = _decided_rows(
-        ctx,
-        "variant",
-        variant_id,
-        state.value,
-        version.product_type,
-        findings,
-        ruleset,
-        digest,
-        submitted,
-        {maker},
-    )
-    return {
+    waiting = state is ReviewState.SUBMITTED
+    submitted = _ago(ctx.now, ctx.rng, 0.1, 96) if waiting else _ago(ctx.now, ctx.rng, 24 * 5, 24 * 45)
+    row = {
         "id": variant_id,
         "org_id": org_id,
         "template_version_id": version.id,
@@ -880,9 +836,9 @@ def _variant_row(
         "updated_at": submitted,
         "submitted_by": maker,
         "submitted_at": submitted,
-        "decided_at": decided,
-        "lock_version": 1 if decided is None else 2,
     }
+    decided = _decided_rows(ctx, "variant", row, version.product_type, {maker})
+    return {**row, "decided_at": decided, "lock_version": 1 if decided is None else 2}
 
 
 def _take(

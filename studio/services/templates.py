@@ -103,8 +103,14 @@ def _new_version(
     )
     version.content_digest = digest_of(version, version)
     # Versions are immutable: their search words are written once, here, in the creating transaction.
-    version.search_tokens = search_tokens(
-        code=template.code,
+    version.search_tokens = _search_words(template.code, version)
+    return version
+
+
+def _search_words(code: str, version: TemplateVersion) -> str:
+    """The words a version is found by: its template's code and its own title, body and facets."""
+    return search_tokens(
+        code=code,
         title=version.title,
         body=version.body,
         occasion=version.occasion,
@@ -115,7 +121,6 @@ def _new_version(
         channel=version.channel,
         product_type=version.product_type,
     )
-    return version
 
 
 def create_template(
