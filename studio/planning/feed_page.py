@@ -106,7 +106,7 @@ def to_json(doc: FeedDocument) -> str:
         "versions": doc.versions,
         "entries": [_entry_json(e) for e in doc.entries],
     }
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -167,9 +167,11 @@ color:#888;margin:16px 4px}</style></head><body>
 
 @lru_cache(maxsize=1)
 def _template():  # type: ignore[no-untyped-def]
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    # The template is the constant above, never user input, so no sandbox is needed (it doubled the
+    # time per page); autoescape makes every value text.
+    from jinja2 import Environment
 
-    return ImmutableSandboxedEnvironment(autoescape=True).from_string(_PAGE)
+    return Environment(autoescape=True).from_string(_PAGE)
 
 
 def render_html(doc: FeedDocument) -> str:
@@ -190,27 +192,36 @@ def render_html(doc: FeedDocument) -> str:
 
 
 def write_feed(doc: FeedDocument, feed_dir: Path, token: str, *, create: bool) -> Path:
-    """Write the page and JSON to <feed_dir>/<token>/. Both files are written in a temporary directory
-    beside it and moved into place by rename, so a reader never sees half a file. Without `create` the
-    token's folder must exist already: a regeneration racing a rotation cannot bring an old link back."""
+    """Write the page and JSON to <feed_dir>/<token>/, so that a reader never sees half a file: a new
+    folder is filled as a temporary folder and renamed into place; in an existing one each file is written
+    to a temporary name beside it and renamed over the old. Without `create` the folder must exist already:
+    a regeneration racing a rotation cannot bring an old link back."""
     if not valid_token(token):
         raise ValueError("invalid feed token")
     target = feed_dir / token
-    temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=feed_dir))
+    files = {DATA: to_json(doc), PAGE: render_html(doc)}
+    if create and not target.exists():
+        temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=feed_dir))
+        try:
+            temp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
+            for name, text in files.items():
+                (temp / name).write_text(text, encoding="utf-8")
+            os.rename(temp, target)
+            return target
+        except OSError:
+            if not target.is_dir():  # not another writer winning the race: a real failure
+                raise
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+    temps = {name: target / f".{name}.{uuid.uuid4().hex[:12]}.tmp" for name in files}
     try:
-        temp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
-        (temp / DATA).write_text(to_json(doc), encoding="utf-8")
-        (temp / PAGE).write_text(render_html(doc), encoding="utf-8")
-        if create and not target.exists():
-            try:
-                os.rename(temp, target)
-                return target
-            except OSError:  # another writer created it meanwhile: replace its files below
-                pass
-        for name in (DATA, PAGE):
-            os.replace(temp / name, target / name)
+        for name, text in files.items():
+            temps[name].write_text(text, encoding="utf-8")
+        for name, temp_file in temps.items():
+            os.replace(temp_file, target / name)
     finally:
-        shutil.rmtree(temp, ignore_errors=True)
+        for temp_file in temps.values():
+            temp_file.unlink(missing_ok=True)
     return target
 
 

@@ -98,12 +98,14 @@ def _documents(
     """Each org's feed, and the variants its published window held before withdrawn or expired content
     was dropped (so a withdrawal knows which feeds it changes)."""
     days, months = _window(today)
+    first, last = days[0].isoformat(), days[-1].isoformat()
     raw: dict[int, list[PlanEntry]] = {}
     versions: dict[int, dict[str, int]] = {}
     for org_id, month, version, entries in _published(session, [o.id or 0 for o in orgs], months):
         versions.setdefault(org_id, {})[month] = version
-        window = (PlanEntry.model_validate(e) for e in entries)
-        raw.setdefault(org_id, []).extend(e for e in window if days[0] <= e.day <= days[-1])
+        # ISO dates compare as strings: only the window's entries are validated (a month holds ~100).
+        window = [e for e in entries if first <= str(e.get("day", "")) <= last]
+        raw.setdefault(org_id, []).extend(PlanEntry.model_validate(e) for e in window)
     live = _live(session, {e.variant_id for held in raw.values() for e in held})
     now = utcnow()
     result = {}

@@ -80,9 +80,14 @@ def require_scope(actor: Actor, org_path: str) -> None:
         )
 
 
+def at_head_office(actor: Actor) -> bool:
+    """The actor's org is the root of the tree (pages use it to offer what `require_network_scope` allows)."""
+    return actor.org_path.strip("/").count("/") == 0
+
+
 def require_network_scope(actor: Actor) -> None:
     """For data that spans every org (the audit log, expiry of HQ templates): only an actor at the root."""
-    if actor.org_path.strip("/").count("/") != 0:
+    if not at_head_office(actor):
         raise PermissionDenied(
             "only an actor at the head office may act on the whole network",
             "该操作涉及全行数据，仅限总行人员。",

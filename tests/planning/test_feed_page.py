@@ -106,14 +106,16 @@ def test_files_are_replaced_whole_and_a_failure_keeps_the_old_ones(tmp_path, mon
     write_feed(_doc("第二版"), tmp_path, TOKEN, create=False)
     assert "第二版" in (folder / "feed.json").read_text(encoding="utf-8")
 
-    def broken(doc):  # type: ignore[no-untyped-def]
+    def disk_full(source, target):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(feed_page, "render_html", broken)
+    monkeypatch.setattr(feed_page.os, "replace", disk_full)
     with pytest.raises(OSError):
         write_feed(_doc("第三版"), tmp_path, TOKEN, create=False)
-    assert "第二版" in (folder / "feed.json").read_text(encoding="utf-8")  # JSON of v3 never moved in
+    assert "第二版" in (folder / "feed.json").read_text(encoding="utf-8")
+    assert "第二版" in (folder / "index.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == [TOKEN]  # no temporary folder left
+    assert sorted(p.name for p in folder.iterdir()) == ["feed.json", "index.html"]  # nor temporary file
     assert oct(folder.stat().st_mode & 0o777) == "0o755"
 
 
