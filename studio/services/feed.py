@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from studio.db.models import CalendarPublication, FeedLink, Org, TemplateVersion, Variant, utcnow
@@ -190,14 +191,39 @@ def _write_feeds(
     for start in range(0, len(orgs), _CHUNK):
         chunk = orgs[start : start + _CHUNK]
         tokens = _tokens(session, [o.id or 0 for o in chunk])
+        created: dict[int, str] = {}
         for org_id, (doc, held) in _documents(session, chunk, today).items():
             if org_id not in tokens or (only_showing is not None and not held & only_showing):
                 continue
+            if create and not (_feed_dir() / tokens[org_id]).exists():
+                created[org_id] = tokens[org_id]
             if _write_one(doc, tokens[org_id], create=create):
                 written += 1
             else:
                 failed.append(doc.org_code)
+        _drop_rotated(session, created)
     return FeedBuildResult(written=written, failed=tuple(failed))
+
+
+def _drop_rotated(session: Session, created: dict[int, str]) -> None:
+    """A folder this run created for a token that a rotation replaced meanwhile must not bring the old link
+    back: the token is read again after the write (a rotation committing later deletes the folder itself)."""
+    if not created:
+        return
+    # On a connection of its own: the session's open snapshot could predate the rotation's commit.
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        current = dict(
+            connection.execute(
+                select(col(FeedLink.org_id), col(FeedLink.token)).where(
+                    col(FeedLink.org_id).in_(list(created))
+                )
+            ).all()
+        )
+    for org_id, token in created.items():
+        if current.get(org_id) != token:
+            remove_feed(_feed_dir(), token)
 
 
 def refresh_feeds(

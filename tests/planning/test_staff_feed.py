@@ -174,3 +174,17 @@ def test_a_failed_write_takes_the_stale_page_away(world, feed_dir, monkeypatch):
     reviews.withdraw(world.session, world.actor("reviewer"), a.id, "活动取消")  # the withdrawal still stands
     assert world.session.get(Variant, a.id).state == "withdrawn"
     assert not (feed_dir / token).exists()
+
+
+def test_a_build_that_read_a_token_before_a_rotation_does_not_revive_it(world, feed_dir, monkeypatch):
+    today = today_cn()
+    a = _live(world, "防诈骗提醒")
+    _published(world, (today, a.id))
+    old, editor = _token(world), world.actor("editor")
+    org_id = world.actor("loc_a").org_id
+    feed.rotate_link(world.session, editor, org_id)  # the old folder is gone
+    # The build read the token before the rotation committed (its own reads all return the old one).
+    monkeypatch.setattr(feed, "_tokens", lambda session, org_ids: {org_id: old})
+    feed.build_feeds(world.session, editor, "JX-A")
+    assert not (feed_dir / old).exists()
+    assert (feed_dir / _token(world) / "index.html").is_file()
