@@ -183,6 +183,8 @@ def _write_feeds(
     """Write the feeds of `orgs` that have a link, a chunk at a time; with `only_showing`, only those whose
     published window held one of those variants."""
     written, failed = 0, []
+    if not orgs:
+        return FeedBuildResult(written=0, failed=())
     try:
         prepare_root(_feed_dir())
     except OSError as error:
@@ -239,7 +241,8 @@ def refresh_feeds(
     logged and reported, never raised: the change itself stands."""
     require(actor, "feed.refresh")
     today = today or today_cn()
-    published = [o for o in _orgs(session, col(Org.id).in_(list(org_ids))) if in_scope(actor, o.path)]
+    ids = list(org_ids)
+    published = [o for o in _orgs(session, col(Org.id).in_(ids)) if in_scope(actor, o.path)] if ids else []
     if published and (new := _add_links(session, actor, published)):
         for org in published:
             if org.id in new:
