@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "occasions",
     "library",
     "calendar",
+    "feed",
     "review",
     "audit",
     "user",

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     # Signed checkpoints of the audit head, append-only files; point this at WORM storage in production.
     audit_anchor_dir: Path | None = None
 
+    # The static staff feed (services/feed.py): one folder per branch, <feed_dir>/<token>/, for any web
+    # server or CDN to serve. Default <data_dir>/feed. Base URL only words the link shown to HQ.
+    feed_dir: Path | None = None
+    feed_base_url: str = ""
+    # Days written into each page from the day it is generated: today and tomorrow are picked in the browser,
+    # the rest cover days on which the daily `studio feed build` did not run.
+    feed_days: int = Field(default=7, ge=2, le=31)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -73,6 +81,10 @@ class Settings(BaseSettings):
     @property
     def effective_audit_anchor_dir(self) -> Path:
         return self.audit_anchor_dir or self.data_dir / "audit-anchors"
+
+    @property
+    def effective_feed_dir(self) -> Path:
+        return self.feed_dir or self.data_dir / "feed"
 
 
 @lru_cache(maxsize=1)

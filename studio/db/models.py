@@ -305,6 +305,19 @@ class CalendarPublication(SQLModel, table=True):
     published_at: datetime = Field(default_factory=utcnow)
 
 
+class FeedLink(SQLModel, table=True):
+    """A branch's static staff feed lives under <feed dir>/<token>/; the unguessable token is the access
+    control (services/feed.py). Kept as-is, not hashed: the studio must know the path to write and show it."""
+
+    __tablename__ = "feed_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id", unique=True)
+    token: str = Field(max_length=64, unique=True)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class LoginThrottle(SQLModel, table=True):
     """Failed logins counted for one scope, "user:<name>" or "client:<id>" (services/login_throttle.py).
 

@@ -216,3 +216,19 @@ class DailyPost(_View):
     occasion: str | None
     content_type: str
     posted: bool
+
+
+class FeedLinkView(_View):
+    """A branch's static staff feed link: `path` is "<token>/" under the feed folder, None before the first."""
+
+    org_id: int
+    org_code: str
+    org_name: str
+    path: str | None
+    url: str | None  # the base URL joined with the path, when STUDIO_FEED_BASE_URL is set
+    created_at: datetime | None
+
+
+class FeedBuildResult(_View):
+    written: int
+    failed: tuple[str, ...]  # org codes whose feed could not be written (their old files were taken away)

@@ -6,17 +6,42 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel
-from studio.services import calendar, planning
+from studio.domain.views import Actor
+from studio.services import calendar, feed, planning
 from studio.services.month_view import month_view
 from studio.services.orgs import get_org, search_orgs, to_view
 from studio.settings import get_settings
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
-from studio.ui.format import labelled
-from studio.workflow.permissions import can
+from studio.ui.format import beijing, labelled
+from studio.workflow.permissions import at_head_office, can
+
+
+def _feed_link_section(session: Session, actor: Actor, org_id: int) -> None:
+    """HQ: the branch's static staff page link (no login needed to open it), and rotating it."""
+    with st.expander("员工内容页链接"):
+        link = feed.feed_link(session, actor, org_id)
+        st.caption(
+            "员工用手机打开此链接即可查看今明两天的内容并一键复制，无需登录；请只在本机构内部分发。"
+            "发布日历、撤回或到期下线内容时自动更新。更换链接后，旧链接立即失效。"
+        )
+        if link.path is None:
+            st.info("该机构还没有员工内容页：发布日历时自动生成，也可以现在生成。")
+        else:
+            st.code(link.url or link.path, language=None)
+            if link.created_at:
+                st.caption(f"当前链接生成于 {beijing(link.created_at)}（北京时间）")
+        sure = st.checkbox("我已知晓：更换后旧链接立即失效", key="feed-sure") if link.path else True
+        if st.button("更换链接" if link.path else "生成链接", disabled=not sure, key="feed-rotate"):
+            with action():
+                feed.rotate_link(session, actor, org_id)
+                st.session_state["calendar_flash"] = "已生成新的员工内容页链接，旧链接已失效。"
+                st.rerun()
+
 
 actor = require_actor()
 st.title("内容日历")
@@ -97,6 +122,9 @@ with action(), db() as session:
     if view.mix:
         st.caption("内容结构")
         st.bar_chart(pd.Series(labelled(view.mix), name="条数"))
+
+    if can(actor, "feed.manage") and at_head_office(actor):
+        _feed_link_section(session, actor, org_id)
 
     if can(actor, "calendar.edit"):
         b = st.columns(2)

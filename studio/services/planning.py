@@ -29,6 +29,7 @@ from studio.occasions import HotTopicSpan, Occasion, occasions_between
 from studio.planning.exporters import FORMATS, CalendarDocument, ensure_writable, export, staged
 from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
 from studio.planning.planner import propose
+from studio.services import feed
 from studio.services.calendar import month_slots
 from studio.services.occasion_calendar import hot_topic_ends, hot_topics
 from studio.services.orgs import ancestors, get_org
@@ -212,7 +213,15 @@ def publish_month(
     )
     if out_dir is None:
         session.commit()
-        return version
+    else:
+        _commit_with_files(session, org, month, version, entries, out_dir)
+    feed.refresh_feeds(session, actor, org_ids=[org_id])  # the branch's staff page shows the new version
+    return version
+
+
+def _commit_with_files(
+    session: Session, org: Org, month: str, version: int, entries: list[PlanEntry], out_dir: Path
+) -> None:
     # Files are written first and moved into place only once the version is committed: an unwritable
     # out_dir publishes nothing, and a failed commit leaves no files of a version that does not exist.
     doc = CalendarDocument(
@@ -230,7 +239,6 @@ def publish_month(
     except BaseException:
         session.rollback()
         raise
-    return version
 
 
 def _latest_publication(session: Session, org_id: int | None, month: str) -> CalendarPublication | None:

@@ -59,6 +59,7 @@ from studio.domain.views import (
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
+from studio.services import feed
 from studio.services.occasion_calendar import hot_topic_ends
 from studio.services.rules import check, findings_json
 from studio.settings import get_settings
@@ -806,6 +807,7 @@ def withdraw(session: Session, actor: Actor, variant_id: int, reason: str) -> No
         session, actor, "variant.withdraw", f"variant:{variant_id}", {"reason": reason.strip()[:200]}
     )
     session.commit()
+    feed.refresh_feeds(session, actor, variant_ids=[variant_id])  # staff pages stop showing it now
 
 
 def expiry_date(
@@ -831,6 +833,7 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
     require_network_scope(actor)
     ends = hot_topic_ends(session)
     expired = 0
+    expired_variants = []
     for variant in session.exec(
         select(Variant).where(col(Variant.state) == ReviewState.APPROVED.value)
     ).all():
@@ -840,6 +843,7 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
         if until is not None and until < today:
             variant.state = ReviewState.EXPIRED.value
             session.add(variant)
+            expired_variants.append(variant.id or 0)
             audit.append(
                 session, actor, "variant.expire", f"variant:{variant.id}", {"until": until.isoformat()}
             )
@@ -860,6 +864,8 @@ def expire_due(session: Session, actor: Actor, today: date) -> int:
             )
             expired += 1
     session.commit()
+    if expired_variants:
+        feed.refresh_feeds(session, actor, variant_ids=expired_variants, today=today)
     return expired
 
 

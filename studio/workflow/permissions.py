@@ -27,6 +27,10 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "calendar.export": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER}),
     "review.expire": frozenset({Role.HQ_EDITOR, Role.REVIEWER, Role.ADMIN}),
     "audit.export": frozenset({Role.ADMIN, Role.REVIEWER}),
+    # The static staff feed: HQ sees and rotates the branches' links (with require_network_scope); whoever
+    # may publish, withdraw or expire content has the feeds it changes rewritten.
+    "feed.manage": frozenset({Role.HQ_EDITOR, Role.ADMIN}),
+    "feed.refresh": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
@@ -47,6 +51,8 @@ _CAPABILITY_ZH: dict[str, str] = {
     "calendar.export": "导出内容日历",
     "review.expire": "执行到期下线",
     "audit.export": "导出审计日志",
+    "feed.manage": "管理员工内容页链接",
+    "feed.refresh": "更新员工内容页",
 }
 
 
@@ -74,9 +80,14 @@ def require_scope(actor: Actor, org_path: str) -> None:
         )
 
 
+def at_head_office(actor: Actor) -> bool:
+    """The actor's org is the root of the tree (pages use it to offer what `require_network_scope` allows)."""
+    return actor.org_path.strip("/").count("/") == 0
+
+
 def require_network_scope(actor: Actor) -> None:
     """For data that spans every org (the audit log, expiry of HQ templates): only an actor at the root."""
-    if actor.org_path.strip("/").count("/") != 0:
+    if not at_head_office(actor):
         raise PermissionDenied(
             "only an actor at the head office may act on the whole network",
             "该操作涉及全行数据，仅限总行人员。",

@@ -48,3 +48,17 @@ def test_audit_log_is_append_only_in_the_database(db_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT actor FROM audit_event")).scalar_one() == "system"
     engine.dispose()
+
+
+def test_feed_links_migration_upgrades_and_downgrades(db_url):
+    from alembic import command
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    columns = {c["name"] for c in inspect(engine).get_columns("feed_link")}
+    assert {"org_id", "token", "created_by", "created_at"} <= columns
+    command.downgrade(migrate.alembic_config(db_url), "0008")
+    assert "feed_link" not in inspect(engine).get_table_names()
+    migrate.upgrade(db_url)
+    assert "feed_link" in inspect(engine).get_table_names()
+    engine.dispose()

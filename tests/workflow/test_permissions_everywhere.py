@@ -99,6 +99,7 @@ WRITE_VERBS = (
     "record_",
     "refresh_",
     "remove",
+    "rotate_",
     "seed_",
     "set_",
     "transition",
