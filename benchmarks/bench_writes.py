@@ -1,15 +1,18 @@
 """Review decisions per second through the service layer on PostgreSQL: 1 writer, then N concurrent writers.
 
 Usage: python benchmarks/bench_writes.py [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
-                                         [--decisions 600] [--threads 50] [--keep]
+                                         [--decisions 600] [--threads 50] [--processes 5]
+                                         [--without-audit] [--keep]
 
 Creates a dedicated database `bench_writes` (dropped first if it exists, and at the end unless --keep),
-migrates it, and seeds one HQ, a branch, a maker, one reviewer per thread and 2 × `--decisions` submitted
-variants with real digests. Then `reviews.decide` approves the first half one by one in one thread (the
-baseline), and the second half from `--threads` threads, each with its own engine and connection and its
-own slice of items (unrelated writes). Prints throughput, p50 and p95 per run and the ratio of the two
-throughputs, and checks that the audit chain verifies afterwards. The audit key and checkpoints go to a
-temporary data directory.
+migrates it, and seeds one HQ, a branch, a maker, one reviewer per writer and 3 × `--decisions` submitted
+variants with real digests. Then `reviews.decide` approves a first batch one by one in one thread (the
+baseline), a second batch from `--threads` threads of this process, and a third from the same number of
+writers spread over `--processes` processes (as several app instances would run them). Every writer has
+its own engine and connection and its own slice of items (unrelated writes). Prints throughput, p50 and
+p95 per run and the ratio to the single writer measured in the same run, and checks that the audit chain
+verifies afterwards. The audit key and checkpoints go to a temporary data directory. `--without-audit` measures the same decisions with no audit event at all:
+the ceiling that the rest of a decision (ORM, compliance check, CPU) leaves to any audit design.
 """
 
 from __future__ import annotations
@@ -217,6 +220,8 @@ def run(url: str, ids: list[int], writers: int, processes: int = 1) -> dict[str,
     if errors:
         print(f"  {len(errors)} errors, first: {errors[0]}")
     ordered = sorted(latencies)
+    if not ordered:
+        raise SystemExit(f"every decision failed; first error: {errors[0]}")
     return {
         "n": len(latencies),
         "errors": len(errors),
@@ -254,12 +259,22 @@ def main() -> int:
         default=5,
         help="also run the writers spread over this many processes (0: skip)",
     )
+    parser.add_argument(
+        "--without-audit",
+        action="store_true",
+        help="ceiling check only: decisions append no audit event (the chain's share of the cost)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench_writes database")
     args = parser.parse_args()
     data = tempfile.mkdtemp(prefix="bench_writes_")
     os.environ["STUDIO_DATA_DIR"] = data
     for name in ("STUDIO_AUDIT_KEY", "STUDIO_AUDIT_KEY_FILE", "STUDIO_AUDIT_ANCHOR_DIR"):
         os.environ.pop(name, None)
+    if args.without_audit:
+        from studio.workflow import audit
+
+        audit.append = lambda *_args, **_kw: None  # type: ignore[assignment,return-value]
+        print("WITHOUT AUDIT EVENTS: an upper bound for the rest of a decision, not a valid configuration")
     warm = 20
     n = args.decisions
     url = recreate(args.admin_url)
