@@ -96,48 +96,104 @@ def _key_mark(event: ChainEvent) -> str | None:
     return mark if isinstance(mark, str) else None
 
 
-def _serialise_writers(session: Session) -> None:
-    """Only one transaction at a time may read the tail and extend it.
+_LOCK_ID = 7261001
+_PG_LOCK_AND_HEAD = (  # one round trip: the lock, then (a fresh snapshot per statement) the head
+    f"SELECT pg_advisory_xact_lock({_LOCK_ID}); "
+    "SELECT seq, hash, details->>'_k', details->>'_since' FROM audit_event ORDER BY seq DESC LIMIT 1"
+)
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: take the database write lock now, with a write
-    that changes nothing, so the tail read below is the latest (pysqlite opens a transaction only at the
-    first write, so there is no older snapshot to be stuck on); others wait on the busy timeout. Making
-    every transaction BEGIN IMMEDIATE would also serialise sessions that only read.
+
+@dataclass(frozen=True)
+class _Head:
+    seq: int
+    hash: str
+    keyed: bool
+    since: int | None
+
+
+def _lock_and_read_head(session: Session) -> _Head | None:
+    """Become the only transaction that may extend the chain, and read its head as it is now.
+
+    This starts the critical section, which ends at commit: nothing but the insert of the event (and, for
+    most services, the commit itself) runs inside it. PostgreSQL: a transaction-scoped advisory lock and
+    the head read in one round trip (two statements in one simple query, each with its own snapshot in
+    READ COMMITTED, so the read sees the previous holder's committed event). SQLite: take the database
+    write lock with a write that changes nothing, so the read below is the latest (pysqlite opens a
+    transaction only at the first write, so there is no older snapshot to be stuck on); others wait on the
+    busy timeout. Making every transaction BEGIN IMMEDIATE would also serialise sessions that only read.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
-    elif dialect == "sqlite":
-        session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(_PG_LOCK_AND_HEAD)
+            cursor.nextset()
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        seq, head_hash, kid, since = row
+        return _Head(int(seq), str(head_hash), kid is not None, int(since) if since else None)
+    session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
+    last = session.execute(
+        sa_select(col(AuditEvent.seq), col(AuditEvent.hash), col(AuditEvent.details))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    details = last[2] if isinstance(last[2], dict) else {}
+    since = details.get(SINCE_MARK)
+    return _Head(int(last[0]), str(last[1]), isinstance(details.get(KEY_MARK), str), _int_or_none(since))
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 def append(
     session: Session, actor: Actor | None, action: str, subject: str, details: dict[str, Any] | None = None
 ) -> AuditEvent:
-    """Add an event to the caller's transaction; it commits (or rolls back) with the action it records."""
+    """Add an event to the caller's transaction; it commits (or rolls back) with the action it records.
+
+    Everything that does not depend on the chain's head happens before the lock: the key, the event, and
+    a flush of the caller's own pending writes. Under the lock: read the head, one HMAC, one INSERT.
+    """
     key = audit_anchor.signing_key()
-    _serialise_writers(session)
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    seq = (last.seq + 1) if last else 1
-    since = seq
-    if last is not None and _key_mark(last) is not None:
-        since = int(last.details.get(SINCE_MARK, 1))
+    session.flush()  # the caller's writes go out now, not while every other writer waits
     event = AuditEvent(
-        seq=seq,
+        seq=0,
         at=utcnow(),
         actor_id=actor.user_id if actor else None,
         actor=actor.username if actor else "system",
         action=action,
         subject=subject,
-        details={**(details or {}), KEY_MARK: key.kid, SINCE_MARK: since},
-        prev_hash=last.hash if last else GENESIS,
+        details={**(details or {}), KEY_MARK: key.kid},
+        prev_hash=GENESIS,
         hash="",
     )
+    head = _lock_and_read_head(session)
+    event.seq = head.seq + 1 if head else 1
+    since = (head.since or 1) if head is not None and head.keyed else event.seq
+    event.details[SINCE_MARK] = since
+    event.prev_hash = head.hash if head else GENESIS
     event.hash = keyed_hash(key, event.prev_hash, event)
-    session.add(event)
-    session.flush()
-    session.info[_HEAD] = (event, event.seq, event.hash, since, key)
+    nested = session.get_nested_transaction() is not None
+    if nested:  # a savepoint may roll back: keep the ORM object, whose state tells whether it survived
+        session.add(event)
+        session.flush()
+    else:
+        session.execute(_TABLE.insert(), [_row_of(event)])
+    session.info[_HEAD] = (event if nested else None, event.seq, event.hash, since, key)
     return event
+
+
+_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = ("seq", "at", "actor_id", "actor", "action", "subject", "details", "prev_hash", "hash")
+
+
+def _row_of(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in _COLUMNS}
 
 
 @sa_event.listens_for(OrmSession, "after_commit")
@@ -146,7 +202,7 @@ def _anchor_committed_head(session: OrmSession) -> None:
     if head is None:
         return
     event, seq, head_hash, since, key = head
-    if not inspect(event).persistent:  # appended inside a savepoint that was rolled back
+    if event is not None and not inspect(event).persistent:  # appended in a savepoint that rolled back
         return
     try:
         audit_anchor.write_checkpoint(key, seq, head_hash, since)
