@@ -50,7 +50,7 @@ def _policies() -> None:
         if enabled:
             titles = current_titles(session, actor, enabled)
             more = f" 等 {len(enabled)} 个" if len(enabled) > len(titles) else ""
-            st.markdown("**已开启：** " + "、".join(md(t) for t in titles.values()) + more)
+            st.markdown("**已开启：** " + "、".join(md(t) for t in titles) + more)
         query = st.text_input("搜索已通过的模板（标题、正文、编号）", key="policy-search").strip()
         listing = _approved(data_version(session), actor.model_dump_json(), query)
         if not listing.rows:

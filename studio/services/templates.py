@@ -229,10 +229,8 @@ def list_templates(
     return [to_view(t, v) for t, v in rows]
 
 
-def current_titles(
-    session: Session, actor: Actor, template_ids: list[int], limit: int = 100
-) -> dict[int, str]:
-    """The latest version's title of each template named (at most `limit` of them), by template id."""
+def current_titles(session: Session, actor: Actor, template_ids: list[int], limit: int = 100) -> list[str]:
+    """The latest version's title of each template named (at most `limit` of them), in template id order."""
     require(actor, "template.read")
     rows = session.exec(
         select(col(Template.id), col(TemplateVersion.title))
@@ -241,8 +239,9 @@ def current_titles(
             col(Template.id).in_(template_ids[:limit]),
             col(TemplateVersion.version_no) == col(Template.latest_version_no),
         )
+        .order_by(col(Template.id))
     ).all()
-    return {int(i or 0): title for i, title in rows}
+    return [title for _, title in rows]
 
 
 # --- 素材库 listing: latest version per template, filtered, searched, counted and paged in the database ---
