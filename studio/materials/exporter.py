@@ -19,23 +19,9 @@ from studio.db.models import Template, TemplateVersion
 from studio.domain.enums import OccasionKind
 from studio.domain.views import Actor
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec
+from studio.materials.loader import ENTRY_ORDER
 from studio.workflow.permissions import require
 
-ENTRY_ORDER = (
-    "code",
-    "title",
-    "occasion_kind",
-    "occasion",
-    "content_type",
-    "persona",
-    "channel",
-    "product_type",
-    "region",
-    "valid_from",
-    "valid_to",
-    "slots",
-    "body",
-)
 # Slot fields always written, in this order; the others only when they differ from SlotSpec's default.
 SLOT_ALWAYS = ("name", "label", "type", "max_length", "sample")
 SLOT_OPTIONAL = ("choices", "required", "help")

@@ -10,7 +10,8 @@ import yaml
 
 from studio.localisation.draft import TemplateDraft
 
-ENTRY_KEYS = {
+# The fields of a library entry, in the order the exporter writes them.
+ENTRY_ORDER = (
     "code",
     "title",
     "occasion_kind",
@@ -24,7 +25,8 @@ ENTRY_KEYS = {
     "valid_to",
     "slots",
     "body",
-}
+)
+ENTRY_KEYS = frozenset(ENTRY_ORDER)
 REQUIRED_KEYS = {
     "code",
     "title",
