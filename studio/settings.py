@@ -49,6 +49,23 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_lockout_max_minutes: int = 24 * 60
 
+    # Login sessions (services/sessions.py): a session ends `session_absolute_hours` after login, or after
+    # the role's idle minutes without a click (fixed at login; a role missing here gets the shortest). The
+    # last-seen time is written at most every `session_touch_seconds` (or half the idle timeout, if shorter).
+    # The browser keeps the token in the cookie `session_cookie_name`; `session_cookie_secure` sends it over
+    # HTTPS only: switch it on whenever the studio is served over HTTPS, as it must be in production.
+    session_absolute_hours: float = Field(default=8.0, gt=0)
+    session_idle_minutes: dict[str, float] = {
+        "reviewer": 30,
+        "admin": 30,
+        "hq_editor": 60,
+        "branch_localiser": 60,
+        "staff": 240,
+    }
+    session_touch_seconds: int = Field(default=60, ge=1)
+    session_cookie_name: str = Field(default="studio_session", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    session_cookie_secure: bool = False
+
     # Audit log key (HMAC-SHA256), hex or base64, at least 16 bytes; or a file holding it. Neither set:
     # <data_dir>/audit.key is generated once (mode 0600) so a demo runs out of the box. Production keeps
     # the key outside the database host's reach (secret store, mounted file), never in the database.
@@ -70,6 +87,13 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("STUDIO_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("session_idle_minutes")
+    @classmethod
+    def _positive_idle(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value or any(minutes <= 0 for minutes in value.values()):
+            raise ValueError("STUDIO_SESSION_IDLE_MINUTES: every role's idle timeout must be above 0 minutes")
         return value
 
     @property

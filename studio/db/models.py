@@ -336,6 +336,26 @@ class LoginThrottle(SQLModel, table=True):
     updated_at: datetime = Field(index=True)
 
 
+class LoginSession(SQLModel, table=True):
+    """One browser's login (services/sessions.py). The browser holds a random token; only its SHA-256 is kept,
+    so a copy of the database lets nobody in. Ended by logout, by the user from another session, or by time:
+    the absolute `expires_at`, or `idle_seconds` (the role's, at login) after `last_seen_at`."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    method: str = Field(max_length=20)  # how the user logged in: "password", "oidc"
+    client: str = Field(default="", max_length=200)  # address and browser, to tell sessions apart
+    created_at: datetime
+    last_seen_at: datetime  # refreshed at most once per touch interval, not on every click
+    expires_at: datetime
+    idle_seconds: int
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=40)
+
+
 def _sync_max_severity(_mapper: Any, _connection: Any, target: TemplateVersion | Variant) -> None:
     """Every insert or update through the ORM stores the findings' highest severity with them."""
     target.max_severity = max_severity_of(target.findings)

@@ -35,6 +35,18 @@ class Actor(_View):
     org_name: str
 
 
+class LoginSessionView(_View):
+    """One of the user's own active sessions (我的会话); `current` marks the browser asking."""
+
+    id: int
+    method: str
+    client: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+
 class OrgView(_View):
     id: int
     code: str

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from studio.db.models import AuditEvent
 
 # Audited, but they change no data a page caches (sessions and failed attempts only).
-SESSION_ACTIONS = ("login", "logout", "login.failed", "login.locked")
+SESSION_ACTIONS = ("login", "logout", "login.failed", "login.locked", "session.revoked")
 
 
 def data_version(session: Session) -> int:

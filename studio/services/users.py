@@ -15,6 +15,7 @@ from studio.db.models import User
 from studio.domain.enums import Role
 from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
+from studio.services import sessions
 from studio.services.auth import hash_password
 from studio.workflow import audit
 
@@ -62,8 +63,11 @@ def check_strength(password: str) -> None:
         )
 
 
-def change_own_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
-    """The logged-in user changes their password; the old one must be given (a left-open session is not enough)."""
+def change_own_password(
+    session: Session, actor: Actor, old_password: str, new_password: str, *, current_token: str | None = None
+) -> None:
+    """The logged-in user changes their password; the old one must be given (a left-open session is not enough).
+    Every other session of the user ends; the one of `current_token` (the browser asking) stays."""
     user = session.get(User, actor.user_id)
     if user is None or not user.active:
         raise NotFound(f"user {actor.user_id} not found")
@@ -72,17 +76,20 @@ def change_own_password(session: Session, actor: Actor, old_password: str, new_p
     if new_password == old_password:
         raise ValidationError("the new password must differ from the old one", "新密码不能与旧密码相同。")
     check_strength(new_password)
+    sessions.revoke_all_for_user(session, actor.user_id, "password_change", keep_token=current_token)
     _store(session, user, new_password, actor, via="app")
 
 
 def set_password(session: Session, username: str, new_password: str) -> None:
-    """The operator's reset from the command line (`studio user passwd`): whoever runs it owns the database."""
+    """The operator's reset from the command line (`studio user passwd`): whoever runs it owns the database.
+    Every session of the user ends: whoever holds one may be why the password is reset."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound(f"user {username!r} not found", f"用户 {username} 不存在。")
     check_strength(new_password)
     if _verifies(user.password_hash, new_password):
         raise ValidationError("the new password must differ from the old one", "新密码不能与旧密码相同。")
+    sessions.revoke_all_for_user(session, user.id or 0, "password_reset")
     _store(session, user, new_password, None, via="cli")
 
 

@@ -42,6 +42,9 @@ ALLOWED: dict[str, str] = {
     "studio.services.login_throttle.prune": "login throttle counters",
     "studio.services.users.admins_with_demo_password": "start-up warning about the public demo password",
     "studio.services.users.set_password": "operator's reset from the shell, who holds the database anyway",
+    "studio.services.sessions.resume": "turns a session token into the actor: there is no actor yet",
+    "studio.services.sessions.revoke_all_for_user": "the password change and the operator's reset end a user's "
+    "sessions",
     # seeding and bootstrap: run by the operator before any actor exists
     "studio.services.seed.seed_demo": "seeding",
     "studio.services.seed_scale.seed_scale": "seeding",
@@ -86,6 +89,7 @@ WRITE_VERBS = (
     "clear",
     "create_",
     "decide",
+    "end",
     "ensure_",
     "expire_",
     "export_",
@@ -99,9 +103,12 @@ WRITE_VERBS = (
     "record_",
     "refresh_",
     "remove",
+    "resume",
+    "revoke_",
     "rotate_",
     "seed_",
     "set_",
+    "start_",
     "transition",
     "update_",
     "withdraw",
@@ -175,6 +182,11 @@ OWN_ACCOUNT = {
     "studio.services.auth.logout",
     "studio.services.users.change_own_password",
     "studio.services.users.has_demo_password",
+    "studio.services.sessions.start_session",
+    "studio.services.sessions.end",
+    "studio.services.sessions.list_mine",
+    "studio.services.sessions.revoke_mine",
+    "studio.services.sessions.revoke_others",
 }
 
 
