@@ -1,19 +1,27 @@
-"""修改密码: every logged-in user changes their own password (old password, new one twice)."""
+"""账户与安全 (url path `password`): every logged-in user changes their own password (old password, new one
+twice) and sees and ends their own login sessions (我的会话)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from studio.services import users
+from studio.services import sessions, users
 from studio.ui.app import DEMO_PASSWORD_FLAG
-from studio.ui.context import action, db, require_actor
+from studio.ui.components import md
+from studio.ui.context import action, current_token, db, require_actor
+from studio.ui.format import beijing
+
+METHODS = {"password": "密码登录", "oidc": "单点登录"}
 
 actor = require_actor()
-st.title("修改密码")
+st.title("账户与安全")
 if flash := st.session_state.pop("password_flash", None):
     st.success(flash)
+
+st.subheader("修改密码")
 st.caption(
     f"新密码至少 {users.MIN_LENGTH} 个字符，并包含小写字母、大写字母、数字、符号中的至少 {users.MIN_CLASSES} 类。"
+    "修改后，您在其他浏览器或设备上的会话将全部结束。"
 )
 with st.form("password", clear_on_submit=True):
     old = st.text_input("旧密码", type="password")
@@ -25,7 +33,33 @@ if submitted:
         st.error("两次输入的新密码不一致。")
     else:
         with action(), db() as session:
-            users.change_own_password(session, actor, old, new)
+            users.change_own_password(session, actor, old, new, current_token=current_token())
             st.session_state[DEMO_PASSWORD_FLAG] = False
             st.session_state["password_flash"] = "密码已修改，下次登录请使用新密码。"
             st.rerun()
+
+st.subheader("我的会话")
+st.caption("您当前登录的浏览器和设备。不认识的会话请立即结束并修改密码。")
+with db() as session:
+    mine = sessions.list_mine(session, actor, current_token())
+for item in mine:
+    with st.container(border=True):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        label = "本会话" if item.current else f"会话 {item.id}"
+        left.markdown(f"**{label}** · {md(METHODS.get(item.method, item.method))}")
+        left.text(item.client or "（未知客户端）")  # what the browser sent: shown as text
+        left.caption(
+            f"登录于 {beijing(item.created_at)} · 最近活动 {beijing(item.last_seen_at)} · "
+            f"最迟 {beijing(item.expires_at)} 结束"
+        )
+        if not item.current and right.button("结束", key=f"end_session_{item.id}"):
+            with action(), db() as session:
+                sessions.revoke_mine(session, actor, item.id)
+                st.session_state["password_flash"] = "该会话已结束。"
+                st.rerun()
+others = sum(not item.current for item in mine)
+if others and st.button(f"结束其他全部会话（{others} 个）", key="end_other_sessions"):
+    with action(), db() as session:
+        ended = sessions.revoke_others(session, actor, current_token())
+        st.session_state["password_flash"] = f"已结束 {ended} 个其他会话。"
+        st.rerun()

@@ -121,7 +121,7 @@ def resume(
 ) -> Actor | None:
     """The Actor of a live session, rebuilt from the user's current row; None for a missing, unknown,
     revoked or expired token or an inactive user. Touches last_seen_at at most once per touch interval."""
-    if not token or len(token) > MAX_TOKEN_CHARS:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         return None
     found = session.exec(
         select(LoginSession, User, Org)
@@ -197,9 +197,9 @@ def _active_rows(session: Session, actor: Actor, now: datetime) -> list[LoginSes
 def list_mine(
     session: Session, actor: Actor, current_token: str | None = None, *, clock: Clock = utcnow
 ) -> list[LoginSessionView]:
-    """The actor's own live sessions, newest first; the one of `current_token` is marked."""
+    """The actor's own live sessions: the one of `current_token` first and marked, then the rest newest first."""
     current = token_hash(current_token) if current_token else None
-    return [
+    views = [
         LoginSessionView(
             id=row.id or 0,
             method=row.method,
@@ -211,6 +211,7 @@ def list_mine(
         )
         for row in _active_rows(session, actor, clock())
     ]
+    return sorted(views, key=lambda view: not view.current)  # stable: the rest stay newest first
 
 
 def revoke_mine(session: Session, actor: Actor, session_id: int, *, clock: Clock = utcnow) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from studio.domain.enums import Role
+from studio.domain.views import Actor
+from studio.ui import session_cookie
 from studio.ui.components import md
-from studio.ui.context import ACTOR_KEY, action, current_actor, db
+from studio.ui.context import ACTOR_KEY, TOKEN_KEY, action, current_actor, current_token, db
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
@@ -27,7 +29,7 @@ _PAGES = {
     "dashboard": ("dashboard.py", "看板", ":material/monitoring:", "dashboard"),
     "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
     "rules": ("rules.py", "合规规则", ":material/gavel:", "rules"),
-    "password": ("password.py", "修改密码", ":material/key:", "password"),
+    "password": ("password.py", "账户与安全", ":material/key:", "password"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
@@ -50,6 +52,12 @@ ROLE_PAGES: dict[Role, tuple[str, ...]] = {
 # Session flag: the logged-in admin still uses the public demo password (checked once per session).
 DEMO_PASSWORD_FLAG = "demo_password_in_use"
 DEMO_PASSWORD_BANNER = "管理员仍在使用公开的演示密码，请立即修改。"
+# What the next run does with the browser's cookie: "store" this session's token, or "forget" it.
+COOKIE_ACTION = "session_cookie"
+# A token the server refused, so a stale cookie is not looked up again on every run of the login page.
+REFUSED_TOKEN = "refused_session_token"
+LOGIN_NOTICE = "login_notice"
+SESSION_ENDED = "登录已失效（已退出、超时或被结束），请重新登录。"
 
 
 def _login() -> None:
@@ -59,12 +67,18 @@ def _login() -> None:
         username = st.text_input("用户名")
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录", type="primary")
+    if notice := st.session_state.pop(LOGIN_NOTICE, None):
+        st.info(notice)
     if submitted:
         from studio.services.auth import authenticate
+        from studio.services.sessions import start_session
 
         with action(), db() as session:
             actor = authenticate(session, username, password, client=_client_id())
+            token = start_session(session, actor, method="password", client=_client_label())
             st.session_state[ACTOR_KEY] = actor.model_dump(mode="json")
+            st.session_state[TOKEN_KEY] = token
+            st.session_state[COOKIE_ACTION] = "store"
             st.rerun()
 
 
@@ -72,6 +86,12 @@ def _client_id() -> str:
     """Who is knocking, for the per-client login throttle: the connection's IP address. Streamlit reports
     None for localhost (and in tests), which then counts as one client, "local"."""
     return getattr(st.context, "ip_address", None) or "local"
+
+
+def _client_label() -> str:
+    """What 我的会话 shows to tell sessions apart: the address and the browser's user agent."""
+    agent = st.context.headers.get("User-Agent") or ""
+    return f"{getattr(st.context, 'ip_address', None) or '本机'} · {agent}"
 
 
 def _gate(url: str):
@@ -85,17 +105,54 @@ def _gate(url: str):
 def _logout() -> None:
     actor = current_actor()
     if actor is not None:
-        from studio.services.auth import logout
+        from studio.services.sessions import end
 
         with db() as session:
-            logout(session, actor)
+            end(session, actor, current_token())
+    refused = current_token()
     st.session_state.clear()
+    st.session_state[REFUSED_TOKEN] = refused
+    st.session_state[COOKIE_ACTION] = "forget"
     st.rerun()
+
+
+def _resume() -> Actor | None:
+    """Every run: this tab's token, or the browser's cookie on a new connection, checked against the database
+    (one indexed query), so a logout elsewhere, an expiry, a revocation or a deactivation applies now and a
+    role or org change shows in this run. Nothing is looked up for a browser without a token."""
+    token = current_token() or session_cookie.read()
+    if token is None or token == st.session_state.get(REFUSED_TOKEN):
+        return None
+    from studio.services.sessions import resume
+
+    with db() as session:
+        actor = resume(session, token)
+    if actor is None:
+        if ACTOR_KEY in st.session_state:
+            st.session_state[LOGIN_NOTICE] = SESSION_ENDED
+        for key in (ACTOR_KEY, TOKEN_KEY, DEMO_PASSWORD_FLAG):
+            st.session_state.pop(key, None)
+        st.session_state[REFUSED_TOKEN] = token
+        st.session_state[COOKIE_ACTION] = "forget"
+        return None
+    st.session_state[ACTOR_KEY] = actor.model_dump(mode="json")
+    st.session_state[TOKEN_KEY] = token
+    return actor
+
+
+def _sync_cookie() -> None:
+    """Write or delete the browser's cookie once, in the run after the login or logout that asked for it."""
+    match st.session_state.pop(COOKIE_ACTION, None):
+        case "store" if (token := current_token()) is not None:
+            session_cookie.store(token)
+        case "forget":
+            session_cookie.forget()
 
 
 def run() -> None:
     st.set_page_config(page_title="内容合规工作室", page_icon=":material/verified_user:", layout="wide")
-    actor = current_actor()
+    actor = _resume()
+    _sync_cookie()
     if actor is None:
         # Every page URL exists only as the login form, so a deep link asks for a login (in Chinese)
         # and, once logged in, opens that page if the user's role has it.
@@ -113,7 +170,7 @@ def run() -> None:
         with db() as session:
             st.session_state[DEMO_PASSWORD_FLAG] = has_demo_password(session, actor)
     if st.session_state[DEMO_PASSWORD_FLAG]:
-        st.warning(DEMO_PASSWORD_BANNER + "（侧边栏 → 修改密码）", icon=":material/lock_open:")
+        st.warning(DEMO_PASSWORD_BANNER + "（侧边栏 → 账户与安全）", icon=":material/lock_open:")
     with st.sidebar:
         st.markdown(f"**{md(actor.display_name)}**")
         st.caption(f"{actor.role.label} · {md(actor.org_name)}")

@@ -14,11 +14,17 @@ from studio.errors import StudioError
 from studio.ui.components import md
 
 ACTOR_KEY = "actor"
+TOKEN_KEY = "session_token"  # this browser session's login token (services/sessions.py), kept server-side
 
 
 def current_actor() -> Actor | None:
     data = st.session_state.get(ACTOR_KEY)
     return Actor.model_validate(data) if data else None
+
+
+def current_token() -> str | None:
+    token = st.session_state.get(TOKEN_KEY)
+    return token if isinstance(token, str) else None
 
 
 def require_actor() -> Actor:

@@ -184,7 +184,11 @@ def test_list_mine_shows_only_own_live_sessions_and_marks_this_one(world, clock,
     sessions.end(session, world.actor("reviewer"), ended, clock=clock)
     _start(world, "editor", clock)
     views = sessions.list_mine(session, world.actor("reviewer"), this, clock=clock)
-    assert [(v.client, v.current) for v in views] == [("10.0.0.2 Safari", False), ("10.0.0.1 Chrome", True)]
+    assert [(v.client, v.current) for v in views] == [("10.0.0.1 Chrome", True), ("10.0.0.2 Safari", False)]
+    assert [v.client for v in sessions.list_mine(session, world.actor("reviewer"), clock=clock)] == [
+        "10.0.0.2 Safari",
+        "10.0.0.1 Chrome",
+    ]
     clock.advance(minutes=31)
     assert sessions.list_mine(session, world.actor("reviewer"), this, clock=clock) == []  # idle past 30
 
