@@ -10,6 +10,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,13 +75,15 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
         assert response.read() == b"ok"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("e2e-data")
+@contextmanager
+def studio_server(data: Path, **extra_env: str) -> Iterator[str]:
+    """A migrated, seeded (demo + the planted item) SQLite studio under `streamlit run`; yields its URL.
+    `extra_env` adds settings, e.g. STUDIO_SESSION_IDLE_MINUTES for a server with a tiny idle timeout."""
     env = {
         **os.environ,
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
+        **extra_env,
     }
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
@@ -116,6 +119,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of the shared `server` (its SQLite database is studio.db there)."""
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(scope="session")
+def server(server_data: Path) -> Iterator[str]:
+    with studio_server(server_data) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
