@@ -82,7 +82,7 @@ def start_session(
         raise ValidationError(f"a session's method must have 1 to {METHOD_CHARS} characters")
     policy = policy or SessionPolicy.from_settings()
     now = clock()
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(LoginSession).where(
             col(LoginSession.user_id) == actor.user_id, col(LoginSession.expires_at) < now - KEEP_ENDED
         )
@@ -138,7 +138,7 @@ def resume(
     policy = policy or SessionPolicy.from_settings()
     if now - row.last_seen_at >= policy.touch_interval(row.idle_seconds):
         # Conditional: a revocation committed meanwhile stays in force; no audit event (see module doc).
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(LoginSession)
             .where(col(LoginSession.id) == row.id, col(LoginSession.revoked_at).is_(None))
             .values(last_seen_at=now)
@@ -158,7 +158,7 @@ def resume(
 def _revoke(session: Session, rows: list[LoginSession], reason: str, now: datetime) -> list[int]:
     ids = [row.id for row in rows if row.id is not None]
     if ids:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(LoginSession)
             .where(col(LoginSession.id).in_(ids), col(LoginSession.revoked_at).is_(None))
             .values(revoked_at=now, revoked_reason=reason)
@@ -226,9 +226,7 @@ def revoke_mine(session: Session, actor: Actor, session_id: int, *, clock: Clock
     session.commit()
 
 
-def revoke_others(
-    session: Session, actor: Actor, current_token: str | None, *, clock: Clock = utcnow
-) -> int:
+def revoke_others(session: Session, actor: Actor, current_token: str | None, *, clock: Clock = utcnow) -> int:
     """End every live session of the actor except the one of `current_token`; returns how many ended."""
     now = clock()
     current = token_hash(current_token) if current_token else None
@@ -253,5 +251,7 @@ def revoke_all_for_user(
         query = query.where(LoginSession.token_hash != token_hash(keep_token))
     ended = _revoke(session, list(session.exec(query).all()), reason, clock())
     if ended:
-        audit.append(session, None, "session.revoked", f"user:{user_id}", {"sessions": ended, "reason": reason})
+        audit.append(
+            session, None, "session.revoked", f"user:{user_id}", {"sessions": ended, "reason": reason}
+        )
     return len(ended)

@@ -29,7 +29,9 @@ def read() -> str | None:
 
 def _write(value: str, max_age: int) -> None:
     settings = get_settings()
-    attributes = f"Path=/; Max-Age={max_age}; SameSite=Strict" + ("; Secure" if settings.session_cookie_secure else "")
+    attributes = f"Path=/; Max-Age={max_age}; SameSite=Strict" + (
+        "; Secure" if settings.session_cookie_secure else ""
+    )
     cookie = f"{settings.session_cookie_name}={value}; {attributes}"
     # Nothing to show: the element only carries the script (no user text; see the module doc).
     st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)

@@ -107,9 +107,10 @@ def test_logout_ends_only_that_session(world, clock, session):
     assert _resume(world, first, clock) is None
     assert _resume(world, second, clock) is not None
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "logout")).one()
-    assert event.details["session"] == session.exec(
-        select(LoginSession.id).where(LoginSession.revoked_reason == "logout")
-    ).one()
+    assert (
+        event.details["session"]
+        == session.exec(select(LoginSession.id).where(LoginSession.revoked_reason == "logout")).one()
+    )
 
 
 def test_logout_with_someone_elses_token_ends_nothing(world, clock, session):
@@ -165,7 +166,9 @@ def test_last_seen_is_written_at_most_once_a_minute_and_moves_no_version(world, 
 
 
 def test_a_short_idle_timeout_touches_more_often_than_it_expires(world, clock):
-    policy = SessionPolicy(absolute=timedelta(hours=8), idle_minutes={"staff": 0.1}, touch=timedelta(seconds=60))
+    policy = SessionPolicy(
+        absolute=timedelta(hours=8), idle_minutes={"staff": 0.1}, touch=timedelta(seconds=60)
+    )
     token = sessions.start_session(
         world.session, world.actor("staff_a"), method="password", client="", clock=clock, policy=policy
     )
@@ -228,7 +231,9 @@ def test_revoke_others_keeps_this_session(world, clock, session):
 
 def test_changing_the_password_ends_the_other_sessions(world, clock, session):
     this, other = _start(world, "reviewer", clock), _start(world, "reviewer", clock)
-    users.change_own_password(session, world.actor("reviewer"), PASSWORD, "Neu-Passwort-2026", current_token=this)
+    users.change_own_password(
+        session, world.actor("reviewer"), PASSWORD, "Neu-Passwort-2026", current_token=this
+    )
     assert _resume(world, this, clock) is not None and _resume(world, other, clock) is None
 
 

@@ -106,7 +106,11 @@ def test_a_session_revoked_behind_the_apps_back_is_refused(context, studio):
     url, data = studio
     page = context.new_page()
     _login(page, url, "localiser")
-    env = {**os.environ, "STUDIO_DATA_DIR": str(data), "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}"}
+    env = {
+        **os.environ,
+        "STUDIO_DATA_DIR": str(data),
+        "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
+    }
     revoke = (
         "from sqlmodel import select\n"
         "from studio.db.engine import session_scope\n"

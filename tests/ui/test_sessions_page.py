@@ -34,7 +34,10 @@ def test_ending_the_other_session_logs_that_tab_out_at_its_next_click(app_world)
     first, second = login("reviewer"), login("reviewer")
     first.switch_page("studio/pages/password.py").run()
     assert not first.exception, first.exception
-    assert [m.value for m in first.markdown if "会话" in m.value][:2] == ["**本会话** · 密码登录", "**会话 2** · 密码登录"]
+    assert [m.value for m in first.markdown if "会话" in m.value][:2] == [
+        "**本会话** · 密码登录",
+        "**会话 2** · 密码登录",
+    ]
     first.button(key="end_session_2").click().run()
     assert "该会话已结束" in first.success[0].value
     second.run()
