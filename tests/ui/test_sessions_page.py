@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlmodel import select
 
 from studio.db.models import LoginSession, User
 from studio.domain.enums import Role
+from studio.ui import session_cookie
 from studio.ui.app import SESSION_ENDED
 from studio.ui.context import ACTOR_KEY, TOKEN_KEY
 from tests.ui.conftest import by_label, login
@@ -84,3 +88,16 @@ def test_a_password_change_ends_the_other_sessions_but_not_this_one(app_world):
     assert _logged_out(other)
     this.run()
     assert not _logged_out(this)
+
+
+def test_the_cookie_script_is_the_only_javascript_and_takes_only_a_token():
+    root = Path(__file__).resolve().parents[2] / "studio"
+    users = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "unsafe_allow_javascript" in path.read_text()
+    )
+    assert users == ["ui/session_cookie.py"]
+    for bad in ['abc"; alert(1); "' + "x" * 20, "x" * 19, "x" * 101, "ab cd" * 10]:
+        with pytest.raises(ValueError):
+            session_cookie.store(bad)
