@@ -1,4 +1,5 @@
-"""`studio user passwd USERNAME`: set a user's password (the operator's reset; audited)."""
+"""`studio user passwd USERNAME`: set a user's password (the operator's reset; audited; ends the user's
+sessions). `studio user logout USERNAME`: end every login session of a user."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stdin", action="store_true", help="read the new password from the first line of stdin"
     )
     passwd.set_defaults(handler=_passwd)
+    logout = actions.add_parser(
+        "logout",
+        help="end every login session of a user",
+        description="End every login session of a user (e.g. a lost laptop): each browser shows the login "
+        "form at its next click. Audited as session.revoked.",
+    )
+    logout.add_argument("username")
+    logout.set_defaults(handler=_logout)
 
 
 def _passwd(args: argparse.Namespace) -> int:
@@ -36,6 +45,16 @@ def _passwd(args: argparse.Namespace) -> int:
     with session_scope() as session:
         set_password(session, args.username, password)
     sys.stderr.write(f"password changed for user '{args.username}'\n")
+    return 0
+
+
+def _logout(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services.users import end_sessions
+
+    with session_scope() as session:
+        ended = end_sessions(session, args.username)
+    sys.stderr.write(f"ended {ended} session(s) of user '{args.username}'\n")
     return 0
 
 

@@ -93,6 +93,17 @@ def set_password(session: Session, username: str, new_password: str) -> None:
     _store(session, user, new_password, None, via="cli")
 
 
+def end_sessions(session: Session, username: str) -> int:
+    """The operator's cut from the command line (`studio user logout`, e.g. a lost laptop): every login session
+    of the user ends at its next click. Returns how many it ended (expired ones not yet revoked count too)."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"user {username!r} not found", f"用户 {username} 不存在。")
+    ended = sessions.revoke_all_for_user(session, user.id or 0, "operator")
+    session.commit()
+    return ended
+
+
 def _store(session: Session, user: User, new_password: str, actor: Actor | None, *, via: str) -> None:
     user.password_hash = hash_password(new_password)
     session.add(user)

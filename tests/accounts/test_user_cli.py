@@ -153,3 +153,27 @@ def test_ui_address_defaults_to_localhost_and_can_be_overridden():
     # Running `streamlit run` by hand binds locally too: the project config says so, and never 0.0.0.0.
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_user_logout_ends_every_session_of_that_user(demo_db):
+    from studio.domain.views import Actor
+    from studio.services import sessions
+    from studio.services.auth import actor_for
+
+    with Session(engine_module.default_engine()) as session:
+        users = {u.username: u for u in session.exec(select(User)).all()}
+        actors: dict[str, Actor] = {name: actor_for(session, users[name]) for name in ("editor", "reviewer")}
+        tokens = {
+            name: [sessions.start_session(session, actor, method="password", client="") for _ in range(2)]
+            for name, actor in actors.items()
+        }
+    done = _studio(demo_db, "user", "logout", "editor")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode() == "ended 2 session(s) of user 'editor'\n"
+    with Session(engine_module.default_engine()) as session:
+        assert [sessions.resume(session, t) for t in tokens["editor"]] == [None, None]
+        assert all(sessions.resume(session, t) is not None for t in tokens["reviewer"])
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "session.revoked")).one()
+        assert event.details["reason"] == "operator" and event.actor_id is None
+    unknown = _studio(demo_db, "user", "logout", "nobody")
+    assert unknown.returncode == 2 and unknown.stderr.decode().count("\n") == 1

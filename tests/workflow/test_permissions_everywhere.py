@@ -42,6 +42,7 @@ ALLOWED: dict[str, str] = {
     "studio.services.login_throttle.prune": "login throttle counters",
     "studio.services.users.admins_with_demo_password": "start-up warning about the public demo password",
     "studio.services.users.set_password": "operator's reset from the shell, who holds the database anyway",
+    "studio.services.users.end_sessions": "operator's cut from the shell, like the password reset",
     "studio.services.sessions.resume": "turns a session token into the actor: there is no actor yet",
     "studio.services.sessions.revoke_all_for_user": "the password change and the operator's reset end a user's "
     "sessions",
