@@ -416,8 +416,8 @@ def one_round(browser, url: str, figures: Figures, user: str, home: str, others:
             _interact(page, figures, user, title)
         if not others:  # leave the landing page to time coming back to it
             figures.add(
-                (user, "修改密码", RENDER),
-                lambda: timed(page, _navigate(page, "修改密码"), heading(page, "修改密码")),
+                (user, "账户与安全", RENDER),
+                lambda: timed(page, _navigate(page, "账户与安全"), heading(page, "账户与安全")),
             )
         figures.add((user, home, RENDER), lambda: timed(page, _navigate(page, home), heading(page, home)))
     finally:

@@ -1,4 +1,4 @@
-"""The admin with the public demo password sees a banner on every page until they change it on 修改密码."""
+"""The admin with the public demo password sees a banner on every page until they change it on 账户与安全."""
 
 from __future__ import annotations
 
