@@ -118,7 +118,7 @@ def test_a_session_revoked_behind_the_apps_back_is_refused(context, studio):
         "from studio.services.sessions import revoke_all_for_user\n"
         "with session_scope() as s:\n"
         "    user = s.exec(select(User).where(User.username == 'localiser')).one()\n"
-        "    assert revoke_all_for_user(s, user.id, 'test') == 1\n"
+        "    assert revoke_all_for_user(s, user.id, 'test') >= 1\n"
         "    s.commit()\n"
     )
     subprocess.run([sys.executable, "-c", revoke], env=env, check=True, cwd=ROOT)
