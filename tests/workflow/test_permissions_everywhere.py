@@ -42,6 +42,8 @@ ALLOWED: dict[str, str] = {
     "studio.services.login_throttle.prune": "login throttle counters",
     "studio.services.users.admins_with_demo_password": "start-up warning about the public demo password",
     "studio.services.users.set_password": "operator's reset from the shell, who holds the database anyway",
+    "studio.services.users.set_email": "operator's command from the shell, who holds the database anyway",
+    "studio.services.sso.authenticate_identity": "single sign-on login: the provider's identity, no actor yet",
     # seeding and bootstrap: run by the operator before any actor exists
     "studio.services.seed.seed_demo": "seeding",
     "studio.services.seed_scale.seed_scale": "seeding",
