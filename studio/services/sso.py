@@ -64,7 +64,10 @@ def authenticate_identity(
     policy = policy or SsoPolicy.from_settings()
     _check_fresh(claims, clock(), policy.max_age)
     value = claims.get(policy.claim)
-    where = {"issuer": _short(claims.get("iss")), **({"client": _short(client)} if client is not None else {})}
+    where = {
+        "issuer": _short(claims.get("iss")),
+        **({"client": _short(client)} if client is not None else {}),
+    }
     reason = _unusable(value, claims, policy.claim)
     user = None
     if reason is None:
@@ -115,4 +118,3 @@ def _lookup(session: Session, value: str, claim: str) -> User | None:
 
 def _short(value: Any) -> str:
     return clean(value)[:_AUDIT_CHARS] if isinstance(value, str) else ""
-

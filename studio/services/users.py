@@ -131,7 +131,9 @@ def set_email(session: Session, username: str, email: str | None) -> None:
             )
     user.email = value
     session.add(user)
-    audit.append(session, None, "user.email_change", f"user:{user.id}", {"username": username, "email": value})
+    audit.append(
+        session, None, "user.email_change", f"user:{user.id}", {"username": username, "email": value}
+    )
     session.commit()
 
 

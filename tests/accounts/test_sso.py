@@ -31,7 +31,9 @@ def _sign_in(world, claims, policy=BY_NAME):  # type: ignore[no-untyped-def]
 
 
 def _events(world, action: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
-    return list(world.session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    return list(
+        world.session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+    )
 
 
 def _user_count(world) -> int:  # type: ignore[no-untyped-def]
@@ -48,7 +50,9 @@ def _refused(world, claims, policy=BY_NAME) -> tuple[SsoRefused, AuditEvent]:  #
 
 
 def test_a_known_username_signs_in_as_that_user_with_its_studio_role_and_org(world):
-    actor = _sign_in(world, _claims(preferred_username="jx_reviewer", name="Provider Says Admin", role="admin"))
+    actor = _sign_in(
+        world, _claims(preferred_username="jx_reviewer", name="Provider Says Admin", role="admin")
+    )
     assert (actor.username, actor.role, actor.org_name) == ("jx_reviewer", Role.REVIEWER, "赣州分行")
     (event,) = _events(world, "login")
     assert event.actor == "jx_reviewer" and event.subject == f"user:{actor.user_id}"
@@ -81,7 +85,9 @@ def test_a_missing_or_non_text_claim_is_refused(world, value):
     assert event.details["reason"] == "claim_missing"
 
 
-@pytest.mark.parametrize("value", [" reviewer", "reviewer ", "reviewer\u200b", "\u202ereviewer", "rev\x00iewer"])
+@pytest.mark.parametrize(
+    "value", [" reviewer", "reviewer ", "reviewer\u200b", "\u202ereviewer", "rev\x00iewer"]
+)
 def test_spaces_and_invisible_characters_are_refused_not_stripped(world, value):
     error, event = _refused(world, _claims(preferred_username=value))
     assert event.details["reason"] == "claim_unclean" and event.subject == "sso:"

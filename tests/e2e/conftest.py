@@ -10,6 +10,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,19 +75,25 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
         assert response.read() == b"ok"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("e2e-data")
+def seeded_env(data: Path, **extra: str) -> dict[str, str]:
+    """The environment of a studio on `data`: migrated, demo-seeded, with the planted review item."""
     env = {
         **os.environ,
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
+        **extra,
     }
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
-    port = _free_port()
+    return env
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str], *options: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on loopback with extra `--section.option value` options; its URL."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -102,6 +109,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "true",
             "--browser.gatherUsageStats",
             "false",
+            *options,
         ],
         env=env,
         cwd=ROOT,
@@ -116,6 +124,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(seeded_env(tmp_path_factory.mktemp("e2e-data"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
