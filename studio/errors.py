@@ -48,3 +48,26 @@ class LoginThrottled(StudioError):
             f"登录失败次数过多，请 {minutes} 分钟后再试。",
         )
         self.minutes = minutes
+
+
+class SsoRefused(StudioError):
+    """An identity the provider vouched for that maps to no active studio user: never an account made for it."""
+
+    def __init__(self, identity: str) -> None:
+        shown = f"（{identity}）" if identity else ""
+        super().__init__(
+            f"the single sign-on identity {identity!r} is not an active studio user",
+            f"您的单位统一身份{shown}未开通内容合规工作室账号或已停用，请联系管理员开通。",
+        )
+
+
+class SsoExpired(StudioError):
+    """The provider's identity is older than the studio accepts: the user signs in at the provider again."""
+
+    def __init__(self) -> None:
+        super().__init__("the single sign-on identity has expired", "统一身份登录已过期，请重新登录。")
+
+
+class PasswordLoginDisabled(StudioError):
+    def __init__(self) -> None:
+        super().__init__("password login is turned off", "密码登录已关闭，请使用单位统一身份登录。")

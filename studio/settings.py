@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -81,6 +82,17 @@ class Settings(BaseSettings):
     # Days written into each page from the day it is generated: today and tomorrow are picked in the browser,
     # the rest cover days on which the daily `studio feed build` did not run.
     feed_days: int = Field(default=7, ge=2, le=31)
+
+    # Single sign-on through Streamlit's st.login (services/sso.py): configured by [auth] in
+    # .streamlit/secrets.toml; without it only the password form is shown. The ID-token claim that names
+    # the studio user: preferred_username (matched exactly against the username) or email (matched against
+    # the user's email, case-insensitively). An identity older than sso_max_age_seconds (its `iat`) is not
+    # accepted on its own: Streamlit keeps it in a cookie for 30 days, the studio wants a fresh login.
+    sso_claim: Literal["preferred_username", "email"] = "preferred_username"
+    sso_max_age_seconds: int = Field(default=300, ge=30, le=3600)
+    # False: the password form is hidden and refused (single sign-on only). Re-enable it to get back in
+    # when the identity provider is down.
+    password_login: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -1,5 +1,6 @@
 """`studio user passwd USERNAME`: set a user's password (the operator's reset; audited; ends the user's
-sessions). `studio user logout USERNAME`: end every login session of a user."""
+sessions). `studio user logout USERNAME`: end every login session of a user.
+`studio user email USERNAME EMAIL|--clear`: the email single sign-on by email maps to the user (audited)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     logout.add_argument("username")
     logout.set_defaults(handler=_logout)
+    email = actions.add_parser(
+        "email",
+        help="set the email single sign-on maps to a user",
+        description="Set the email that single sign-on with STUDIO_SSO_CLAIM=email maps to this user (stored in "
+        "lower case, one user per email), or remove it with --clear.",
+    )
+    email.add_argument("username")
+    target = email.add_mutually_exclusive_group(required=True)
+    target.add_argument("email", nargs="?", help="the user's email as the identity provider sends it")
+    target.add_argument("--clear", action="store_true", help="remove the user's email")
+    email.set_defaults(handler=_email)
 
 
 def _passwd(args: argparse.Namespace) -> int:
@@ -55,6 +67,16 @@ def _logout(args: argparse.Namespace) -> int:
     with session_scope() as session:
         ended = end_sessions(session, args.username)
     sys.stderr.write(f"ended {ended} session(s) of user '{args.username}'\n")
+    return 0
+
+
+def _email(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services.users import set_email
+
+    with session_scope() as session:
+        set_email(session, args.username, None if args.clear else args.email)
+    sys.stderr.write(f"email {'cleared' if args.clear else 'set'} for user '{args.username}'\n")
     return 0
 
 

@@ -42,6 +42,8 @@ class User(SQLModel, table=True):
     org_id: int = Field(foreign_key="org.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Lower case; single sign-on with STUDIO_SSO_CLAIM=email maps the identity's email here (services/sso.py).
+    email: str | None = Field(default=None, max_length=254, unique=True, index=True)
 
 
 class Template(SQLModel, table=True):

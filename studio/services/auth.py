@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from studio.db.models import Org, User, utcnow
 from studio.domain.enums import Role
 from studio.domain.views import Actor
-from studio.errors import AuthenticationFailed, LoginThrottled
+from studio.errors import AuthenticationFailed, LoginThrottled, PasswordLoginDisabled
 from studio.services import login_throttle as throttle
 from studio.services.login_throttle import ThrottlePolicy
+from studio.settings import get_settings
 from studio.workflow import audit
 
 _HASHER = PasswordHasher()
@@ -42,6 +43,8 @@ def authenticate(
     policy: ThrottlePolicy | None = None,
 ) -> Actor:
     """Log in, throttled per account and per `client` (an id the caller supplies, e.g. the IP address)."""
+    if not get_settings().password_login:
+        raise PasswordLoginDisabled()
     policy = policy or ThrottlePolicy.from_settings()
     now = clock()
     name = throttle.clean(username)

@@ -17,6 +17,7 @@ from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
 from studio.services import sessions
 from studio.services.auth import hash_password
+from studio.services.login_throttle import clean
 from studio.workflow import audit
 
 MIN_LENGTH = 10
@@ -130,3 +131,33 @@ def has_demo_password(session: Session, actor: Actor) -> bool:
         return False
     user = session.get(User, actor.user_id)
     return user is not None and _verifies(user.password_hash, demo_password())
+
+
+def set_email(session: Session, username: str, email: str | None) -> None:
+    """The operator sets (or with None clears) the email that single sign-on by email maps to this user
+    (`studio user email`). Stored in lower case; one email names one user."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"user {username!r} not found", f"用户 {username} 不存在。")
+    value = _valid_email(email) if email is not None else None
+    if value is not None:
+        holder = session.exec(select(User).where(User.email == value, User.id != user.id)).first()
+        if holder is not None:
+            raise ValidationError(
+                f"the email {value} already belongs to user {holder.username!r}",
+                f"邮箱 {value} 已属于用户 {holder.username}。",
+            )
+    user.email = value
+    session.add(user)
+    audit.append(
+        session, None, "user.email_change", f"user:{user.id}", {"username": username, "email": value}
+    )
+    session.commit()
+
+
+def _valid_email(email: str) -> str:
+    value = email.lower()
+    local, _, domain = value.partition("@")
+    if value != clean(value) or " " in value or len(value) > 254 or not local or "." not in domain:
+        raise ValidationError(f"not an email address: {email!r}", "邮箱地址格式不正确。")
+    return value

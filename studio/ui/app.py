@@ -12,7 +12,8 @@ import streamlit as st
 
 from studio.domain.enums import Role
 from studio.domain.views import Actor
-from studio.ui import session_cookie
+from studio.settings import get_settings
+from studio.ui import session_cookie, sso
 from studio.ui.components import md
 from studio.ui.context import ACTOR_KEY, TOKEN_KEY, action, current_actor, current_token, db
 
@@ -63,12 +64,19 @@ SESSION_ENDED = "登录已失效（已退出、超时或被结束），请重新
 def _login() -> None:
     st.title("内容合规工作室")
     st.caption("私域营销内容 · 规划与合规审核")
+    if notice := st.session_state.pop(LOGIN_NOTICE, None):
+        st.info(notice)
+    single_sign_on = sso.configured()
+    if single_sign_on:
+        sso.login_options()
+    if not get_settings().password_login:
+        if not single_sign_on:
+            st.error("密码登录已关闭，且未配置单位统一身份登录，请联系系统管理员。")
+        return
     with st.form("login"):
         username = st.text_input("用户名")
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录", type="primary")
-    if notice := st.session_state.pop(LOGIN_NOTICE, None):
-        st.info(notice)
     if submitted:
         from studio.services.auth import authenticate
         from studio.services.sessions import start_session
@@ -113,6 +121,8 @@ def _logout() -> None:
     st.session_state.clear()
     st.session_state[REFUSED_TOKEN] = refused
     st.session_state[COOKIE_ACTION] = "forget"
+    if sso.identity_logged_in():
+        sso.sign_out()  # also drops Streamlit's identity cookie, or the next run would sign in again
     st.rerun()
 
 
@@ -140,6 +150,21 @@ def _resume() -> Actor | None:
     return actor
 
 
+def _single_sign_on() -> Actor | None:
+    """After the identity provider sent the user back: the mapped studio user, with a login session like a
+    password login's (the identity opens one session: services.sso refuses it once it has)."""
+    actor = sso.sign_in(_client_id())
+    if actor is not None:
+        from studio.services.sessions import start_session
+
+        with db() as session:
+            token = start_session(session, actor, method="oidc", client=_client_label())
+        st.session_state[ACTOR_KEY] = actor.model_dump(mode="json")
+        st.session_state[TOKEN_KEY] = token
+        st.session_state[COOKIE_ACTION] = "store"
+    return actor
+
+
 def _sync_cookie() -> None:
     """Write or delete the browser's cookie once, in the run after the login or logout that asked for it."""
     match st.session_state.pop(COOKIE_ACTION, None):
@@ -151,7 +176,7 @@ def _sync_cookie() -> None:
 
 def run() -> None:
     st.set_page_config(page_title="内容合规工作室", page_icon=":material/verified_user:", layout="wide")
-    actor = _resume()
+    actor = _resume() or _single_sign_on()
     _sync_cookie()
     if actor is None:
         # Every page URL exists only as the login form, so a deep link asks for a login (in Chinese)

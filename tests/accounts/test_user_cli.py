@@ -177,3 +177,24 @@ def test_user_logout_ends_every_session_of_that_user(demo_db):
         assert event.details["reason"] == "operator" and event.actor_id is None
     unknown = _studio(demo_db, "user", "logout", "nobody")
     assert unknown.returncode == 2 and unknown.stderr.decode().count("\n") == 1
+
+
+def test_email_sets_clears_and_refuses_in_one_line(demo_db, capsys):
+    def email_of(username: str) -> str | None:
+        with Session(engine_module.default_engine()) as session:
+            return session.exec(select(User).where(User.username == username)).one().email
+
+    assert main(["user", "email", "loc_a", "Li.Lei@Bank.Example"]) == 0
+    assert (
+        capsys.readouterr().err == "email set for user 'loc_a'\n"
+        and email_of("loc_a") == "li.lei@bank.example"
+    )
+    taken = _studio(demo_db, "user", "email", "loc_b", "li.lei@bank.example")
+    assert taken.returncode == 2 and taken.stderr == (
+        b"error: the email li.lei@bank.example already belongs to user 'loc_a'\n"
+    )
+    bad = _studio(demo_db, "user", "email", "loc_b", "not an email")
+    assert bad.returncode == 2 and bad.stderr.count(b"\n") == 1 and b"not an email address" in bad.stderr
+    both = _studio(demo_db, "user", "email", "loc_b", "x@bank.example", "--clear")
+    assert both.returncode == 2 and b"Traceback" not in both.stderr and email_of("loc_b") is None
+    assert main(["user", "email", "loc_a", "--clear"]) == 0 and email_of("loc_a") is None

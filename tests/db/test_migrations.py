@@ -62,3 +62,19 @@ def test_feed_links_migration_upgrades_and_downgrades(db_url):
     migrate.upgrade(db_url)
     assert "feed_link" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_user_email_migration_upgrades_and_downgrades(db_url):
+    from alembic import command
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    assert "email" in {c["name"] for c in inspect(engine).get_columns("app_user")}
+    assert any(
+        i["unique"] and i["column_names"] == ["email"] for i in inspect(engine).get_indexes("app_user")
+    )
+    command.downgrade(migrate.alembic_config(db_url), "-1")
+    assert "email" not in {c["name"] for c in inspect(engine).get_columns("app_user")}
+    migrate.upgrade(db_url)
+    assert "email" in {c["name"] for c in inspect(engine).get_columns("app_user")}
+    engine.dispose()

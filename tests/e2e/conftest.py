@@ -75,21 +75,25 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
         assert response.read() == b"ok"
 
 
-@contextmanager
-def studio_server(data: Path, **extra_env: str) -> Iterator[str]:
-    """A migrated, seeded (demo + the planted item) SQLite studio under `streamlit run`; yields its URL.
-    `extra_env` adds settings, e.g. STUDIO_SESSION_IDLE_MINUTES for a server with a tiny idle timeout."""
+def seeded_env(data: Path, **extra: str) -> dict[str, str]:
+    """The environment of a studio on `data`: migrated, demo-seeded, with the planted review item."""
     env = {
         **os.environ,
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
-        **extra_env,
+        **extra,
     }
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
-    port = _free_port()
+    return env
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str], *options: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on loopback with extra `--section.option value` options; its URL."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -105,6 +109,7 @@ def studio_server(data: Path, **extra_env: str) -> Iterator[str]:
             "true",
             "--browser.gatherUsageStats",
             "false",
+            *options,
         ],
         env=env,
         cwd=ROOT,
@@ -119,6 +124,14 @@ def studio_server(data: Path, **extra_env: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def studio_server(data: Path, **extra_env: str) -> Iterator[str]:
+    """A migrated, seeded (demo + the planted item) SQLite studio under `streamlit run`; yields its URL.
+    `extra_env` adds settings, e.g. STUDIO_SESSION_IDLE_MINUTES for a server with a tiny idle timeout."""
+    with streamlit_server(seeded_env(data, **extra_env)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,8 @@ ALLOWED: dict[str, str] = {
     "studio.services.sessions.resume": "turns a session token into the actor: there is no actor yet",
     "studio.services.sessions.revoke_all_for_user": "the password change and the operator's reset end a user's "
     "sessions",
+    "studio.services.users.set_email": "operator's command from the shell, who holds the database anyway",
+    "studio.services.sso.authenticate_identity": "single sign-on login: the provider's identity, no actor yet",
     # seeding and bootstrap: run by the operator before any actor exists
     "studio.services.seed.seed_demo": "seeding",
     "studio.services.seed_scale.seed_scale": "seeding",
