@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from studio.db.models import LoginSession, User, utcnow
+from studio.domain.clock import as_utc
 from studio.domain.views import Actor
 from studio.errors import SsoExpired, SsoRefused
 from studio.services.auth import actor_for
@@ -109,7 +110,7 @@ def _check_unused(session: Session, user: User, claims: Mapping[str, Any]) -> No
         .order_by(col(LoginSession.created_at).desc())
         .limit(1)
     ).first()
-    if latest is not None and (latest if latest.tzinfo else latest.replace(tzinfo=UTC)) >= issued:
+    if latest is not None and as_utc(latest) >= issued:
         raise SsoExpired()
 
 

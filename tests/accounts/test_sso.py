@@ -185,3 +185,21 @@ def test_set_email_is_audited_unique_and_validated(world):
         users.set_email(world.session, "nobody", "x@bank.example")
     users.set_email(world.session, "loc_a", None)
     assert world.session.exec(select(User).where(User.username == "loc_a")).one().email is None
+
+
+def test_an_identity_opens_one_session_so_an_ended_session_does_not_reopen_by_itself(world):
+    """Streamlit keeps the identity in its cookie: after the session it opened ends (logout in another tab,
+    revocation), the same identity must not sign in again; a newer sign-in at the provider may."""
+    from studio.services import sessions
+
+    claims = _claims(preferred_username="reviewer")
+    actor = _sign_in(world, claims)
+    token = sessions.start_session(world.session, actor, method="oidc", client="", clock=lambda: NOW)
+    sessions.end(world.session, actor, token)
+    with pytest.raises(SsoExpired):
+        _sign_in(world, claims)
+    later = int(NOW.timestamp()) + 1  # the user went through the provider again
+    renewed = authenticate_identity(
+        world.session, {**claims, "iat": later}, clock=lambda: NOW + timedelta(seconds=2), policy=BY_NAME
+    )
+    assert renewed.username == "reviewer"
