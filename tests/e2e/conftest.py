@@ -10,6 +10,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,18 +75,9 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
         assert response.read() == b"ok"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("e2e-data")
-    env = {
-        **os.environ,
-        "STUDIO_DATA_DIR": str(data),
-        "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
-    }
-    studio = [sys.executable, "-m", "studio.cli"]
-    subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
-    subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
+@contextmanager
+def streamlit_server(env: dict[str, str], timeout: float = 60) -> Iterator[str]:
+    """`streamlit run` of the app on a free port with `env`; yields its URL, stops it on the way out."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -111,11 +103,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc, 60)
+        _wait_ready(url, proc, timeout)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("e2e-data")
+    env = {
+        **os.environ,
+        "STUDIO_DATA_DIR": str(data),
+        "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
+    }
+    studio = [sys.executable, "-m", "studio.cli"]
+    subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
+    with streamlit_server(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
