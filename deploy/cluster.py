@@ -67,7 +67,8 @@ def write_nginx_config(runtime: Path, listen: str, app_ports: list[int], feed_di
     )
     (runtime / "studio.conf").write_text(studio_conf, encoding="utf-8")
     main = runtime / "nginx.conf"
-    main.write_text(render(MAIN_TEMPLATE, {"RUNTIME_DIR": str(runtime)}), encoding="utf-8")
+    user = "user root;" if os.geteuid() == 0 else ""  # non-root: workers run as this user anyway
+    main.write_text(render(MAIN_TEMPLATE, {"RUNTIME_DIR": str(runtime), "USER_LINE": user}), encoding="utf-8")
     return main
 
 

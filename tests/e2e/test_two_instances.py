@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from studio.db import engine as engine_module
@@ -107,7 +108,17 @@ def _keyword_rule(session: Session) -> str:
     raise AssertionError("no keyword rule applies to general content on moments")
 
 
+def _add_term(code: str | None, term: str) -> str:
+    with _session() as session:
+        code = code or _keyword_rule(session)
+        rules.update_rule(
+            session, _actor(session, "admin"), code, terms=[*rules.rule_terms(session, code), term]
+        )
+    return code
+
+
 def test_ruleset_edit_elsewhere_is_in_force_at_bs_next_check(cluster, page):  # type: ignore[no-untyped-def]
+    code = _add_term(None, "集群预热词")  # a stored version, so B compiles and keeps one
     _login(page, cluster.b, "admin")
     _open(page, "合规规则")
     box = page.get_by_label("输入一段文案，立即检查")
@@ -115,14 +126,11 @@ def test_ruleset_edit_elsewhere_is_in_force_at_bs_next_check(cluster, page):  # 
     box.press("Control+Enter")
     page.get_by_text("未发现合规问题。").wait_for(timeout=30_000)  # B compiled the current ruleset
 
-    with _session() as session:
-        code = _keyword_rule(session)
-        admin = _actor(session, "admin")
-        rules.update_rule(session, admin, code, terms=[*rules.rule_terms(session, code), NEW_TERM])
+    _add_term(code, NEW_TERM)
 
     box.fill(TRY_TEXT + "。")  # the next interaction on B
     box.press("Control+Enter")
-    page.locator("[data-testid='stMarkdownContainer']", has_text=code).first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stMarkdownContainer']:visible", has_text=code).first.wait_for(timeout=30_000)
     assert page.get_by_text("未发现合规问题。").count() == 0
 
 
@@ -151,16 +159,21 @@ def test_policy_set_elsewhere_shows_on_b(cluster, page):  # type: ignore[no-unty
     enabled.filter(has_text=template.title).first.wait_for(timeout=30_000)
 
 
+def _view(page, which: str) -> None:  # type: ignore[no-untyped-def]
+    """Switch 节日日历 to the year or month view and wait until that run has finished drawing."""
+    page.get_by_test_id("stRadioGroup").get_by_text(which, exact=True).click()
+    month = page.get_by_role("spinbutton", name="月")
+    expect(month).to_be_disabled() if which == "年" else expect(month).to_be_enabled()
+    wait_idle(page)
+
+
 def test_hot_topic_added_on_a_counts_on_b(cluster, browser):  # type: ignore[no-untyped-def]
     on_a, on_b = (browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}) for _ in "ab")
     try:
         page_a, page_b = on_a.new_page(), on_b.new_page()
         _login(page_b, cluster.b, "editor")
         _open(page_b, "节日日历")
-        page_b.get_by_test_id("stRadioGroup").get_by_text(
-            "年", exact=True
-        ).click()  # the year view: B caches its overview
-        wait_idle(page_b)
+        _view(page_b, "年")  # B caches the year's overview
         before = _metric(page_b, "时机")
 
         _login(page_a, cluster.a, "editor")
@@ -169,13 +182,9 @@ def test_hot_topic_added_on_a_counts_on_b(cluster, browser):  # type: ignore[no-
         page_a.get_by_role("button", name="添加热点").click()
         page_a.get_by_text("已添加热点：集群热点").wait_for(timeout=30_000)
 
-        page_b.get_by_test_id("stRadioGroup").get_by_text(
-            "月", exact=True
-        ).click()  # the next interactions on B
-        wait_idle(page_b)
-        page_b.get_by_test_id("stRadioGroup").get_by_text("年", exact=True).click()
-        wait_idle(page_b)
-        assert _metric(page_b, "时机") > before
+        _view(page_b, "月")  # the next interactions on B
+        _view(page_b, "年")
+        assert _metric(page_b, "时机") == before + 1
     finally:
         on_a.close()
         on_b.close()
