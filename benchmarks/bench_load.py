@@ -158,11 +158,11 @@ def run_locust(
 
 def report(title: str, rows: list[dict[str, str]]) -> None:
     print(f"\n{title}")
-    print(f"{'request':<44} {'count':>7} {'fail':>5} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7}")
+    print(f"{'request':<62} {'count':>7} {'fail':>5} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7}")
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "TOTAL"
         print(
-            f"{(row['Type'] + ' ' + name).strip():<44} {row['Request Count']:>7} {row['Failure Count']:>5} "
+            f"{(row['Type'] + ' ' + name).strip():<62} {row['Request Count']:>7} {row['Failure Count']:>5} "
             f"{float(row['Requests/s']):>8.1f} {row['50%']:>7} {row['95%']:>7}"
         )
 
