@@ -116,6 +116,19 @@ def _find(data: dict[str, Any], code: str) -> dict[str, Any]:
     raise NotFound(f"unknown rule id {code!r}", f"未知的规则编号“{code}”。")
 
 
+def _cleaned_terms(terms: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
+    if len(cleaned) > MAX_TERMS:
+        raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
+    too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
+    if too_long:
+        raise ValidationError(
+            f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
+            f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。",
+        )
+    return cleaned
+
+
 def update_rule(
     session: Session,
     actor: Actor,
@@ -127,15 +140,7 @@ def update_rule(
 ) -> str:
     """Replace a rule's terms (keeping each kept term's allow-contexts) and optionally its severity."""
     require(actor, "rules.edit")
-    cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
-    if len(cleaned) > MAX_TERMS:
-        raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
-    too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
-    if too_long:
-        raise ValidationError(
-            f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
-            f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。",
-        )
+    cleaned = _cleaned_terms(terms)
     data = _data(session)
     rule = _find(data, code)
     if rule.get("terms") and not cleaned:
