@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test install browser-deps db seed lint bench clean
+.PHONY: run test install browser-deps nginx-deps cluster load db seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,33 @@ browser-deps:
 	  else echo "chromium or a CJK font missing and not root: browser tests will skip"; fi; \
 	fi
 
-test: install browser-deps
+# Several instances behind a proxy need nginx: installed from Debian's packages when missing and we are
+# root; otherwise `make cluster` stops with a message and the proxy tests skip with a printed reason.
+nginx-deps:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing nginx-light for the several-instance layout"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
+	      || echo "could not install nginx; proxy tests will skip"; \
+	  else echo "nginx missing and not root: proxy tests will skip"; fi; \
+	fi
+
+test: install browser-deps nginx-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Two app instances on one PostgreSQL (STUDIO_DATABASE_URL) behind nginx on http://127.0.0.1:8080;
+# migrates and seeds once; Ctrl-C stops everything. CLUSTER_ARGS e.g. "--instances 3 --port 9000".
+cluster: install nginx-deps
+	PATH="/usr/sbin:$$PATH" $(BIN)/python deploy/cluster.py $(CLUSTER_ARGS)
+
+# The load test (benchmarks/bench_load.py): its own scratch PostgreSQL database, two instances, nginx,
+# locust for LOAD_SECONDS per scenario. LOAD_ADMIN_URL: a PostgreSQL database to create it from.
+$(VENV)/.installed-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,load]'
+	touch $@
+
+load: $(VENV)/.installed-load nginx-deps
+	PATH="/usr/sbin:$$PATH" $(BIN)/python benchmarks/bench_load.py $(LOAD_ARGS)
 
 # Format check, lint (with complexity and bugbear) and types; .ci/run and pre-commit run the same.
 lint: install

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from studio.compliance import CheckResult, Ruleset, build_ruleset, check_text, default_ruleset
@@ -15,13 +17,14 @@ from studio.compliance.catalog import RuleDoc, all_rules
 from studio.db.models import RulesetVersion, User
 from studio.domain.enums import Channel, ProductType, Severity
 from studio.domain.views import Actor
-from studio.errors import NotFound, ValidationError
+from studio.errors import Conflict, NotFound, ValidationError
 from studio.workflow import audit
 from studio.workflow.permissions import require
 
 MAX_TERMS = 500
 MAX_TERM_LENGTH = 30
-_COMPILED: dict[str, Ruleset] = {}
+_COMPILED: dict[str, Ruleset] = {}  # by ruleset_version.version (the row's name)
+_KEEP_COMPILED = 8
 
 
 class RulesetInfo(BaseModel):
@@ -42,14 +45,43 @@ def active_ruleset(session: Session) -> Ruleset:
     ).first()
     if latest is None:
         return default_ruleset()
-    row_id, version = latest
-    ruleset = _COMPILED.get(version)
+    row_id, name = latest
+    ruleset = _COMPILED.get(name)
     if ruleset is None:
         row = session.get(RulesetVersion, row_id)
         assert row is not None
-        ruleset = build_ruleset(row.data)
-        _COMPILED[version] = ruleset
+        ruleset = _remember(name, build_ruleset(row.data))
     return ruleset
+
+
+def _remember(name: str, ruleset: Ruleset) -> Ruleset:
+    """Keep a few compiled rulesets by row name; the newest row's name is read on every call, so another
+    process's edit is in force at the next check whatever is kept here."""
+    _COMPILED[name] = ruleset
+    while len(_COMPILED) > _KEEP_COMPILED:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    return ruleset
+
+
+def _stored(session: Session, version: str) -> bool:
+    return (
+        session.exec(select(col(RulesetVersion.id)).where(col(RulesetVersion.version) == version)).first()
+        is not None
+    )
+
+
+def _row_name(session: Session, version: str) -> str:
+    """The content hash, or "<hash>-r<n>" when that content was in force before and is put back."""
+    if not _stored(session, version):
+        return version
+    earlier = session.exec(
+        select(func.count()).where(
+            or_(
+                col(RulesetVersion.version) == version, col(RulesetVersion.version).startswith(f"{version}-r")
+            )
+        )
+    ).one()
+    return f"{version}-r{int(earlier) + 1}"
 
 
 def check(session: Session, text: str, product: str | ProductType, channel: str | Channel) -> CheckResult:
@@ -84,6 +116,19 @@ def _find(data: dict[str, Any], code: str) -> dict[str, Any]:
     raise NotFound(f"unknown rule id {code!r}", f"未知的规则编号“{code}”。")
 
 
+def _cleaned_terms(terms: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
+    if len(cleaned) > MAX_TERMS:
+        raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
+    too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
+    if too_long:
+        raise ValidationError(
+            f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
+            f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。",
+        )
+    return cleaned
+
+
 def update_rule(
     session: Session,
     actor: Actor,
@@ -95,15 +140,7 @@ def update_rule(
 ) -> str:
     """Replace a rule's terms (keeping each kept term's allow-contexts) and optionally its severity."""
     require(actor, "rules.edit")
-    cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
-    if len(cleaned) > MAX_TERMS:
-        raise ValidationError(f"at most {MAX_TERMS} terms", f"每条规则最多 {MAX_TERMS} 个词。")
-    too_long = [t for t in cleaned if len(t) > MAX_TERM_LENGTH]
-    if too_long:
-        raise ValidationError(
-            f"term longer than {MAX_TERM_LENGTH}: {too_long[0]}",
-            f"词条“{too_long[0][:10]}…”超过 {MAX_TERM_LENGTH} 字。",
-        )
+    cleaned = _cleaned_terms(terms)
     data = _data(session)
     rule = _find(data, code)
     if rule.get("terms") and not cleaned:
@@ -116,23 +153,27 @@ def update_rule(
     previous = active_ruleset(session).version
     if ruleset.version == previous:
         return previous
-    session.add(
-        RulesetVersion(
-            version=ruleset.version,
-            data=data,
-            note=note.strip()[:200] or f"修改 {code}",
-            created_by=actor.user_id,
-        )
+    name = _row_name(session, ruleset.version)
+    row = RulesetVersion(
+        version=name, data=data, note=note.strip()[:200] or f"修改 {code}", created_by=actor.user_id
     )
-    audit.append(
-        session,
-        actor,
-        "ruleset.update",
-        f"rule:{code}",
-        {"from": previous, "to": ruleset.version, "terms": len(cleaned), "severity": rule.get("severity")},
-    )
-    session.commit()
-    _COMPILED[ruleset.version] = ruleset
+    details = {
+        "from": previous,
+        "to": ruleset.version,
+        "terms": len(cleaned),
+        "severity": rule.get("severity"),
+    }
+    try:
+        session.add(row)
+        audit.append(session, actor, "ruleset.update", f"rule:{code}", details)  # flushes the row first
+        session.commit()
+    except IntegrityError:  # another admin (or instance) stored this version between our read and now
+        session.rollback()
+        raise Conflict(
+            f"ruleset version {name} was stored concurrently; reload and edit again",
+            "规则集刚刚被他人修改，请刷新页面后重新编辑。",
+        ) from None
+    _remember(name, ruleset)
     return ruleset.version
 
 

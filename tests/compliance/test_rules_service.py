@@ -43,3 +43,35 @@ def test_rule_editing_refusals(world):
     with pytest.raises(ValidationError):
         rules.update_rule(world.session, world.actor("admin"), "ADV001", terms=["长" * 31])
     assert rules.history(world.session) == []
+
+
+def test_an_earlier_ruleset_can_be_put_back_and_is_then_in_force(world):
+    """Add a term, take it out, add it again: the third edit stores the content of the first once more (its
+    content hash is taken) and it is the active ruleset again; every check uses it."""
+    admin = world.actor("admin")
+    terms = rules.rule_terms(world.session, "ADV001")
+    first = rules.update_rule(world.session, admin, "ADV001", terms=[*terms, "超值惊喜"])
+    rules.update_rule(world.session, admin, "ADV001", terms=terms)
+    again = rules.update_rule(world.session, admin, "ADV001", terms=[*terms, "超值惊喜"])
+    assert again == first and rules.active_ruleset(world.session).version == first
+    assert rules.check(world.session, "本周超值惊喜", "general", "moments").findings
+    assert len(rules.history(world.session)) == 3
+
+
+def test_an_edit_that_lost_a_race_is_a_conflict_not_a_crash(world, monkeypatch):
+    """Two admins (on two instances) store the same new content at once: the second insert hits the unique
+    version; it is refused with a message, nothing is half-written and the ruleset in force is unchanged."""
+    from studio.errors import Conflict
+
+    admin = world.actor("admin")
+    terms = rules.rule_terms(world.session, "ADV001")
+    won = rules.update_rule(world.session, admin, "ADV001", terms=[*terms, "超值惊喜"])
+    current = rules.update_rule(world.session, admin, "ADV001", terms=terms)
+    monkeypatch.setattr(
+        rules, "_stored", lambda session, version: False
+    )  # as if read before the winner's commit
+    with pytest.raises(Conflict) as error:
+        rules.update_rule(world.session, admin, "ADV001", terms=[*terms, "超值惊喜"])
+    assert "刷新" in error.value.message_zh
+    assert len(rules.history(world.session)) == 2 and rules.active_ruleset(world.session).version == current
+    assert current != won

@@ -91,7 +91,9 @@ def seeded_env(data: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], *options: str, port: int | None = None) -> Iterator[str]:
+def streamlit_server(
+    env: dict[str, str], *options: str, port: int | None = None, timeout: float = 60
+) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on loopback with extra `--section.option value` options; its URL."""
     port = port or _free_port()
     proc = subprocess.Popen(
@@ -119,7 +121,7 @@ def streamlit_server(env: dict[str, str], *options: str, port: int | None = None
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc, 60)
+        _wait_ready(url, proc, timeout)
         yield url
     finally:
         proc.terminate()
