@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,17 @@ class Settings(BaseSettings):
     # Days written into each page from the day it is generated: today and tomorrow are picked in the browser,
     # the rest cover days on which the daily `studio feed build` did not run.
     feed_days: int = Field(default=7, ge=2, le=31)
+
+    # Long jobs (services/jobs.py): "inline" runs them in the process that asks (a background thread in the
+    # app, inline in the CLI); "procrastinate" queues them in PostgreSQL for `studio worker` processes.
+    job_queue: Literal["inline", "procrastinate"] = "inline"
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_retry_wait_seconds: int = Field(default=5, ge=0)
+    # A worker that has not sent a heartbeat for this long is taken as dead: its jobs are run again.
+    worker_heartbeat_seconds: float = Field(default=10, gt=0)
+    worker_stalled_seconds: float = Field(default=60, gt=0)
+    # An in-process job not heard of for this long (its process ended) no longer blocks a new submission.
+    job_abandoned_minutes: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod
