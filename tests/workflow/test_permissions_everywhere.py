@@ -96,12 +96,15 @@ WRITE_VERBS = (
     "place",
     "prune",
     "publish_",
+    "queue_",
     "record_",
     "refresh_",
     "remove",
+    "retry",
     "rotate_",
     "seed_",
     "set_",
+    "submit",
     "transition",
     "update_",
     "withdraw",
@@ -307,6 +310,7 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "user": lambda _: session.get(User, actor.user_id),
         "code": lambda _: next(d.code for d in rules.rule_docs(session) if d.terms),
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
+        "job_id": lambda _: 1,  # none exists in the demo: a read refuses it without writing
     }
 
 
