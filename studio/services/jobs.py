@@ -243,8 +243,10 @@ def retry(session: Session, actor: Actor, job_id: int, *, wait: bool = False) ->
 
 def _visible(session: Session, actor: Actor, job_id: int) -> Job:
     job = session.get(Job, job_id)
-    if job is None or not (actor.role is Role.ADMIN or job.requested_by == actor.user_id):
-        raise NotFound(f"job {job_id} not found", "任务不存在或您无权查看。")
+    if job is None:
+        raise NotFound(f"job {job_id} not found", "任务不存在。")
+    if not (actor.role is Role.ADMIN or job.requested_by == actor.user_id):
+        raise PermissionDenied(f"job {job_id} belongs to another user", "该任务不是您提交的，无权查看。")
     return job
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 import studio
-from studio.db.models import CalendarSlot, Org, TemplateVersion, User, Variant, utcnow
+from studio.db.models import CalendarSlot, Job, Org, TemplateVersion, User, Variant, utcnow
 from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
@@ -310,7 +310,8 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "user": lambda _: session.get(User, actor.user_id),
         "code": lambda _: next(d.code for d in rules.rule_docs(session) if d.terms),
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
-        "job_id": lambda _: 1,  # none exists in the demo: a read refuses it without writing
+        # the publish in the fixture queued its staff feed refresh as a job (an admin sees everyone's)
+        "job_id": lambda _: session.exec(select(Job.id)).first(),
     }
 
 
