@@ -1,5 +1,5 @@
 """后台任务: start the long jobs the role may start, follow their progress, see results and errors, retry.
-HQ also rotates a branch's staff feed link here. The work is in studio/services/jobs.py and the services
+(A branch's staff feed link is rotated on 内容日历.) The work is in studio/services/jobs.py and the services
 that register each kind."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from studio.domain.enums import JobState
 from studio.domain.month import Month
 from studio.domain.views import Actor, JobView
 from studio.planning.exporters import FORMATS
-from studio.services import feed, jobs, library_import, library_recheck, orgs, planning  # noqa: F401 (kinds)
+from studio.services import feed, jobs, library_import, library_recheck, planning  # noqa: F401 (kinds)
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import at_head_office, can
@@ -68,21 +68,6 @@ def _show(job: JobView) -> None:
                 st.rerun()
 
 
-def _rotate(actor: Actor) -> None:
-    with db() as session:
-        choices = {f"{o.code} {o.name}": o.id for o in orgs.visible_orgs(session, actor)}
-    label = st.selectbox("机构", list(choices), key="feed_org")
-    if label is None:
-        return
-    with action(), db() as session:
-        link = feed.feed_link(session, actor, choices[label])
-        st.caption(f"当前链接：{md(link.url or link.path or '尚未生成')}")
-    if st.button("更换链接（旧链接立即失效）", key="feed_rotate"):
-        with action(), db() as session:
-            new = feed.rotate_link(session, actor, choices[label])
-            st.success(f"已更换，新链接：{md(new.url or new.path)}")
-
-
 @st.fragment(run_every="3s")
 def _list() -> None:
     with action(), db() as session:
@@ -96,9 +81,6 @@ def _list() -> None:
 if can(actor, "job.use"):
     with st.expander("启动任务", expanded=True):
         _start(actor)
-    if can(actor, "feed.manage") and at_head_office(actor):
-        with st.expander("员工内容页链接"):
-            _rotate(actor)
     st.subheader("全部任务" if actor.role.value == "admin" else "我的任务")
     _list()
 else:
