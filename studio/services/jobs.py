@@ -75,11 +75,6 @@ def register(kind: JobKind) -> None:
     _KINDS[kind.name] = kind
 
 
-def kinds() -> dict[str, str]:
-    """Registered kinds and their Chinese labels."""
-    return {name: kind.label for name, kind in sorted(_KINDS.items())}
-
-
 def _kind(name: str) -> JobKind:
     if name not in _KINDS:
         raise ValidationError(f"unknown job kind {name!r}", "未知的任务类型。")
