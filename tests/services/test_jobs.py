@@ -387,3 +387,66 @@ def test_a_killed_worker_s_job_is_finished_by_another_without_duplicated_effects
     )
     assert len(list(out.glob("*/*.json"))) == branches == done.result["written"]
     engine.dispose()
+
+
+def _queued_row(session: Session, actor: Actor, kind: str, args: dict) -> int:  # type: ignore[type-arg]
+    """A job as the queue holds it before a worker takes it (no dispatch)."""
+    job = Job(
+        kind=kind,
+        args=args,
+        requested_by=actor.user_id,
+        org_id=actor.org_id,
+        state=JobState.QUEUED.value,
+        runner="queue",
+        idempotency_key="k" * 64,
+        active_key="k" * 64,
+    )
+    session.add(job)
+    session.commit()
+    return job.id or 0
+
+
+def test_a_job_runs_only_while_its_requester_may_run_it(demo, tmp_path):
+    editor = _actor(demo, "editor")
+    args = {"month": MONTH, "format": "json", "out": str(tmp_path / "out")}
+    engine = demo.get_bind()
+    deactivated = _queued_row(demo, editor, "calendar.export_all", args)
+    user = demo.exec(select(User).where(User.username == "editor")).one()
+    user.active = False
+    demo.add(user)
+    demo.commit()
+    jobs.execute(deactivated, engine)
+    job = _job(engine, deactivated)
+    assert job.state == JobState.FAILED.value and "deactivated" in job.error_en and job.attempts == 1
+    assert not (tmp_path / "out").exists()
+
+    user.active, user.role = True, "staff"  # demoted between submission and run: refused, not retried
+    demo.add(user)
+    demo.commit()
+    demoted = _queued_row(demo, editor, "calendar.export_all", {**args, "format": "csv"})
+    demo.exec(select(Job).where(col(Job.id) == demoted)).one().active_key = "m" * 64
+    demo.commit()
+    jobs.execute(demoted, engine)
+    job = _job(engine, demoted)
+    assert job.state == JobState.FAILED.value and "may not" in job.error_en and job.attempts == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_in_process_job_whose_process_ended_does_not_block_a_new_one(demo, tmp_path):
+    from datetime import timedelta
+
+    from studio.db.models import utcnow
+
+    editor = _actor(demo, "editor")
+    args = {"month": MONTH, "format": "json", "out": str(tmp_path / "out")}
+    first = jobs.submit(demo, editor, "calendar.export_all", args, wait=True)
+    row = demo.get(Job, first.id)
+    assert row is not None
+    row.state, row.active_key = JobState.RUNNING.value, row.idempotency_key  # as if its process died mid-run
+    row.updated_at = utcnow() - timedelta(hours=2)
+    demo.add(row)
+    demo.commit()
+    second = jobs.submit(demo, editor, "calendar.export_all", args, wait=True)
+    assert second.id != first.id and second.state is JobState.SUCCEEDED
+    old = _job(demo.get_bind(), first.id)
+    assert old.state == JobState.FAILED.value and "abandoned" in old.error_en
