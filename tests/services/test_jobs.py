@@ -450,3 +450,33 @@ def test_an_in_process_job_whose_process_ended_does_not_block_a_new_one(demo, tm
     assert second.id != first.id and second.state is JobState.SUCCEEDED
     old = _job(demo.get_bind(), first.id)
     assert old.state == JobState.FAILED.value and "abandoned" in old.error_en
+
+
+def test_approving_a_replacement_rewrites_the_feeds_that_showed_the_old_text(demo):
+    from studio.domain.enums import Decision
+    from studio.services import variants
+    from tests.conftest import decide_now
+
+    editor, localiser = _actor(demo, "editor"), _actor(demo, "localiser")
+    jobs.submit(demo, editor, "calendar.publish_all", {"month": MONTH}, wait=True)
+    published = demo.exec(
+        select(CalendarPublication).where(col(CalendarPublication.org_id) == localiser.org_id)
+    ).one()
+    old_ids = {e["variant_id"] for e in published.entries}
+    old = next(
+        v
+        for v in (variants.get_variant(demo, localiser, i) for i in sorted(old_ids))
+        if v.org_id == localiser.org_id and v.product_type.value == "general"
+    )
+    replacement = variants.update_variant(
+        demo, localiser, old.id, dict(old.slot_values), expected_lock_version=old.lock_version
+    )
+    assert replacement.id != old.id
+    decide_now(demo, _actor(demo, "reviewer"), "variant", replacement.id, Decision.APPROVE)
+    refresh = demo.exec(
+        select(Job).where(col(Job.kind) == "feed.refresh").order_by(col(Job.id).desc())
+    ).first()
+    assert refresh is not None and refresh.args["variant_ids"] == [old.id], refresh
+    assert (
+        refresh.state == JobState.SUCCEEDED.value and refresh.requested_by == _actor(demo, "reviewer").user_id
+    )
