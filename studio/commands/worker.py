@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _worker(args: argparse.Namespace) -> int:
     import logging
 
-    from studio.services.job_worker import run_worker
+    from studio.services.job_worker import check_setup, run_worker
 
+    check_setup(args.concurrency)
     logging.getLogger("procrastinate").setLevel(logging.INFO if args.verbose else logging.WARNING)
     sys.stderr.write(f"worker started (concurrency {args.concurrency}); stop with SIGTERM or Ctrl-C\n")
     sys.stderr.flush()

@@ -75,8 +75,8 @@ async def _run(app: procrastinate.App, concurrency: int, name: str | None) -> No
                 await watcher
 
 
-def run_worker(concurrency: int = 1, name: str | None = None) -> None:
-    """Run until SIGTERM or SIGINT."""
+def check_setup(concurrency: int) -> None:
+    """Refuse to start without a queue, or with a useless concurrency (one English line on the CLI)."""
     if not job_queue.configured():
         raise ValidationError(
             "no job queue configured: set STUDIO_JOB_QUEUE=procrastinate (with a PostgreSQL database); "
@@ -85,6 +85,11 @@ def run_worker(concurrency: int = 1, name: str | None = None) -> None:
         )
     if concurrency < 1:
         raise ValidationError("--concurrency must be at least 1", "并发数至少为 1。")
+
+
+def run_worker(concurrency: int = 1, name: str | None = None) -> None:
+    """Run until SIGTERM or SIGINT."""
+    check_setup(concurrency)
     app = job_queue.queue_app(get_settings().effective_database_url)
     _register_task(app)
     asyncio.run(_run(app, concurrency, name))
