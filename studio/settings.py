@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     # False: the password form is hidden and refused (single sign-on only). Re-enable it to get back in
     # when the identity provider is down.
     password_login: bool = True
+    # Long jobs (services/jobs.py): "inline" runs them in the process that asks (a background thread in the
+    # app, inline in the CLI); "procrastinate" queues them in PostgreSQL for `studio worker` processes.
+    job_queue: Literal["inline", "procrastinate"] = "inline"
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_retry_wait_seconds: int = Field(default=5, ge=0)
+    # A worker that has not sent a heartbeat for this long is taken as dead: its jobs are run again.
+    worker_heartbeat_seconds: float = Field(default=10, gt=0)
+    worker_stalled_seconds: float = Field(default=60, gt=0)
+    # An in-process job not heard of for this long (its process ended) no longer blocks a new submission.
+    job_abandoned_minutes: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod

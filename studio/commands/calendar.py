@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--jobs", type=int, default=1, help="with --all: processes to use (default 1; 0 = one per CPU core)"
     )
+    export.add_argument(
+        "--queue",
+        action="store_true",
+        help="with --all: submit a job for `studio worker` (STUDIO_JOB_QUEUE=procrastinate) and print its id",
+    )
     export.set_defaults(handler=_export)
 
 
@@ -119,6 +124,8 @@ def _export(args: argparse.Namespace) -> int:
     from studio.services import planning
     from studio.settings import get_settings
 
+    if args.queue:
+        return _submit_export(args)
     progress = _progress_bar(bool(args.all) and sys.stderr.isatty())
     jobs = args.jobs or os.cpu_count() or 1
     drafts = written = 0
@@ -153,3 +160,20 @@ def _export(args: argparse.Namespace) -> int:
         )
     sys.stderr.write(f"wrote {written} {args.format} file(s) under {args.out}\n")
     return 0
+
+
+def _submit_export(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.errors import ValidationError
+    from studio.services import jobs, planning  # noqa: F401  (planning registers the calendar jobs)
+
+    if not args.all:
+        raise ValidationError("--queue goes with --all")
+    args_ = {"month": args.month, "format": args.format, "out": str(args.out.resolve())}
+    with session_scope() as session:
+        # Without a queue the job runs here, before this returns (wait); with one, a worker runs it.
+        job = jobs.submit(session, _system_actor(session), "calendar.export_all", args_, wait=True)
+    print(job.id)
+    where = "for `studio worker`" if job.runner == "queue" else "in this process (no queue configured)"
+    sys.stderr.write(f"job {job.id} ({job.kind}) {job.state.value} {where}\n")
+    return 1 if job.state.value == "failed" else 0

@@ -366,3 +366,34 @@ def _sync_max_severity(_mapper: Any, _connection: Any, target: TemplateVersion |
 for _model in (TemplateVersion, Variant):
     event.listen(_model, "before_insert", _sync_max_severity)
     event.listen(_model, "before_update", _sync_max_severity)
+
+
+class Job(SQLModel, table=True):
+    """A long task run by the job queue (services/jobs.py): who asked, what, how far it got, how it ended.
+
+    `active_key` holds the idempotency key while the job is queued or running and is NULL afterwards: the
+    unique constraint lets only one such job per key exist, on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_requested_by_created", "requested_by", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requested_by: int = Field(foreign_key="app_user.id")
+    org_id: int = Field(foreign_key="org.id")  # the requester's org: the job's scope
+    state: str = Field(max_length=20, index=True)
+    runner: str = Field(max_length=20)  # "queue" (a `studio worker`) or "inline" (this process)
+    progress_done: int = 0
+    progress_total: int = 0
+    attempts: int = 0
+    max_attempts: int = 3
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error_en: str = Field(default="", sa_column=Column(Text, nullable=False))
+    error_zh: str = Field(default="", sa_column=Column(Text, nullable=False))
+    idempotency_key: str = Field(max_length=64, index=True)
+    active_key: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)

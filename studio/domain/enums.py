@@ -199,6 +199,16 @@ _POSTABLE_KINDS = frozenset(
     }
 )
 
+
+class JobState(_Labelled):
+    """Where a long job is (services/jobs.py): waiting for a worker, running, or ended."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 _LABELS: dict[StrEnum, str] = {
     OrgKind.HQ: "总行",
     OrgKind.BRANCH: "分行",
@@ -254,6 +264,10 @@ _LABELS: dict[StrEnum, str] = {
     ReviewState.REJECTED: "已驳回",
     ReviewState.EXPIRED: "已过期",
     ReviewState.WITHDRAWN: "已撤回",
+    JobState.QUEUED: "排队中",
+    JobState.RUNNING: "运行中",
+    JobState.SUCCEEDED: "已完成",
+    JobState.FAILED: "失败",
     ReviewState.SUPERSEDED: "已被新提交取代",
     Decision.APPROVE: "通过",
     Decision.REJECT: "驳回",

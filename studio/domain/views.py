@@ -11,6 +11,7 @@ from studio.domain.enums import (
     Channel,
     ContentType,
     Decision,
+    JobState,
     ProductType,
     ReviewState,
     Role,
@@ -244,3 +245,29 @@ class FeedLinkView(_View):
 class FeedBuildResult(_View):
     written: int
     failed: tuple[str, ...]  # org codes whose feed could not be written (their old files were taken away)
+
+
+class JobView(_View):
+    """A long job as its requester (or an admin) sees it on 后台任务 and in the CLI."""
+
+    id: int
+    kind: str
+    kind_label: str  # Chinese name of the kind
+    args: dict[str, Any]
+    requested_by: str  # username
+    state: JobState
+    runner: str  # "queue" or "inline"
+    progress_done: int
+    progress_total: int
+    attempts: int
+    max_attempts: int
+    result: dict[str, Any]
+    error_en: str
+    error_zh: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def ended(self) -> bool:
+        return self.state in (JobState.SUCCEEDED, JobState.FAILED)

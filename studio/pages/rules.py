@@ -8,12 +8,12 @@ import streamlit as st
 
 from studio.domain.enums import Channel, ProductType, Severity
 from studio.domain.views import Actor
-from studio.services import rules
+from studio.services import jobs, library_recheck, rules  # noqa: F401 (library_recheck: the job kind)
 from studio.services.data_version import data_version
 from studio.services.templates import LibraryFilter, LibraryPage, list_library
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
-from studio.workflow.permissions import can
+from studio.workflow.permissions import at_head_office, can
 
 actor = require_actor()
 st.title("合规规则")
@@ -143,7 +143,11 @@ with action(), db() as session:
                                 severity=severity,
                                 note=note,
                             )
-                            st.session_state["rules_flash"] = f"已保存，规则集版本 {new}。"
+                            flash = f"已保存，规则集版本 {new}。"
+                            if at_head_office(actor):  # a long re-check: a job, followed on 后台任务
+                                job = jobs.submit(session, actor, "library.recheck", {})
+                                flash += f"已在后台按新规则复查素材库（任务 #{job.id}，见“后台任务”）。"
+                            st.session_state["rules_flash"] = flash
                             st.rerun()
             elif doc.terms:
                 st.caption(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from studio.domain.views import Actor, FeedBuildResult, FeedLinkView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.planning.feed_page import FeedDocument, FeedEntry, prepare_root, remove_feed, write_feed
 from studio.planning.model import PlanEntry
+from studio.services import jobs
 from studio.services.orgs import get_org
 from studio.settings import get_settings
 from studio.workflow import audit
@@ -179,6 +180,7 @@ def _write_feeds(
     *,
     create: bool,
     only_showing: frozenset[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FeedBuildResult:
     """Write the feeds of `orgs` that have a link, a chunk at a time; with `only_showing`, only those whose
     published window held one of those variants."""
@@ -204,6 +206,8 @@ def _write_feeds(
             else:
                 failed.append(doc.org_code)
         _drop_rotated(session, created)
+        if progress:
+            progress(min(start + _CHUNK, len(orgs)), len(orgs))
     return FeedBuildResult(written=written, failed=tuple(failed))
 
 
@@ -279,7 +283,12 @@ def _linked_below(session: Session, variant_ids: frozenset[int]) -> list[Org]:
 
 
 def build_feeds(
-    session: Session, actor: Actor, org_code: str | None = None, *, today: date | None = None
+    session: Session,
+    actor: Actor,
+    org_code: str | None = None,
+    *,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FeedBuildResult:
     """Rewrite one org's feed, or (None) every feed in the actor's subtree: orgs with a link or a published
     month in the window. Run daily, so each page's window moves on. Audited once."""
@@ -306,7 +315,7 @@ def build_feeds(
         session, actor, "feed.build", f"org:{org_code or '*'}", {"orgs": len(orgs), "new_links": len(new)}
     )
     session.commit()
-    return _write_feeds(session, orgs, today, create=True)
+    return _write_feeds(session, orgs, today, create=True, progress=progress)
 
 
 def _ensure_root() -> None:
@@ -394,3 +403,89 @@ def _remove_old(org: Org, old: str) -> None:
             "delete it by hand",
             f"新链接已生效，但旧链接的文件夹未能删除（{error.strerror}），请联系运维手工删除。",
         ) from None
+
+
+# -- as jobs (services/jobs.py) ----------------------------------------------------------------------------
+
+
+def queue_refresh(
+    session: Session, actor: Actor, *, org_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()
+) -> None:
+    """After a publish, withdrawal or approved replacement was committed: have the affected feeds rewritten
+    by a job (at once in-process; by a worker when a queue is configured). Never raises: the change stands,
+    and the daily build rewrites every feed anyway."""
+    args = {"org_ids": sorted(set(org_ids)), "variant_ids": sorted(set(variant_ids))}
+    try:
+        require(actor, "feed.refresh")
+        jobs.submit(session, actor, "feed.refresh", args)
+    except Exception:
+        session.rollback()
+        log.exception("staff feed refresh not submitted (%s)", args)
+
+
+def _ids(args: dict[str, Any], name: str) -> list[int]:
+    values = args.get(name) or []
+    if not isinstance(values, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
+        raise ValidationError(f"{name} must be a list of ids", "任务参数不正确。")
+    return sorted(set(values))
+
+
+def _clean_refresh(args: dict[str, Any]) -> dict[str, Any]:
+    clean = {"org_ids": _ids(args, "org_ids"), "variant_ids": _ids(args, "variant_ids")}
+    if not clean["org_ids"] and not clean["variant_ids"]:
+        raise ValidationError("nothing to refresh: give org_ids or variant_ids", "任务参数不正确。")
+    return clean
+
+
+def _run_refresh(
+    session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Progress
+) -> dict[str, Any]:
+    result = refresh_feeds(session, actor, org_ids=args["org_ids"], variant_ids=args["variant_ids"])
+    progress(1, 1)
+    return _summary(result)
+
+
+def _summary(result: FeedBuildResult) -> dict[str, Any]:
+    if result.failed:  # the files of these feeds were taken away; another attempt may write them
+        raise jobs.JobIncomplete(
+            f"{len(result.failed)} feed(s) not written: {', '.join(result.failed[:20])}",
+            f"{len(result.failed)} 个员工内容页未能写入，将自动重试。",
+        )
+    return {"written": result.written}
+
+
+def _clean_build(args: dict[str, Any]) -> dict[str, Any]:
+    org = args.get("org")
+    if org is not None and (not isinstance(org, str) or not org.strip()):
+        raise ValidationError("org must be an org code", "机构代码不正确。")
+    return {"org": org.strip() if org else None}
+
+
+def _run_build(
+    session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Progress
+) -> dict[str, Any]:
+    return _summary(build_feeds(session, actor, args["org"], progress=progress))
+
+
+jobs.register(
+    jobs.JobKind(
+        name="feed.refresh",
+        label="更新员工内容页",
+        check=lambda actor: require(actor, "feed.refresh"),
+        clean=_clean_refresh,
+        run=_run_refresh,
+        cheap=True,
+        audited=False,
+    )
+)
+jobs.register(
+    jobs.JobKind(
+        name="feed.build",
+        label="重建全部员工内容页",
+        check=lambda actor: require(actor, "feed.manage"),
+        clean=_clean_build,
+        run=_run_build,
+    )
+)

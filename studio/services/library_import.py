@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -18,9 +19,11 @@ from studio.errors import Conflict, ValidationError
 from studio.localisation.draft import TemplateDraft, validate_draft
 from studio.materials.loader import LibraryEntry
 from studio.materials.validate import LibraryProblems, check_library
-from studio.services import orgs
+from studio.services import jobs, orgs
 from studio.services.auth import actor_for
 from studio.services.templates import create_template, latest_version, update_template
+from studio.settings import get_settings
+from studio.workflow.permissions import require, require_network_scope
 
 LIBRARY_USER = "library"
 HQ_CODE = "HQ"
@@ -119,3 +122,36 @@ def _import_entry(session: Session, actor: Actor, entry: LibraryEntry, report: I
             report.updated.append(draft.code or "")
     except ValidationError as error:  # the service's own checks: reported where the entry is, like the gate's
         raise LibraryProblems([entry.problem(None, error.message_en)]) from None
+
+
+# -- as a job (services/jobs.py) ---------------------------------------------------------------------------
+
+
+def _check_import(actor: Actor) -> None:
+    require(actor, "template.edit")
+    require_network_scope(actor)
+
+
+def _run_import(
+    session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Progress
+) -> dict[str, Any]:
+    """The library folder of the settings, written as the library user (as `studio library import`); an
+    unchanged entry is skipped by its digest, so a second run writes nothing."""
+    report = import_library(session, get_settings().library_dir)
+    progress(1, 1)
+    return {
+        "created": len(report.created),
+        "updated": len(report.updated),
+        "unchanged": len(report.unchanged),
+    }
+
+
+jobs.register(
+    jobs.JobKind(
+        name="library.import",
+        label="导入素材库文件",
+        check=_check_import,
+        clean=lambda args: {},
+        run=_run_import,
+    )
+)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -29,10 +29,11 @@ from studio.occasions import HotTopicSpan, Occasion, occasions_between
 from studio.planning.exporters import FORMATS, CalendarDocument, ensure_writable, export, staged
 from studio.planning.model import Candidate, Plan, PlanConfig, PlanEntry
 from studio.planning.planner import propose
-from studio.services import feed
+from studio.services import feed, jobs
 from studio.services.calendar import month_slots
 from studio.services.occasion_calendar import hot_topic_ends, hot_topics
 from studio.services.orgs import ancestors, get_org
+from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
 
@@ -215,7 +216,7 @@ def publish_month(
         session.commit()
     else:
         _commit_with_files(session, org, month, version, entries, out_dir)
-    feed.refresh_feeds(session, actor, org_ids=[org_id])  # the branch's staff page shows the new version
+    feed.queue_refresh(session, actor, org_ids=[org_id])  # the branch's staff page shows the new version
     return version
 
 
@@ -477,3 +478,88 @@ def export_all_parallel(
     )
     session.commit()
     return written, drafts
+
+
+# -- as jobs (services/jobs.py): every branch of the requester's subtree, idempotent ------------------------
+
+
+def _clean_month(args: dict[str, Any]) -> dict[str, Any]:
+    return {"month": str(Month.parse(str(args.get("month", ""))))}
+
+
+def _clean_export(args: dict[str, Any]) -> dict[str, Any]:
+    clean = _clean_month(args)
+    fmt = str(args.get("format", ""))
+    if fmt not in FORMATS:
+        raise ValidationError(
+            f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", "未知的导出格式。"
+        )
+    out = args.get("out")
+    return {**clean, "format": fmt, "out": str(out) if out else None}
+
+
+def export_dir(month: str) -> Path:
+    """Where an export job writes when it is given no folder: <calendars dir>/exports/<month>/."""
+    return get_settings().calendars_dir / "exports" / month
+
+
+def _run_export(
+    session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Progress
+) -> dict[str, Any]:
+    # Files are replaced atomically (exporters.staged): a second run overwrites them with the same content.
+    out = Path(args["out"]) if args["out"] else export_dir(args["month"])
+    written = drafts = 0
+    for doc in export_month(session, actor, None, args["month"], out, (args["format"],), progress=progress):
+        written += 1
+        drafts += doc.draft
+    return {"written": written, "drafts": drafts, "out": str(out)}
+
+
+def publish_if_changed(session: Session, actor: Actor, org: Org, month: str) -> str:
+    """Publish the org's month unless the latest published version holds the same entries: "published",
+    "unchanged" or "empty" (no slots). Running it twice publishes once."""
+    require(actor, "calendar.edit")
+    require_scope(actor, org.path)
+    entries = _current_entries(session, actor, org, Month.parse(month))
+    if not entries:
+        return "empty"
+    latest = _latest_publication(session, org.id, month)
+    if latest is not None and latest.entries == [e.model_dump(mode="json") for e in entries]:
+        return "unchanged"
+    publish_month(session, actor, org.id or 0, month, out_dir=get_settings().calendars_dir)
+    return "published"
+
+
+def _run_publish(
+    session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Progress
+) -> dict[str, Any]:
+    month = Month.parse(args["month"])
+    with_slots = select(col(CalendarSlot.org_id)).where(
+        col(CalendarSlot.day) >= month.first, col(CalendarSlot.day) <= month.last
+    )
+    orgs = list(session.exec(_branches_of(actor).where(col(Org.id).in_(with_slots))))
+    counts = {"published": 0, "unchanged": 0, "empty": 0}
+    for index, org in enumerate(orgs, 1):
+        counts[publish_if_changed(session, actor, org, str(month))] += 1
+        progress(index, len(orgs))
+    return {**counts, "orgs": len(orgs)}
+
+
+jobs.register(
+    jobs.JobKind(
+        name="calendar.export_all",
+        label="导出全部支行日历",
+        check=lambda actor: require(actor, "calendar.export"),
+        clean=_clean_export,
+        run=_run_export,
+    )
+)
+jobs.register(
+    jobs.JobKind(
+        name="calendar.publish_all",
+        label="发布全部支行当月日历",
+        check=lambda actor: require(actor, "calendar.edit"),
+        clean=_clean_month,
+        run=_run_publish,
+    )
+)

@@ -547,7 +547,17 @@ def decide(
         raise Conflict(
             "this reviewer already decided this version", "您已对该版本作出过审核决定，请刷新队列。"
         ) from None
+    if subject_type == "variant" and state == ReviewState.APPROVED.value:
+        _refresh_replaced(session, actor, subject_id)
     return state
+
+
+def _refresh_replaced(session: Session, actor: Actor, variant_id: int) -> None:
+    """An approved replacement withdrew the text it replaces: the staff pages that showed that text are
+    rewritten now, not at the next daily build."""
+    variant = session.get(Variant, variant_id)
+    if variant is not None and variant.replaces_id:
+        feed.queue_refresh(session, actor, variant_ids=[variant.replaces_id])
 
 
 def _decide_claimed(
@@ -807,7 +817,7 @@ def withdraw(session: Session, actor: Actor, variant_id: int, reason: str) -> No
         session, actor, "variant.withdraw", f"variant:{variant_id}", {"reason": reason.strip()[:200]}
     )
     session.commit()
-    feed.refresh_feeds(session, actor, variant_ids=[variant_id])  # staff pages stop showing it now
+    feed.queue_refresh(session, actor, variant_ids=[variant_id])  # staff pages stop showing it now
 
 
 def expiry_date(

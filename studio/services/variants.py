@@ -17,6 +17,7 @@ from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
+from studio.services import feed
 from studio.services.orgs import ancestors
 from studio.services.reviews import auto_approve_if_allowed, digest_of
 from studio.services.rules import check, findings_json
@@ -123,11 +124,12 @@ def _save(
             "verdict": variant.verdict,
         },
     )
-    if submit:
-        auto_approve_if_allowed(
-            session, actor, variant, version, only_plain_slots_changed(slot_specs(version), clean)
-        )
+    approved = submit and auto_approve_if_allowed(
+        session, actor, variant, version, only_plain_slots_changed(slot_specs(version), clean)
+    )
     session.commit()
+    if approved and variant.replaces_id:  # the replaced text was withdrawn: its staff pages are rewritten now
+        feed.queue_refresh(session, actor, variant_ids=[variant.replaces_id])
     return _to_view(session, variant)
 
 

@@ -30,12 +30,22 @@ _PAGES = {
     "dashboard": ("dashboard.py", "看板", ":material/monitoring:", "dashboard"),
     "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
     "rules": ("rules.py", "合规规则", ":material/gavel:", "rules"),
+    "jobs": ("jobs.py", "后台任务", ":material/pending_actions:", "jobs"),
     "password": ("password.py", "账户与安全", ":material/key:", "password"),
 }
 
 ROLE_PAGES: dict[Role, tuple[str, ...]] = {
-    Role.HQ_EDITOR: ("templates", "occasions", "localise", "calendar", "rules", "dashboard", "password"),
-    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "password"),
+    Role.HQ_EDITOR: (
+        "templates",
+        "occasions",
+        "localise",
+        "calendar",
+        "rules",
+        "dashboard",
+        "jobs",
+        "password",
+    ),
+    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "jobs", "password"),
     Role.REVIEWER: (
         "review",
         "templates",
@@ -44,10 +54,11 @@ ROLE_PAGES: dict[Role, tuple[str, ...]] = {
         "calendar",
         "dashboard",
         "audit",
+        "jobs",
         "password",
     ),
     Role.STAFF: ("today", "password"),
-    Role.ADMIN: ("rules", "audit", "dashboard", "templates", "password"),
+    Role.ADMIN: ("rules", "audit", "dashboard", "templates", "jobs", "password"),
 }
 
 # Session flag: the logged-in admin still uses the public demo password (checked once per session).

@@ -31,6 +31,8 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     # may publish, withdraw or expire content has the feeds it changes rewritten.
     "feed.manage": frozenset({Role.HQ_EDITOR, Role.ADMIN}),
     "feed.refresh": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
+    # Long jobs (services/jobs.py): each kind checks its own capability on top; staff start none.
+    "job.use": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
@@ -53,6 +55,7 @@ _CAPABILITY_ZH: dict[str, str] = {
     "audit.export": "导出审计日志",
     "feed.manage": "管理员工内容页链接",
     "feed.refresh": "更新员工内容页",
+    "job.use": "使用后台任务",
 }
 
 

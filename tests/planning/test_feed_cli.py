@@ -64,3 +64,31 @@ def test_an_unwritable_feed_dir_is_exit_2(feed_env, tmp_path):
     result = _studio({**feed_env, "STUDIO_FEED_DIR": str(blocker / "feed")}, "feed", "build")
     assert result.returncode == 2 and "cannot write the staff feed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_queue_opt_ins_run_in_process_without_a_queue_and_the_worker_needs_one(feed_env, tmp_path):
+    month = f"{today_cn():%Y-%m}"
+    out = tmp_path / "out"
+    export = _studio(
+        feed_env,
+        "calendar",
+        "export",
+        "--all",
+        "--month",
+        month,
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        "--queue",
+    )
+    assert export.returncode == 0, export.stderr
+    assert export.stdout.strip().isdigit() and "succeeded in this process" in export.stderr
+    assert len(list(out.glob("*/*.csv"))) == 4  # the demo's four branches
+    build = _studio(feed_env, "feed", "build", "--queue")
+    assert build.returncode == 0 and "succeeded" in build.stderr, build.stderr
+    worker = _studio(feed_env, "worker")
+    assert worker.returncode == 2 and worker.stderr.startswith("error: no job queue configured"), (
+        worker.stderr
+    )
+    assert "Traceback" not in worker.stderr

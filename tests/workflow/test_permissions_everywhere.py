@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 import studio
-from studio.db.models import CalendarSlot, Org, TemplateVersion, User, Variant, utcnow
+from studio.db.models import CalendarSlot, Job, Org, TemplateVersion, User, Variant, utcnow
 from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
@@ -103,15 +103,18 @@ WRITE_VERBS = (
     "place",
     "prune",
     "publish_",
+    "queue_",
     "record_",
     "refresh_",
     "remove",
     "resume",
+    "retry",
     "revoke_",
     "rotate_",
     "seed_",
     "set_",
     "start_",
+    "submit",
     "transition",
     "update_",
     "withdraw",
@@ -322,6 +325,8 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "user": lambda _: session.get(User, actor.user_id),
         "code": lambda _: next(d.code for d in rules.rule_docs(session) if d.terms),
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
+        # the publish in the fixture queued its staff feed refresh as a job (an admin sees everyone's)
+        "job_id": lambda _: session.exec(select(Job.id)).first(),
     }
 
 

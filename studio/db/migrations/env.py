@@ -41,8 +41,9 @@ def run_migrations_online() -> None:
 
 def _include_name(name, type_, parent_names) -> bool:
     """The library's full-text index (FTS5 tables, tsvector column, GIN index) is built by DDL the models
-    cannot describe (studio.materials.search); autogenerate must not see it as drift."""
-    return not is_index_object(name)
+    cannot describe (studio.materials.search); autogenerate must not see it as drift. Nor is the job
+    queue's schema (procrastinate_*, migration 0012), which procrastinate owns."""
+    return not is_index_object(name) and not str(name or "").startswith("procrastinate_")
 
 
 def _run(connection) -> None:
