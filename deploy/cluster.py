@@ -5,7 +5,8 @@
 
 Migrates and seeds the database once (`studio db upgrade`, `studio seed --demo`), starts N app
 instances (`studio ui`, default 2, on ports 8601, 8602, ...) that share the database, the data directory
-(audit key, audit anchors, staff feed) and one Streamlit cookie secret, then nginx on --port (default
+(audit key, audit anchors, staff feed) and one Streamlit cookie secret, M `studio worker` processes
+for long jobs (--workers, default 1, with STUDIO_JOB_QUEUE=procrastinate for all), then nginx on --port (default
 8080) with deploy/nginx/studio.conf rendered into a scratch directory (pid, logs and temporary files
 there, so no root is needed). Prints "cluster ready: URL" when everything answers; Ctrl-C (or SIGTERM)
 stops everything. Exit 2 with one line on stderr when it cannot start.
@@ -121,6 +122,8 @@ def running(args: argparse.Namespace) -> Iterator[str]:
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_urlsafe(32)
     env = instance_env(dict(os.environ), args.database_url, data_dir, secret)
+    if args.workers:
+        env["STUDIO_JOB_QUEUE"] = "procrastinate"  # instances queue long jobs; the workers run them
     prepare_database(env, seed=not args.no_seed, scale=args.scale)
     runtime = (
         Path(args.runtime_dir).resolve()
@@ -141,19 +144,38 @@ def running(args: argparse.Namespace) -> Iterator[str]:
                 )
         for port, proc in zip(ports, procs, strict=True):
             wait_http(f"http://127.0.0.1:{port}/_stcore/health", proc, args.timeout)
+        procs += start_workers(args.workers, env, runtime / "logs")
         config = write_nginx_config(runtime, f"{args.address}:{args.port}", ports, feed_dir)
         procs.append(
             subprocess.Popen([nginx, "-c", str(config), "-p", str(runtime), "-g", "daemon off;"], cwd=runtime)
         )
         url = f"http://{args.address}:{args.port}"
         wait_http(f"{url}/_stcore/health", procs[-1], args.timeout)
-        print(f"cluster: instances on {', '.join(map(str, ports))}; logs in {runtime / 'logs'}", flush=True)
+        workers = f"{args.workers} worker(s)" if args.workers else "no worker (jobs run in the instances)"
+        print(
+            f"cluster: instances on {', '.join(map(str, ports))}, {workers}; logs in {runtime / 'logs'}",
+            flush=True,
+        )
         print(f"cluster ready: {url}", flush=True)
         yield url
     finally:
         stop(procs)
         if not args.runtime_dir and not args.keep_logs:
             shutil.rmtree(runtime, ignore_errors=True)
+
+
+def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+    """`studio worker` processes on the same settings as the instances; each logs to worker-N.log."""
+    workers = []
+    for number in range(1, count + 1):
+        with open(logs / f"worker-{number}.log", "wb") as log:
+            command = [*STUDIO, "worker", "--name", f"cluster-worker-{number}"]
+            workers.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+    time.sleep(0.5)
+    for worker in workers:
+        if worker.poll() is not None:
+            raise StartError(f"studio worker exited ({worker.returncode}); see {logs}")
+    return workers
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -171,6 +193,12 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="`studio worker` processes for long jobs (default 1; 0 = jobs run inside the instances)",
+    )
     parser.add_argument("--port", type=int, default=8080, help="nginx's port (default 8080)")
     parser.add_argument("--address", default="127.0.0.1", help="nginx's address (default 127.0.0.1)")
     parser.add_argument(
@@ -189,6 +217,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("several instances need PostgreSQL: set STUDIO_DATABASE_URL or --database-url")
     if args.instances < 1:
         parser.error("--instances must be at least 1")
+    if args.workers < 0:
+        parser.error("--workers must be 0 or more")
     return args
 
 
