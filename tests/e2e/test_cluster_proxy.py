@@ -43,20 +43,23 @@ class Proxy:
 
 def _started(proc: subprocess.Popen[str], timeout: float) -> str:
     """The URL from the launcher's "cluster ready: URL" line (a thread keeps reading its output)."""
-    found: list[str] = []
+    lines: list[str] = []
     ready = threading.Event()
 
     def read() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            lines.append(line.rstrip())
             if line.startswith("cluster ready: "):
-                found.append(line.split(": ", 1)[1].strip())
                 ready.set()
         ready.set()
 
     threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(timeout) or not found:
-        raise RuntimeError(f"deploy/cluster.py did not start (exit code {proc.poll()})")
+    if not ready.wait(timeout) or not (
+        found := [ln.split(": ", 1)[1] for ln in lines if ln.startswith("cluster ready: ")]
+    ):
+        tail = "\n".join(lines[-20:])
+        raise RuntimeError(f"deploy/cluster.py did not start (exit code {proc.poll()}):\n{tail}")
     return found[0]
 
 
@@ -85,7 +88,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
         command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        yield Proxy(_started(proc, 240), runtime, env)
+        yield Proxy(_started(proc, 400), runtime, env)
     finally:
         proc.terminate()  # SIGTERM: the launcher stops nginx and both instances
         proc.wait(timeout=60)
