@@ -419,6 +419,7 @@ class ChainReport:
     legacy: int = 0  # unkeyed events before the first keyed one (only as strong as the old plain chain)
     checkpoints: int = 0  # signed checkpoints that matched
     pending: int = 0  # committed events not chained yet (each checked against its own MAC)
+    pending_broken: bool = False  # with ok=False: a pending event (edited, deleted, replayed) is at fault
 
 
 class _Broken(Exception):
@@ -549,9 +550,8 @@ def _check_pending(
             else ""
         )
         if problem:
-            return replace(
-                report, ok=False, reason=f"pending event {p.id} ({p.action} {p.subject}) {problem}"
-            )
+            reason = f"pending event {p.id} ({p.action} {p.subject}) {problem}"
+            return replace(report, ok=False, pending_broken=True, reason=reason)
     known = {p.id for p in pending} | walk.sealed
     unseen = {m.id for m in marks} - known
     missing = [m for m in marks if m.id in unseen - sealed_before(unseen)] if unseen else []
@@ -560,6 +560,7 @@ def _check_pending(
         return replace(
             report,
             ok=False,
+            pending_broken=True,
             reason=f"pending event {first.id} named in {first.source} is neither pending nor in the chain "
             "(deleted before it was sealed)",
         )
@@ -790,7 +791,9 @@ def _verify_newer(
 
 
 def checkpoint(session: Session) -> tuple[ChainReport, Path | None]:
-    """Verify, then anchor the current head explicitly. Nothing is anchored over a broken chain."""
+    """Seal pending events, verify, then anchor the current head explicitly. Nothing is anchored over a
+    broken chain."""
+    seal_pending(session.get_bind().engine)
     report = verify(session)
     if not report.ok or report.checked == 0:
         return report, None
