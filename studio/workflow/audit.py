@@ -115,10 +115,12 @@ _PG_LOCK_AND_HEAD = (  # one round trip: the lock, then (a fresh snapshot per st
 _PENDING_COLUMNS = "id, at, actor_id, actor, action, subject, details, mac"
 _TRY = f"WITH l AS MATERIALIZED (SELECT pg_try_advisory_xact_lock({_LOCK_ID}) AS got) "
 _PG_TRY_HEAD_PENDING = (  # one round trip: try the lock; only if it was free, the head and pending events
-    f"{_TRY}SELECT l.got, h.* FROM l LEFT JOIN LATERAL (SELECT seq, hash, details->>'_k', "
-    "details->>'_since' FROM audit_event WHERE l.got ORDER BY seq DESC LIMIT 1) h ON true; "
-    # Trying again is free when this transaction holds the lock (it is re-entrant), and a busy chain
-    # reads no pending rows at all (`WHERE l.got` is a one-time filter).
+    f"SELECT pg_try_advisory_xact_lock({_LOCK_ID}); "
+    # Separate statements, so their snapshots are taken after the lock (READ COMMITTED): they see the
+    # previous holder's commit. Trying again is free when this transaction holds the lock (re-entrant),
+    # and a busy chain reads no rows at all (`WHERE l.got` is a one-time filter).
+    f"{_TRY}SELECT h.* FROM l CROSS JOIN LATERAL (SELECT seq, hash, details->>'_k', "
+    "details->>'_since' FROM audit_event WHERE l.got ORDER BY seq DESC LIMIT 1) h; "
     f"{_TRY}SELECT p.* FROM l CROSS JOIN LATERAL (SELECT {_PENDING_COLUMNS} FROM audit_pending "
     f"WHERE l.got ORDER BY at, id LIMIT {_SEAL_BATCH}) p"
 )
@@ -179,7 +181,8 @@ def _try_lock(session: Session) -> tuple[bool, _Head | None, list[AuditPending]]
         cursor.execute(_PG_TRY_HEAD_PENDING)
         row = cursor.fetchone()
         got = bool(row and row[0])
-        head = _head_of(row[1:]) if got and row and row[1] is not None else None
+        cursor.nextset()
+        head = _head_of(cursor.fetchone()) if got else None
         cursor.nextset()
         pending = [
             AuditPending(**dict(zip(_PENDING_COLUMNS.split(", "), r, strict=True))) for r in cursor.fetchall()
