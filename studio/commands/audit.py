@@ -1,4 +1,5 @@
-"""`studio audit verify|checkpoint`: check the keyed chain against its signed checkpoints; anchor the head.
+"""`studio audit verify|checkpoint|seal`: check the keyed chain against its signed checkpoints; anchor the
+head; chain pending events (PostgreSQL) left by a crash between commit and seal.
 
 verify exits 0 when intact, 1 naming the first broken event (or the bad checkpoint line), 2 when the key
 is missing or unusable.
@@ -26,6 +27,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(handler=_verify)
     checkpoint = actions.add_parser("checkpoint", help="verify, then write a signed checkpoint of the head")
     checkpoint.set_defaults(handler=_checkpoint)
+    seal = actions.add_parser(
+        "seal", help="chain pending audit events (PostgreSQL; e.g. from cron, after a crash)"
+    )
+    seal.set_defaults(handler=_seal)
+
+
+def _seal(_args: argparse.Namespace) -> int:
+    from studio.db.engine import default_engine
+    from studio.workflow import audit
+
+    sealed = audit.seal_pending(default_engine())
+    print(f"audit: {sealed} pending events sealed into the chain")
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -68,6 +82,8 @@ def describe(report, anchors: Path | None = None) -> str:
         ]
         if report.legacy:
             notes.append(f"the first {report.legacy} are legacy events with plain hashes")
+        if report.pending:
+            notes.append(f"{report.pending} pending events not chained yet, each matching its own MAC")
         return f"audit chain intact: {report.checked} events ({'; '.join(notes)})"
     if report.broken_seq is None:
         return f"audit chain broken: {report.reason} ({report.checked} events verified)"

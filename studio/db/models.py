@@ -237,6 +237,22 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class AuditPending(SQLModel, table=True):
+    """An audit event committed with its action but not chained yet (PostgreSQL, while another writer
+    holds the chain): sealed by its own HMAC until a sealer moves it into audit_event (studio.workflow.audit)."""
+
+    __tablename__ = "audit_pending"
+
+    id: str = Field(primary_key=True, max_length=32)  # random, known before the insert (anchored marks)
+    at: datetime
+    actor_id: int | None = Field(default=None)
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=60)
+    subject: str = Field(max_length=80)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    mac: str = Field(max_length=64)
+
+
 class ReviewPolicy(SQLModel, table=True):
     """Per-template auto-approval: variants that only fill slots and pass the check need no reviewer."""
 

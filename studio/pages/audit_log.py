@@ -45,8 +45,11 @@ def _actions(version: int, actor_json: str) -> list[str]:
 def _show(report: audit.ChainReport, how: str) -> None:
     if report.ok:
         st.success(
-            f"哈希链完整（{how}）：共 {report.checked} 条事件，{report.checkpoints} 个签名检查点一致。"
+            f"哈希链完整（{how}）：共 {report.checked} 条事件，{report.checkpoints} 个签名检查点一致"
+            + (f"；另有 {report.pending} 条待封存事件，各自签名校验一致。" if report.pending else "。")
         )
+    elif report.pending_broken:
+        st.error(f"待封存的审计事件校验失败：{md(report.reason)}")
     elif report.broken_seq is None:
         st.error(f"审计检查点文件校验失败：{md(report.reason)}")
     else:

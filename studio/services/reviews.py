@@ -459,12 +459,17 @@ def _load(
             raise PermissionDenied("only HQ reviewers review templates", "只有总行审核员可以审核总行模板。")
         return subject, subject, template_sample_text(subject)
     if subject_type == "variant":
-        variant = session.get(Variant, subject_id)
-        if variant is None:
+        # One round trip: the variant, its org's path (for the scope check) and its template version.
+        found = session.exec(
+            select(Variant, Org.path, TemplateVersion)
+            .join(Org, col(Org.id) == col(Variant.org_id))
+            .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+            .where(col(Variant.id) == subject_id)
+        ).first()
+        if found is None:
             raise NotFound(f"variant {subject_id} not found")
-        require_scope(actor, _org_path(session, variant.org_id))
-        version = session.get(TemplateVersion, variant.template_version_id)
-        assert version is not None
+        variant, org_path, version = found
+        require_scope(actor, org_path)
         return variant, version, variant.text
     raise ValidationError(f"unknown subject type {subject_type}", "未知的审核对象。")
 

@@ -16,22 +16,26 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol, overload
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, inspect, text
+from sqlalchemy import Select, delete, func, inspect, text
 from sqlalchemy import event as sa_event
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from studio.db import typed
-from studio.db.models import AuditEvent, utcnow
+from studio.db.models import AuditEvent, AuditPending, utcnow
 from studio.domain.clock import as_utc, at_beijing
 from studio.domain.views import Actor
 from studio.workflow import audit_anchor
@@ -41,7 +45,14 @@ from studio.workflow.permissions import require, require_network_scope
 GENESIS = "0" * 64
 KEY_MARK = "_k"  # key id of the key that sealed the event; absent on legacy events
 SINCE_MARK = "_since"  # seq of the first keyed event of this chain
+PENDING_MARK = "_p"  # in a sealed event: the id of the pending event it was sealed from
 _HEAD = "studio.audit.head"  # session.info slot: the head this transaction appended, to anchor on commit
+_PENDING = (
+    "studio.audit.pending"  # session.info slot: pending events this transaction wrote, to mark and seal
+)
+_RESEAL = "studio.audit.reseal"  # session.info slot: seal again after the commit (writers were racing)
+_PENDING_DOMAIN = "studio-audit-pending-v1\n"  # a pending MAC can never pass for a chain hash or checkpoint
+_SEAL_BATCH = 500
 _log = logging.getLogger(__name__)
 
 
@@ -101,6 +112,18 @@ _PG_LOCK_AND_HEAD = (  # one round trip: the lock, then (a fresh snapshot per st
     f"SELECT pg_advisory_xact_lock({_LOCK_ID}); "
     "SELECT seq, hash, details->>'_k', details->>'_since' FROM audit_event ORDER BY seq DESC LIMIT 1"
 )
+_PENDING_COLUMNS = "id, at, actor_id, actor, action, subject, details, mac"
+_TRY = f"WITH l AS MATERIALIZED (SELECT pg_try_advisory_xact_lock({_LOCK_ID}) AS got) "
+_PG_TRY_HEAD_PENDING = (  # one round trip: try the lock; only if it was free, the head and pending events
+    f"SELECT pg_try_advisory_xact_lock({_LOCK_ID}); "
+    # Separate statements, so their snapshots are taken after the lock (READ COMMITTED): they see the
+    # previous holder's commit. Trying again is free when this transaction holds the lock (re-entrant),
+    # and a busy chain reads no rows at all (`WHERE l.got` is a one-time filter).
+    f"{_TRY}SELECT h.* FROM l CROSS JOIN LATERAL (SELECT seq, hash, details->>'_k', "
+    "details->>'_since' FROM audit_event WHERE l.got ORDER BY seq DESC LIMIT 1) h; "
+    f"{_TRY}SELECT p.* FROM l CROSS JOIN LATERAL (SELECT {_PENDING_COLUMNS} FROM audit_pending "
+    f"WHERE l.got ORDER BY at, id LIMIT {_SEAL_BATCH}) p"
+)
 
 
 @dataclass(frozen=True)
@@ -111,29 +134,33 @@ class _Head:
     since: int | None
 
 
+def _head_of(row: Any) -> _Head | None:
+    if row is None:
+        return None
+    seq, head_hash, kid, since = row
+    return _Head(int(seq), str(head_hash), kid is not None, int(since) if since else None)
+
+
 def _lock_and_read_head(session: Session) -> _Head | None:
     """Become the only transaction that may extend the chain, and read its head as it is now.
 
     This starts the critical section, which ends at commit: nothing but the insert of the event (and, for
-    most services, the commit itself) runs inside it. PostgreSQL: a transaction-scoped advisory lock and
-    the head read in one round trip (two statements in one simple query, each with its own snapshot in
-    READ COMMITTED, so the read sees the previous holder's committed event). SQLite: take the database
-    write lock with a write that changes nothing, so the read below is the latest (pysqlite opens a
-    transaction only at the first write, so there is no older snapshot to be stuck on); others wait on the
-    busy timeout. Making every transaction BEGIN IMMEDIATE would also serialise sessions that only read.
+    most services, the commit itself) runs inside it. PostgreSQL (inside a savepoint only; see `append`):
+    a transaction-scoped advisory lock and the head read in one round trip (two statements in one simple
+    query, each with its own snapshot in READ COMMITTED, so the read sees the previous holder's committed
+    event). SQLite: take the database write lock with a write that changes nothing, so the read below is
+    the latest (pysqlite opens a transaction only at the first write, so there is no older snapshot to be
+    stuck on); others wait on the busy timeout. Making every transaction BEGIN IMMEDIATE would also
+    serialise sessions that only read.
     """
     if session.get_bind().dialect.name == "postgresql":
         cursor = session.connection().connection.cursor()
         try:
             cursor.execute(_PG_LOCK_AND_HEAD)
             cursor.nextset()
-            row = cursor.fetchone()
+            return _head_of(cursor.fetchone())
         finally:
             cursor.close()
-        if row is None:
-            return None
-        seq, head_hash, kid, since = row
-        return _Head(int(seq), str(head_hash), kid is not None, int(since) if since else None)
     session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
     last = session.execute(
         sa_select(col(AuditEvent.seq), col(AuditEvent.hash), col(AuditEvent.details))
@@ -147,8 +174,47 @@ def _lock_and_read_head(session: Session) -> _Head | None:
     return _Head(int(last[0]), str(last[1]), isinstance(details.get(KEY_MARK), str), _int_or_none(since))
 
 
+def _try_lock(session: Session) -> tuple[bool, _Head | None, list[AuditPending]]:
+    """PostgreSQL: take the chain if nobody holds it; with it, the head and the oldest pending events."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_PG_TRY_HEAD_PENDING)
+        row = cursor.fetchone()
+        got = bool(row and row[0])
+        cursor.nextset()
+        head = _head_of(cursor.fetchone()) if got else None
+        cursor.nextset()
+        pending = [
+            AuditPending(**dict(zip(_PENDING_COLUMNS.split(", "), r, strict=True))) for r in cursor.fetchall()
+        ]
+    finally:
+        cursor.close()
+    return got, head, pending
+
+
 def _int_or_none(value: object) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def pending_mac(key: AuditKey, pending: AuditPending) -> str:
+    """A pending event's own seal: HMAC over its id and content, before it has a place in the chain."""
+    payload = {
+        "id": pending.id,
+        "at": as_utc(pending.at).isoformat(timespec="microseconds"),
+        "actor_id": pending.actor_id,
+        "actor": pending.actor,
+        "action": pending.action,
+        "subject": pending.subject,
+        "details": pending.details,
+    }
+    return key.mac(
+        _PENDING_DOMAIN + json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    )
+
+
+def pending_ok(key: AuditKey, pending: AuditPending) -> bool:
+    details = pending.details if isinstance(pending.details, dict) else {}
+    return details.get(KEY_MARK) == key.kid and hmac.compare_digest(pending_mac(key, pending), pending.mac)
 
 
 def append(
@@ -156,8 +222,12 @@ def append(
 ) -> AuditEvent:
     """Add an event to the caller's transaction; it commits (or rolls back) with the action it records.
 
-    Everything that does not depend on the chain's head happens before the lock: the key, the event, and
-    a flush of the caller's own pending writes. Under the lock: read the head, one HMAC, one INSERT.
+    Everything that does not depend on the chain's head happens before the chain is touched: the key, the
+    event, and a flush of the caller's own pending writes. PostgreSQL, outside savepoints: one round trip
+    tries the chain's lock. Free: chain the committed pending events and this one (HMACs, one INSERT); the
+    lock lasts to the commit. Busy: insert the event as pending, sealed by its own HMAC, and wait for
+    nobody; after the commit a signed mark names it in the anchors and a sealer chains it (`seal_pending`).
+    SQLite and savepoints: wait for the lock, as before. A pending event's `seq` stays 0.
     """
     key = audit_anchor.signing_key()
     session.flush()  # the caller's writes go out now, not while every other writer waits
@@ -172,23 +242,126 @@ def append(
         prev_hash=GENESIS,
         hash="",
     )
-    head = _lock_and_read_head(session)
-    event.seq = head.seq + 1 if head else 1
-    since = (head.since or 1) if head is not None and head.keyed else event.seq
-    event.details[SINCE_MARK] = since
-    event.prev_hash = head.hash if head else GENESIS
-    event.hash = keyed_hash(key, event.prev_hash, event)
     nested = session.get_nested_transaction() is not None
+    if session.get_bind().dialect.name == "postgresql" and not nested:
+        got, head, pending = _try_lock(session)
+        if not got:
+            _insert_pending(session, key, event)
+            return event
+        _seal(session, key, head, [*_sealable(key, pending), event])
+        if pending:  # writers are racing: look again after the commit for events pending meanwhile
+            session.info[_RESEAL] = session.connection()
+        return event
+    head = _lock_and_read_head(session)
+    _link(key, head, [event])
     if nested:  # a savepoint may roll back: keep the ORM object, whose state tells whether it survived
         session.add(event)
         session.flush()
     else:
         session.execute(_TABLE.insert(), [_row_of(event)])
-    session.info[_HEAD] = (event if nested else None, event.seq, event.hash, since, key)
+    session.info[_HEAD] = (event if nested else None, event.seq, event.hash, event.details[SINCE_MARK], key)
     return event
 
 
+def _link(key: AuditKey, head: _Head | None, events: list[AuditEvent]) -> None:
+    """Place `events` after `head`, in order: seq, where keyed events start, previous hash, keyed hash."""
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    since = (head.since or 1) if head is not None and head.keyed else None
+    for event in events:
+        seq += 1
+        since = since or seq
+        event.seq, event.prev_hash = seq, prev
+        event.details[SINCE_MARK] = since
+        event.hash = prev = keyed_hash(key, prev, event)
+
+
+def _seal(session: Session, key: AuditKey, head: _Head | None, events: list[AuditEvent]) -> None:
+    """Chain `events` (sealed pending ones first) under the lock this transaction holds; anchor on commit."""
+    _link(key, head, events)
+    session.execute(_TABLE.insert(), [_row_of(e) for e in events])
+    sealed = [e.details[PENDING_MARK] for e in events if PENDING_MARK in e.details]
+    if sealed:
+        session.execute(delete(AuditPending).where(col(AuditPending.id).in_(sealed)))
+    last = events[-1]
+    session.info[_HEAD] = (None, last.seq, last.hash, last.details[SINCE_MARK], key)
+
+
+def _sealable(key: AuditKey, pending: list[AuditPending]) -> list[AuditEvent]:
+    """The pending events whose own MAC holds, as chain events; the others stay for `verify` to report."""
+    events = []
+    for p in pending:
+        if not pending_ok(key, p):
+            _log.error("pending audit event %s does not match its MAC: not sealed", p.id)
+            continue
+        events.append(
+            AuditEvent(
+                seq=0,
+                at=as_utc(p.at),
+                actor_id=p.actor_id,
+                actor=p.actor,
+                action=p.action,
+                subject=p.subject,
+                details={**p.details, PENDING_MARK: p.id},
+                prev_hash=GENESIS,
+                hash="",
+            )
+        )
+    return events
+
+
+def _insert_pending(session: Session, key: AuditKey, event: AuditEvent) -> None:
+    pending = AuditPending(
+        id=secrets.token_hex(16),
+        at=event.at,
+        actor_id=event.actor_id,
+        actor=event.actor,
+        action=event.action,
+        subject=event.subject,
+        details=event.details,
+        mac="",
+    )
+    pending.mac = pending_mac(key, pending)
+    session.execute(_PENDING_TABLE.insert(), [{c: getattr(pending, c) for c in _PENDING_COLUMNS.split(", ")}])
+    # The transaction's own connection: after the commit it seals on it, and needs no second one.
+    ids, _, _ = session.info.setdefault(_PENDING, ([], key, session.connection()))
+    ids.append(pending.id)
+
+
+def seal_pending(bind: Engine | Connection) -> int:
+    """Chain every committed pending event whose MAC holds, in batches; returns how many were sealed.
+
+    Only one sealer works at a time (the chain's lock, tried, never waited for: whoever holds it seals
+    everything committed). After each batch the lock is released and the table looked at again, so an
+    event committed while the holder worked is sealed by it or by the next holder. An event can still be
+    left pending when its writer tried the lock while a writer that had seen no pending event held it: the
+    next write seals it, or `studio audit seal`; so do events left by a crash between commit and seal.
+    `bind`: an engine, or an idle connection (after a commit, the committing session's own).
+    No-op on SQLite, where events are always chained in their own transaction.
+    """
+    if bind.dialect.name != "postgresql":
+        return 0
+    key, total = audit_anchor.signing_key(), 0
+    with bind.connect() if isinstance(bind, Engine) else nullcontext(bind) as conn:
+        while True:
+            with Session(bind=conn) as session:
+                got, head, pending = _try_lock(session)
+                events = _sealable(key, pending) if got else []
+                if events:
+                    _seal(session, key, head, events)
+                session.commit()
+            total += len(events)
+            if not events or not _any_pending(conn):
+                return total
+
+
+def _any_pending(conn: Connection) -> bool:
+    found = conn.execute(sa_select(col(AuditPending.id)).limit(1)).first() is not None
+    conn.rollback()
+    return found
+
+
 _TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
+_PENDING_TABLE = AuditPending.__table__  # type: ignore[attr-defined]
 _COLUMNS = ("seq", "at", "actor_id", "actor", "action", "subject", "details", "prev_hash", "hash")
 
 
@@ -198,10 +371,18 @@ def _row_of(event: AuditEvent) -> dict[str, Any]:
 
 @sa_event.listens_for(OrmSession, "after_commit")
 def _anchor_committed_head(session: OrmSession) -> None:
+    pending = session.info.pop(_PENDING, None)
     head = session.info.pop(_HEAD, None)
-    if head is None:
-        return
-    event, seq, head_hash, since, key = head
+    if head is not None:
+        _anchor_head(*head)
+    reseal = session.info.pop(_RESEAL, None)
+    if pending is not None:
+        _mark_and_seal(*pending)
+    elif reseal is not None:
+        _seal_quietly(reseal, "after a contended append")
+
+
+def _anchor_head(event: AuditEvent | None, seq: int, head_hash: str, since: int, key: AuditKey) -> None:
     if event is not None and not inspect(event).persistent:  # appended in a savepoint that rolled back
         return
     try:
@@ -212,9 +393,27 @@ def _anchor_committed_head(session: OrmSession) -> None:
         _log.exception("could not write the audit checkpoint for event %s", seq)
 
 
+def _mark_and_seal(ids: list[str], key: AuditKey, bind: Connection) -> None:
+    """After a commit that left events pending: name them in the anchors, then try to seal them."""
+    try:
+        audit_anchor.write_pending_marks(key, ids)
+    except OSError:
+        _log.exception("could not write the pending marks of audit events %s", ids)
+    _seal_quietly(bind, f"of events {ids}")
+
+
+def _seal_quietly(bind: Connection, what: str) -> None:
+    try:
+        seal_pending(bind)
+    except SQLAlchemyError:
+        # Committed (and marked); the next write, or `studio audit seal`, seals them.
+        _log.exception("could not seal pending audit events %s", what)
+
+
 @sa_event.listens_for(OrmSession, "after_rollback")
 def _forget_head(session: OrmSession) -> None:
-    session.info.pop(_HEAD, None)
+    for slot in (_HEAD, _PENDING, _RESEAL):
+        session.info.pop(slot, None)
 
 
 @dataclass(frozen=True)
@@ -225,6 +424,8 @@ class ChainReport:
     reason: str = ""
     legacy: int = 0  # unkeyed events before the first keyed one (only as strong as the old plain chain)
     checkpoints: int = 0  # signed checkpoints that matched
+    pending: int = 0  # committed events not chained yet (each checked against its own MAC)
+    pending_broken: bool = False  # with ok=False: a pending event (edited, deleted, replayed) is at fault
 
 
 class _Broken(Exception):
@@ -243,6 +444,7 @@ class _Walk:
             self.by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
         self.since = min((c.since for c in checkpoints), default=None)
         self.prev, self.checked, self.legacy, self.keyed_seen = GENESIS, 0, 0, False
+        self.sealed: set[str] = set()  # ids of the pending events this walk found sealed into the chain
 
     def key(self) -> AuditKey:
         if self._key is None:
@@ -268,6 +470,7 @@ class _Walk:
                 )
             if not hmac.compare_digest(keyed_hash(self.key(), self.prev, event), event.hash):
                 raise _Broken(event.seq, "content does not match its keyed hash")
+        self._sealed_from(event)
         for checkpoint in self.by_seq.get(event.seq, ()):
             if checkpoint.hash != event.hash:
                 raise _Broken(
@@ -277,6 +480,13 @@ class _Walk:
                 )
         self.prev = event.hash
         self.checked += 1
+
+    def _sealed_from(self, event: ChainEvent) -> None:
+        origin = event.details.get(PENDING_MARK) if isinstance(event.details, dict) else None
+        if isinstance(origin, str):
+            if origin in self.sealed:
+                raise _Broken(event.seq, f"pending event {origin} sealed a second time (replayed)")
+            self.sealed.add(origin)
 
     def _legacy(self, event: ChainEvent) -> None:
         if self.keyed_seen:
@@ -301,13 +511,71 @@ def verify(session: Session, anchors: Path | None = None) -> ChainReport:
     # Sizes before reading: lines appended meanwhile are read again by the next incremental check.
     offsets = audit_anchor.file_sizes(anchors)
     checkpoints, anchor_problem = audit_anchor.load_checkpoints(walk.key, anchors)
+    # Marks, then pending rows, then the chain: a marked event is pending at the second read or was sealed
+    # before it, and then the walk (which starts later) sees it.
+    marks, mark_problem, mark_offsets = audit_anchor.load_pending_marks(walk.key, anchors, {})
+    pending = _pending_rows(session)
     walk = _Walk(checkpoints)
     # Streamed in chunks: 100,000 events are never held as ORM rows at once.
     events = typed.rows(session, _chain_columns().order_by(col(AuditEvent.seq)), yield_per=_CHUNK)
-    report = _finish(walk, events, checkpoints, anchor_problem)
+    report = _finish(walk, events, checkpoints, anchor_problem or mark_problem)
     if report.ok:
-        _remember(session, anchors, walk, checkpoints, files=tuple(sorted(offsets.items())))
+        report = _check_pending(walk, pending, marks, report, lambda _ids: set())
+    if report.ok:
+        files = tuple(sorted(offsets.items()))
+        _remember(
+            session,
+            anchors,
+            walk,
+            checkpoints,
+            files=files,
+            marks=tuple(sorted((mark_offsets or {}).items())),
+        )
     return report
+
+
+def _pending_rows(session: Session) -> list[AuditPending]:
+    return list(session.exec(select(AuditPending).order_by(col(AuditPending.at), col(AuditPending.id))).all())
+
+
+def _check_pending(
+    walk: _Walk,
+    pending: list[AuditPending],
+    marks: list[audit_anchor.PendingMark],
+    report: ChainReport,
+    sealed_before: Callable[[set[str]], set[str]],
+) -> ChainReport:
+    """Every pending event matches its own MAC and is not in the chain already; every marked one is pending
+    or sealed (`sealed_before` looks up ids sealed below the part this walk read)."""
+    for p in pending:
+        problem = (
+            "does not match its own MAC (edited or forged)"
+            if not pending_ok(walk.key(), p)
+            else "is in the chain already (replayed)"
+            if p.id in walk.sealed
+            else ""
+        )
+        if problem:
+            reason = f"pending event {p.id} ({p.action} {p.subject}) {problem}"
+            return replace(report, ok=False, pending_broken=True, reason=reason)
+    known = {p.id for p in pending} | walk.sealed
+    unseen = {m.id for m in marks} - known
+    missing = [m for m in marks if m.id in unseen - sealed_before(unseen)] if unseen else []
+    if missing:
+        first = missing[0]
+        return replace(
+            report,
+            ok=False,
+            pending_broken=True,
+            reason=f"pending event {first.id} named in {first.source} is neither pending nor in the chain "
+            "(deleted before it was sealed)",
+        )
+    return replace(report, pending=len(pending))
+
+
+def _sealed_ids(session: Session, ids: set[str]) -> set[str]:
+    origin = col(AuditEvent.details)[PENDING_MARK].as_string()
+    return {str(i) for i in session.exec(select(origin).where(origin.in_(sorted(ids)))).all()}
 
 
 def _chain_columns() -> Select[int, datetime, int | None, str, str, str, dict[str, Any], str, str]:
@@ -378,6 +646,7 @@ class _Verified:
     newest_checkpoint: Checkpoint | None
     checkpoints: int
     files: tuple[tuple[str, int], ...]  # (file name, bytes read) of the anchor directory
+    marks: tuple[tuple[str, int], ...]  # the same for the pending marks
     kid: str | None
 
 
@@ -397,6 +666,7 @@ def _remember(
     checkpoints: list[Checkpoint],
     *,
     files: tuple[tuple[str, int], ...],
+    marks: tuple[tuple[str, int], ...],
     base: _Verified | None = None,
 ) -> None:
     newest = max(checkpoints, key=lambda c: c.seq, default=None)
@@ -415,6 +685,7 @@ def _remember(
         newest_checkpoint=newest,
         checkpoints=(base.checkpoints if base else 0) + len(checkpoints),
         files=files,
+        marks=marks,
         kid=walk._key.kid if walk._key else None,
     )
     with _VERIFIED_LOCK:
@@ -485,6 +756,22 @@ def verify_incremental(
     )
     if state.kid is not None and walk.key().kid != state.kid:
         return verify(session, anchors)
+    return _verify_newer(session, anchors, state, walk, fresh, tuple(sorted(offsets.items())))
+
+
+def _verify_newer(
+    session: Session,
+    anchors: Path | None,
+    state: _Verified,
+    walk: _Walk,
+    fresh: list[Checkpoint],
+    files: tuple[tuple[str, int], ...],
+) -> ChainReport:
+    """The incremental check's walk: new marks, pending rows, then the events past the verified head."""
+    marks, problem, mark_offsets = audit_anchor.load_pending_marks(walk.key, anchors, dict(state.marks))
+    if mark_offsets is None or problem:
+        return verify(session, anchors)
+    pending = _pending_rows(session)
     newer = _chain_columns().where(col(AuditEvent.seq) > state.seq).order_by(col(AuditEvent.seq))
     events = typed.rows(session, newer, yield_per=_CHUNK)
     newest = max(
@@ -493,14 +780,26 @@ def verify_incremental(
         default=None,
     )
     report = _finish(walk, events, [newest] if newest else [], None)
+    if report.ok:
+        report = _check_pending(walk, pending, marks, report, lambda ids: _sealed_ids(session, ids))
     if not report.ok:
         return verify(session, anchors)
-    _remember(session, anchors, walk, fresh, base=state, files=tuple(sorted(offsets.items())))
-    return ChainReport(True, walk.checked, legacy=walk.legacy, checkpoints=state.checkpoints + len(fresh))
+    _remember(
+        session, anchors, walk, fresh, base=state, files=files, marks=tuple(sorted(mark_offsets.items()))
+    )
+    return ChainReport(
+        True,
+        walk.checked,
+        legacy=walk.legacy,
+        checkpoints=state.checkpoints + len(fresh),
+        pending=report.pending,
+    )
 
 
 def checkpoint(session: Session) -> tuple[ChainReport, Path | None]:
-    """Verify, then anchor the current head explicitly. Nothing is anchored over a broken chain."""
+    """Seal pending events, verify, then anchor the current head explicitly. Nothing is anchored over a
+    broken chain."""
+    seal_pending(session.get_bind().engine)
     report = verify(session)
     if not report.ok or report.checked == 0:
         return report, None

@@ -281,3 +281,97 @@ def _checked(key: AuditKey, raw: str, source: str) -> Checkpoint:
     if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, record)):
         raise BadCheckpoint(source, "has a bad signature (anchor file edited or forged)")
     return checkpoint
+
+
+# --- pending marks ----------------------------------------------------------------------------------------
+# A PostgreSQL writer that finds the chain busy commits its event as pending (audit_pending) and, after the
+# commit, appends a signed mark naming the pending ids to `pending-<day>.marks`. Verify requires every
+# marked id to be still pending or sealed into the chain: a pending row deleted before it was sealed is seen.
+
+_MARK_DOMAIN = b"studio-audit-pending-mark-v1\n"
+MARK_SUFFIX = ".marks"
+
+
+@dataclass(frozen=True)
+class PendingMark:
+    id: str
+    source: str  # "file:line" or "file@offset+line", for messages
+
+
+def write_pending_marks(key: AuditKey, ids: list[str], directory: Path | None = None) -> Path:
+    """One signed line naming the pending events of one commit (O_APPEND, one write, fsync)."""
+    directory = directory or anchor_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    fields: dict[str, object] = {"v": 1, "pending": list(ids), "at": now.isoformat(), "kid": key.kid}
+    line = json.dumps({**fields, "mac": _mark_mac(key, fields)}, sort_keys=True) + "\n"
+    path = directory / f"pending-{now.date().isoformat()}{MARK_SUFFIX}"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        data = line.encode("utf-8")
+        if os.write(fd, data) != len(data):
+            raise OSError(f"short write to {path}")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _mark_mac(key: AuditKey, fields: dict[str, object]) -> str:
+    return hmac.new(
+        key.secret, _MARK_DOMAIN + _signed_payload(fields).encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+
+
+def mark_sizes(directory: Path | None = None) -> dict[str, int]:
+    directory = directory or anchor_dir()
+    if not directory.is_dir():
+        return {}
+    return {p.name: p.stat().st_size for p in sorted(directory.glob(f"*{MARK_SUFFIX}"))}
+
+
+def load_pending_marks(
+    key_for: Callable[[], AuditKey], directory: Path | None, read: dict[str, int]
+) -> tuple[list[PendingMark], str | None, dict[str, int] | None]:
+    """Marks past the byte offsets already `read` per file (empty: all): (marks, first problem, offsets),
+    or None for the offsets when a file read before is gone or shorter (start over). Whole lines only."""
+    directory = directory or anchor_dir()
+    marks: list[PendingMark] = []
+    problem: str | None = None
+    sizes = mark_sizes(directory)
+    if any(sizes.get(name, -1) < size for name, size in read.items()):
+        return [], None, None
+    offsets = dict(sizes)
+    for name, size in sizes.items():
+        start = read.get(name, 0)
+        if size == start:
+            continue
+        with (directory / name).open("rb") as handle:
+            handle.seek(start)
+            data = handle.read()
+        whole = data[: data.rfind(b"\n") + 1]
+        offsets[name] = start + len(whole)
+        for number, raw in enumerate(whole.decode("utf-8", errors="replace").splitlines(), start=1):
+            if not raw.strip():
+                continue
+            where = f"{name}:{number}" if start == 0 else f"{name}@{start}+{number}"
+            try:
+                marks.extend(PendingMark(i, where) for i in _checked_mark(key_for(), raw, where))
+            except BadCheckpoint as error:
+                problem = problem or str(error)
+    return marks, problem, offsets
+
+
+def _checked_mark(key: AuditKey, raw: str, source: str) -> list[str]:
+    try:
+        record = json.loads(raw)
+        mac = record.pop("mac")
+        ids = [str(i) for i in record["pending"]]
+        kid = str(record["kid"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise BadCheckpoint(source, "is unreadable (truncated or edited)") from None
+    if kid != key.kid:
+        raise BadCheckpoint(source, f"is signed with key id {kid}, not the configured key {key.kid}")
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mark_mac(key, record)):
+        raise BadCheckpoint(source, "has a bad signature (anchor file edited or forged)")
+    return ids

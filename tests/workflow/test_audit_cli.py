@@ -88,3 +88,27 @@ def test_missing_key_is_a_usage_error(cli_env, db_url, tmp_path):  # noqa: F811
     assert verify.returncode == 2 and "no audit key" in verify.stderr
     assert not (tmp_path / "audit.key").exists()
     assert _studio(cli_env, "audit", "verify", "--anchors", str(tmp_path / "nowhere")).returncode == 2
+
+
+def test_seal_chains_what_a_crash_left_pending(cli_env, db_url):  # noqa: F811
+    """A writer that committed a pending event and died before sealing it: `studio audit seal` chains it."""
+    assert _studio(cli_env, "db", "upgrade").returncode == 0
+    _five_events(db_url)
+    engine = make_engine(db_url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as holder:  # the chain is busy: the event stays pending, as after a crash
+            holder.execute(text(f"SELECT pg_advisory_lock({audit._LOCK_ID})"))
+            with Session(engine) as session:
+                audit.append(session, None, "test.event", "thing:crash", {})
+                session.commit()
+            holder.execute(text(f"SELECT pg_advisory_unlock({audit._LOCK_ID})"))
+            holder.commit()
+        verify = _studio(cli_env, "audit", "verify")
+        assert verify.returncode == 0 and "1 pending events not chained yet" in verify.stdout, verify
+    engine.dispose()
+    sealed = _studio(cli_env, "audit", "seal")
+    expected = 1 if db_url.startswith("postgresql") else 0
+    assert sealed.returncode == 0 and f"{expected} pending events sealed" in sealed.stdout, sealed
+    verify = _studio(cli_env, "audit", "verify")
+    assert verify.returncode == 0 and f"intact: {5 + expected} events" in verify.stdout, verify
+    assert "pending" not in verify.stdout
