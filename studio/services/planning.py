@@ -495,7 +495,19 @@ def _clean_export(args: dict[str, Any]) -> dict[str, Any]:
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", "未知的导出格式。"
         )
     out = args.get("out")
-    return {**clean, "format": fmt, "out": str(out) if out else None}
+    return {**clean, "format": fmt, "out": str(_inside_calendars_dir(str(out))) if out else None}
+
+
+def _inside_calendars_dir(out: str) -> Path:
+    """A job writes where its worker runs, as the worker: only under the calendars dir, whoever asked."""
+    root = get_settings().calendars_dir.resolve()
+    folder = Path(out).resolve()
+    if not folder.is_relative_to(root):
+        raise ValidationError(
+            f"an export job writes only under the calendars dir {root} (STUDIO_CALENDARS_DIR), not {folder}",
+            "导出任务只能写入日历目录之内。",
+        )
+    return folder
 
 
 def export_dir(month: str) -> Path:

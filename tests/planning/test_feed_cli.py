@@ -68,7 +68,7 @@ def test_an_unwritable_feed_dir_is_exit_2(feed_env, tmp_path):
 
 def test_queue_opt_ins_run_in_process_without_a_queue_and_the_worker_needs_one(feed_env, tmp_path):
     month = f"{today_cn():%Y-%m}"
-    out = tmp_path / "out"
+    out = Path(feed_env["STUDIO_CALENDARS_DIR"]) / "out"  # a job writes only under the calendars dir
     export = _studio(
         feed_env,
         "calendar",

@@ -36,6 +36,13 @@ MONTH = str(Month.of(today_cn()))
 EXTRA_BRANCHES = 120  # enough sub-branches that an export runs long enough to be killed half-way
 
 
+@pytest.fixture(autouse=True)
+def _calendars_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export jobs write only under the calendars dir: here, the test's own folder."""
+    monkeypatch.setenv("STUDIO_CALENDARS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+
+
 def _actor(session: Session, username: str) -> Actor:
     return actor_for(session, session.exec(select(User).where(User.username == username)).one())
 
@@ -480,3 +487,11 @@ def test_approving_a_replacement_rewrites_the_feeds_that_showed_the_old_text(dem
     assert (
         refresh.state == JobState.SUCCEEDED.value and refresh.requested_by == _actor(demo, "reviewer").user_id
     )
+
+
+def test_an_export_job_writes_only_under_the_calendars_dir(demo, tmp_path):
+    editor = _actor(demo, "editor")
+    for out in ("/etc/studio", str(tmp_path / ".." / "elsewhere")):
+        with pytest.raises(ValidationError, match="only under the calendars dir"):
+            jobs.submit(demo, editor, "calendar.export_all", {"month": MONTH, "format": "json", "out": out})
+    assert not (tmp_path.parent / "elsewhere").exists()
