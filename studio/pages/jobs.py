@@ -21,9 +21,15 @@ st.title("后台任务")
 st.caption("耗时较长的操作在后台运行，可离开本页，稍后回来查看进度与结果。")
 
 
+# Whether the list refreshes itself: only while one of its jobs is queued or running, so an open page with
+# only ended jobs costs no query every few seconds.
+_POLLING = "jobs_polling"
+
+
 def _submit(kind: str, args: dict[str, object]) -> None:
     with action(), db() as session:
         job = jobs.submit(session, actor, kind, args)
+        st.session_state[_POLLING] = True
         st.toast(f"任务 #{job.id} 已提交（{job.state.label}）")
 
 
@@ -68,7 +74,6 @@ def _show(job: JobView) -> None:
                 st.rerun()
 
 
-@st.fragment(run_every="3s")
 def _list() -> None:
     with action(), db() as session:
         mine = jobs.list_jobs(session, actor)
@@ -76,12 +81,16 @@ def _list() -> None:
         st.info("暂无任务。")
     for job in mine:
         _show(job)
+    live = any(job.state in (JobState.QUEUED, JobState.RUNNING) for job in mine)
+    if live != st.session_state.get(_POLLING, True):
+        st.session_state[_POLLING] = live
+        st.rerun()  # the whole page: the list is drawn again with or without its timer
 
 
 if can(actor, "job.use"):
     with st.expander("启动任务", expanded=True):
         _start(actor)
     st.subheader("全部任务" if actor.role.value == "admin" else "我的任务")
-    _list()
+    st.fragment(_list, run_every="3s" if st.session_state.get(_POLLING, True) else None)()
 else:
     st.info("您的角色无需使用后台任务。")

@@ -33,6 +33,7 @@ def test_editor_starts_an_export_and_sees_its_result(app_world, tmp_path, monkey
         time.sleep(0.1)
     at.run()
     assert not at.exception, at.exception
+    assert at.session_state["jobs_polling"] is False  # every job ended: the list stops refreshing itself
     text = " ".join(m.value for m in at.markdown)
     assert f"#{job.id} 导出全部支行日历 · 已完成" in text
     assert list(
