@@ -208,6 +208,11 @@ class JobState(_Labelled):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
+    @property
+    def active(self) -> bool:
+        """Not ended yet: it blocks a duplicate submission, and the jobs page keeps refreshing."""
+        return self in (JobState.QUEUED, JobState.RUNNING)
+
 
 _LABELS: dict[StrEnum, str] = {
     OrgKind.HQ: "总行",

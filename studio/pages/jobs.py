@@ -81,7 +81,7 @@ def _list() -> None:
         st.info("暂无任务。")
     for job in mine:
         _show(job)
-    live = any(job.state in (JobState.QUEUED, JobState.RUNNING) for job in mine)
+    live = any(job.state.active for job in mine)
     if live != st.session_state.get(_POLLING, True):
         st.session_state[_POLLING] = live
         st.rerun()  # the whole page: the list is drawn again with or without its timer

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 Runner = Callable[[Session, Actor, dict[str, Any], Progress], dict[str, Any]]
-_ACTIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
+_ACTIVE = tuple(state.value for state in JobState if state.active)
 _SYSTEM_USER = "library"  # the CLI's system editor (services/library_import.py): inactive by design
 
 
