@@ -73,7 +73,7 @@ def test_user_email_migration_upgrades_and_downgrades(db_url):
     assert any(
         i["unique"] and i["column_names"] == ["email"] for i in inspect(engine).get_indexes("app_user")
     )
-    command.downgrade(migrate.alembic_config(db_url), "-1")
+    command.downgrade(migrate.alembic_config(db_url), "0010")  # just before the email column (0011)
     assert "email" not in {c["name"] for c in inspect(engine).get_columns("app_user")}
     migrate.upgrade(db_url)
     assert "email" in {c["name"] for c in inspect(engine).get_columns("app_user")}
