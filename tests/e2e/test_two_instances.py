@@ -207,7 +207,7 @@ def test_withdrawal_elsewhere_leaves_bs_todays_content(cluster, page):  # type: 
     with _session() as session:
         reviews.withdraw(session, _actor(session, "reviewer"), variant_id, "集群测试撤回")
 
-    _open(page, "修改密码")  # the next interaction on B: away and back
+    _open(page, "账户与安全")  # the next interaction on B: away and back
     _open(page, "今日内容")
     assert page.get_by_text(post.title).count() < shown
 
