@@ -39,14 +39,21 @@ class AssetTags(BaseModel):
     region: str | None = None
 
 
-_TAG_ZH = {"occasion_kind": "场景", "content_type": "内容类型", "product_type": "产品类型", "kind": "图片用途"}
+_TAG_ZH = {
+    "occasion_kind": "场景",
+    "content_type": "内容类型",
+    "product_type": "产品类型",
+    "kind": "图片用途",
+}
 
 
 def _code(field: str, enum: type[OccasionKind | ContentType | ProductType | AssetKind], value: str) -> str:
     try:
         return enum.parse(value).value
     except ValueError:
-        raise ValidationError(f"unknown {field} {value!r}", f"未知的标签“{value}”（{_TAG_ZH[field]}）。") from None
+        raise ValidationError(
+            f"unknown {field} {value!r}", f"未知的标签“{value}”（{_TAG_ZH[field]}）。"
+        ) from None
 
 
 def _clean_tags(tags: AssetTags) -> AssetTags:
@@ -104,10 +111,11 @@ def to_view(asset: Asset) -> AssetView:
     )
 
 
-def _require_uploader(actor: Actor) -> None:
-    require(actor, "template.edit")
+def _require_head_office(actor: Actor) -> None:
     if not at_head_office(actor):
-        raise PermissionDenied("only head-office editors may upload library images", "仅总行素材编辑可上传图片素材。")
+        raise PermissionDenied(
+            "only head-office editors may upload library images", "仅总行素材编辑可上传图片素材。"
+        )
 
 
 def _by_sha(session: Session, sha256: str) -> Asset | None:
@@ -131,7 +139,8 @@ def upload_asset(
     session: Session, actor: Actor, data: bytes, *, title: str, kind: str, tags: AssetTags | None = None
 ) -> AssetView:
     """Check, sanitise, store and record an image; the same image again returns the existing asset."""
-    _require_uploader(actor)
+    require(actor, "template.edit")
+    _require_head_office(actor)
     clean_title = _clean_title(title)
     kind_code = _code("kind", AssetKind, kind)
     clean_tags = _clean_tags(tags or AssetTags())
@@ -164,6 +173,7 @@ def list_assets(
     session: Session, actor: Actor, *, kind: str | None = None, offset: int = 0, limit: int = 24
 ) -> AssetPage:
     """Library images, newest first (HQ material: every signed-in role may see it)."""
+    require(actor, "asset.read")
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     query = select(Asset)
@@ -172,6 +182,8 @@ def list_assets(
         code = _code("kind", AssetKind, kind)
         query = query.where(col(Asset.kind) == code)
         counted = counted.where(col(Asset.kind) == code)
-    rows = session.exec(query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc()).offset(offset).limit(limit))
+    rows = session.exec(
+        query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc()).offset(offset).limit(limit)
+    )
     total = session.exec(counted).one()
     return AssetPage(items=[to_view(a) for a in rows], total=total, offset=offset, limit=limit)

@@ -110,8 +110,12 @@ def test_oversize_bytes_refused_before_decoding(monkeypatch: pytest.MonkeyPatch)
         inspect_image(data, max_bytes=len(data) - 1, max_pixels=40_000_000)
 
 
-@pytest.mark.parametrize("size", [(20_000, 20_000), (8_000, 8_000)], ids=["beyond-pillow-limit", "beyond-ours"])
-def test_decompression_bomb_refused_from_the_header(monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    "size", [(20_000, 20_000), (8_000, 8_000)], ids=["beyond-pillow-limit", "beyond-ours"]
+)
+def test_decompression_bomb_refused_from_the_header(
+    monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     bomb = encoded("PNG", size=size, mode="1", optimize=True)
     assert len(bomb) < 200_000  # tiny on disk, 64-400 megapixels when decoded
     _no_decoding(monkeypatch)

@@ -54,7 +54,12 @@ def test_same_upload_twice_is_one_file_and_one_row(world: World) -> None:
     assert [str(p) for p in files] == [first.path]
     assert files[0].name == f"{first.sha256}.png" and files[0].parent.name == first.sha256[:2]
     assert files[0].read_bytes().startswith(b"\x89PNG")
-    assert (first.width, first.height, first.media_type, first.kind) == (32, 24, "image/png", AssetKind.BACKGROUND)
+    assert (first.width, first.height, first.media_type, first.kind) == (
+        32,
+        24,
+        "image/png",
+        AssetKind.BACKGROUND,
+    )
     assert (first.occasion_kind, first.occasion) == ("festival", "春节")
     events = world.session.exec(select(AuditEvent).where(AuditEvent.action == "asset.upload")).all()
     assert [e.details["duplicate"] for e in events] == [False, True]
@@ -66,8 +71,14 @@ def test_refused_image_leaves_no_file_and_no_row(world: World) -> None:
     with pytest.raises(ImageRefused):
         upload_asset(world.session, world.actor("editor"), b"<svg></svg>", title="x", kind="background")
     with pytest.raises(ValidationError):
-        upload_asset(world.session, world.actor("editor"), png(), title="x", kind="background",
-                     tags=AssetTags(product_type="lottery"))
+        upload_asset(
+            world.session,
+            world.actor("editor"),
+            png(),
+            title="x",
+            kind="background",
+            tags=AssetTags(product_type="lottery"),
+        )
     with pytest.raises(ValidationError):
         upload_asset(world.session, world.actor("editor"), png(), title="  ", kind="background")
     assert not world.session.exec(select(Asset)).all()
@@ -84,3 +95,22 @@ def test_list_newest_first_and_by_kind(world: World) -> None:
     skins = list_assets(world.session, editor, kind="theme_skin")
     assert [a.title for a in skins.items] == ["蓝"] and skins.total == 1
     assert list_assets(world.session, editor, limit=1, offset=1).items[0].title == "蓝"
+
+
+def test_asset_migration_upgrades_and_downgrades(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from studio.db import migrate
+    from studio.db.engine import make_engine
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    assert "asset" in inspect(engine).get_table_names()
+    command.downgrade(migrate.alembic_config(db_url), "0013")
+    assert "asset" not in inspect(engine).get_table_names()
+    migrate.upgrade(db_url)
+    assert {"sha256", "kind", "occasion_kind", "uploaded_by", "org_id"} <= {
+        c["name"] for c in inspect(engine).get_columns("asset")
+    }
+    engine.dispose()
