@@ -48,6 +48,13 @@ def _damaged() -> ImageRefused:
     return ImageRefused("the file is truncated or damaged", "文件不完整或已损坏。")
 
 
+def _not_alone() -> ImageRefused:
+    return ImageRefused(
+        "the file is truncated, or holds data after the end of the image (another file hidden in it?)",
+        "文件不完整，或图片结尾之后还夹带了其他数据。",
+    )
+
+
 def _png_well_formed(data: bytes) -> bool:
     """Chunks walk from the signature to IEND, which ends the file: nothing hidden behind it."""
     pos = len(_PNG_MAGIC)
@@ -58,7 +65,9 @@ def _png_well_formed(data: bytes) -> bool:
         if end > len(data):
             return False
         if kind == b"IEND":
-            return end == len(data)
+            if end != len(data):
+                raise _not_alone()
+            return True
         pos = end
     return False
 
@@ -71,12 +80,12 @@ def _sniff(data: bytes) -> str:
         return "PNG"
     if data[:3] == b"\xff\xd8\xff":
         if not data.rstrip(b"\x00").endswith(b"\xff\xd9") or b"PK\x05\x06" in data[-65_600:]:
-            raise _damaged()
+            raise _not_alone()
         return "JPEG"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         (size,) = struct.unpack("<I", data[4:8])
         if size + 8 != len(data):
-            raise _damaged()
+            raise _not_alone()
         return "WEBP"
     raise _refuse_unknown()
 

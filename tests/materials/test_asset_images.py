@@ -179,3 +179,9 @@ def test_metadata_chunks_gone_in_png_and_webp(fmt: str) -> None:
         assert after.mode == "RGBA"  # transparency survives
         assert after.getpixel((0, 0))[3] == 128  # type: ignore[index]
     assert sanitise(original, **LIMITS) == clean  # deterministic: the same upload is the same file
+
+
+@pytest.mark.parametrize("data", [_png_then_zip(), _jpeg_then_zip()], ids=["png", "jpeg"])
+def test_polyglot_named_as_hidden_data(data: bytes) -> None:
+    with pytest.raises(ImageRefused, match="data after the end of the image"):
+        inspect_image(data, **LIMITS)
