@@ -71,3 +71,10 @@ class SsoExpired(StudioError):
 class PasswordLoginDisabled(StudioError):
     def __init__(self) -> None:
         super().__init__("password login is turned off", "密码登录已关闭，请使用单位统一身份登录。")
+
+
+class ImageRefused(ValidationError):
+    """An uploaded file that is not a PNG, JPEG or WebP image the studio accepts (type, size, pixels, damage)."""
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(f"image refused: {message_en}", f"图片未接受：{message_zh}")

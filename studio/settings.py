@@ -24,6 +24,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = BASE_DIR / "data"
     database_url: str = ""
+    # Library images (studio/materials/images.py): an upload larger than this many bytes is refused before
+    # it is decoded; one whose header declares more pixels than this is refused before its pixels are read.
+    asset_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    asset_max_pixels: int = Field(default=40_000_000, ge=1)
     library_dir: Path = Field(default_factory=package_library)
     calendars_dir: Path = BASE_DIR / "calendars"
     # Review SLA in hours, shown against item age in the queue.

@@ -413,3 +413,29 @@ class Job(SQLModel, table=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Asset(SQLModel, table=True):
+    """A library image (background or theme skin) uploaded by HQ: its sanitised bytes live content-addressed
+    at <data_dir>/assets/<sha256[:2]>/<sha256>.<ext>, so one image is one file and one row."""
+
+    __tablename__ = "asset"
+    __table_args__ = (Index("ix_asset_created", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    media_type: str = Field(max_length=20)
+    width: int
+    height: int
+    bytes: int
+    title: str = Field(max_length=100)
+    kind: str = Field(max_length=20, index=True)
+    # Tags with the templates' vocabulary (studio.domain.enums), codes not labels.
+    occasion_kind: str = Field(max_length=30)
+    occasion: str | None = Field(default=None, max_length=60)
+    content_type: str = Field(max_length=30)
+    product_type: str = Field(max_length=30)
+    region: str | None = Field(default=None, max_length=20)
+    uploaded_by: int = Field(foreign_key="app_user.id")
+    org_id: int = Field(foreign_key="org.id")
+    created_at: datetime = Field(default_factory=utcnow)

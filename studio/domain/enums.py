@@ -214,6 +214,13 @@ class JobState(_Labelled):
         return self in (JobState.QUEUED, JobState.RUNNING)
 
 
+class AssetKind(_Labelled):
+    """What a library image is for (studio/services/assets.py)."""
+
+    BACKGROUND = "background"  # a poster's background
+    THEME_SKIN = "theme_skin"  # a theme skin (主题皮肤) for a festival or campaign
+
+
 _LABELS: dict[StrEnum, str] = {
     OrgKind.HQ: "总行",
     OrgKind.BRANCH: "分行",
@@ -277,4 +284,6 @@ _LABELS: dict[StrEnum, str] = {
     Decision.APPROVE: "通过",
     Decision.REJECT: "驳回",
     Decision.REQUEST_CHANGES: "退回修改",
+    AssetKind.BACKGROUND: "海报背景",
+    AssetKind.THEME_SKIN: "主题皮肤",
 }

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from studio.domain.enums import (
+    AssetKind,
     Channel,
     ContentType,
     Decision,
@@ -271,3 +272,34 @@ class JobView(_View):
     @property
     def ended(self) -> bool:
         return self.state in (JobState.SUCCEEDED, JobState.FAILED)
+
+
+class AssetView(_View):
+    """A library image: its facts, tags and where its sanitised bytes are (`path`, under the data dir)."""
+
+    id: int
+    sha256: str
+    media_type: str
+    width: int
+    height: int
+    bytes: int
+    title: str
+    kind: AssetKind
+    occasion_kind: str
+    occasion: str | None
+    content_type: str
+    product_type: str
+    region: str | None
+    uploaded_by: int
+    org_id: int
+    created_at: datetime
+    path: str
+
+
+class AssetPage(_View):
+    """One page of library images, newest first, and how many match in all."""
+
+    items: list[AssetView]
+    total: int
+    offset: int
+    limit: int

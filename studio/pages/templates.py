@@ -23,6 +23,7 @@ from studio.services.templates import (
     list_library,
     update_template,
 )
+from studio.ui.assets import asset_panel
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.workflow.permissions import can
@@ -163,6 +164,7 @@ def _library() -> None:
 
 
 _library()
+asset_panel(actor)
 
 
 def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:

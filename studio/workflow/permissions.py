@@ -33,11 +33,14 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "feed.refresh": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
     # Long jobs (services/jobs.py): each kind checks its own capability on top; staff start none.
     "job.use": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
+    # Library images (services/assets.py): HQ material every role sees; uploading is template.edit at HQ.
+    "asset.read": frozenset(Role),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
     "template.edit": "编辑素材模板",
     "template.read": "查看素材库",
+    "asset.read": "查看图片素材",
     "variant.edit": "本地化内容",
     "variant.read": "查看本地化内容",
     "review.decide": "审核内容",

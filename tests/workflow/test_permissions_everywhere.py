@@ -117,6 +117,7 @@ WRITE_VERBS = (
     "submit",
     "transition",
     "update_",
+    "upload_",
     "withdraw",
 )
 

@@ -1,0 +1,45 @@
+"""Content-addressed files for library images: <root>/<sha256[:2]>/<sha256>.<ext>, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_EXTS = frozenset({"png", "jpg", "webp"})
+
+
+def address(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def path_for(root: Path, sha256: str, ext: str) -> Path:
+    """Where an image with this digest lives; refuses anything that is not a digest and a known extension."""
+    if not _SHA256.match(sha256) or ext not in _EXTS:
+        raise ValueError(f"not an asset address: {sha256!r}.{ext!r}")
+    return root / sha256[:2] / f"{sha256}.{ext}"
+
+
+def store(root: Path, data: bytes, ext: str) -> tuple[str, Path]:
+    """Write the bytes under their sha256 (temp file + rename: a reader never sees half a file); the same
+    bytes twice are one file, written once."""
+    sha256 = address(data)
+    target = path_for(root, sha256, ext)
+    if target.is_file() and target.stat().st_size == len(data):
+        return sha256, target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return sha256, target

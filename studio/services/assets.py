@@ -1,0 +1,189 @@
+"""Library images (issue 12, first slice): HQ uploads backgrounds and theme skins; everyone lists them.
+
+An upload is checked and re-encoded (studio.materials.images), stored content-addressed under
+<data_dir>/assets (studio.materials.asset_store) and recorded once: the same image twice is one file, one row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from studio.db.models import Asset
+from studio.domain.enums import AssetKind, ContentType, OccasionKind, ProductType
+from studio.domain.views import Actor, AssetPage, AssetView
+from studio.errors import PermissionDenied, ValidationError
+from studio.materials import asset_store
+from studio.materials.images import inspect_image, sanitise
+from studio.settings import get_settings
+from studio.workflow import audit
+from studio.workflow.permissions import at_head_office, require
+
+MAX_TITLE = 100
+MAX_PAGE = 100
+
+
+class AssetTags(BaseModel):
+    """Tags as on templates: codes or Chinese labels, checked in `upload_asset()`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    occasion_kind: str = OccasionKind.EVERYDAY.value
+    occasion: str | None = None
+    content_type: str = ContentType.CULTURE.value
+    product_type: str = ProductType.GENERAL.value
+    region: str | None = None
+
+
+_TAG_ZH = {
+    "occasion_kind": "场景",
+    "content_type": "内容类型",
+    "product_type": "产品类型",
+    "kind": "图片用途",
+}
+
+
+def _code(field: str, enum: type[OccasionKind | ContentType | ProductType | AssetKind], value: str) -> str:
+    try:
+        return enum.parse(value).value
+    except ValueError:
+        raise ValidationError(
+            f"unknown {field} {value!r}", f"未知的标签“{value}”（{_TAG_ZH[field]}）。"
+        ) from None
+
+
+def _clean_tags(tags: AssetTags) -> AssetTags:
+    occasion_kind = _code("occasion_kind", OccasionKind, tags.occasion_kind)
+    if not OccasionKind(occasion_kind).taggable:
+        raise ValidationError(
+            f"occasion_kind {occasion_kind!r} is calendar context, not a tag", "该场景不能作为素材标签。"
+        )
+    return AssetTags(
+        occasion_kind=occasion_kind,
+        occasion=(tags.occasion or "").strip()[:60] or None,
+        content_type=_code("content_type", ContentType, tags.content_type),
+        product_type=_code("product_type", ProductType, tags.product_type),
+        region=(tags.region or "").strip()[:20] or None,
+    )
+
+
+def _clean_title(title: str) -> str:
+    clean = title.strip()
+    if not clean:
+        raise ValidationError("title is empty", "标题不能为空。")
+    if len(clean) > MAX_TITLE:
+        raise ValidationError(f"title longer than {MAX_TITLE}", f"标题最多 {MAX_TITLE} 字。")
+    return clean
+
+
+def assets_dir() -> Path:
+    return get_settings().data_dir / "assets"
+
+
+def _ext(media_type: str) -> str:
+    return {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[media_type]
+
+
+def to_view(asset: Asset) -> AssetView:
+    path = asset_store.path_for(assets_dir(), asset.sha256, _ext(asset.media_type))
+    return AssetView(
+        id=asset.id or 0,
+        sha256=asset.sha256,
+        media_type=asset.media_type,
+        width=asset.width,
+        height=asset.height,
+        bytes=asset.bytes,
+        title=asset.title,
+        kind=AssetKind(asset.kind),
+        occasion_kind=asset.occasion_kind,
+        occasion=asset.occasion,
+        content_type=asset.content_type,
+        product_type=asset.product_type,
+        region=asset.region,
+        uploaded_by=asset.uploaded_by,
+        org_id=asset.org_id,
+        created_at=asset.created_at,
+        path=str(path),
+    )
+
+
+def _require_head_office(actor: Actor) -> None:
+    if not at_head_office(actor):
+        raise PermissionDenied(
+            "only head-office editors may upload library images", "仅总行素材编辑可上传图片素材。"
+        )
+
+
+def _by_sha(session: Session, sha256: str) -> Asset | None:
+    return session.exec(select(Asset).where(col(Asset.sha256) == sha256)).first()
+
+
+def _insert(session: Session, asset: Asset) -> Asset:
+    """Insert in a savepoint: a concurrent upload of the same image wins the unique sha256, and we use its row."""
+    try:
+        with session.begin_nested():
+            session.add(asset)
+        return asset
+    except IntegrityError:
+        existing = _by_sha(session, asset.sha256)
+        if existing is None:
+            raise
+        return existing
+
+
+def upload_asset(
+    session: Session, actor: Actor, data: bytes, *, title: str, kind: str, tags: AssetTags | None = None
+) -> AssetView:
+    """Check, sanitise, store and record an image; the same image again returns the existing asset."""
+    require(actor, "template.edit")
+    _require_head_office(actor)
+    clean_title = _clean_title(title)
+    kind_code = _code("kind", AssetKind, kind)
+    clean_tags = _clean_tags(tags or AssetTags())
+    body = sanitise(data)
+    facts = inspect_image(body)
+    sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
+    existing = _by_sha(session, sha256)
+    asset = existing or _insert(
+        session,
+        Asset(
+            sha256=sha256,
+            media_type=facts.media_type,
+            width=facts.width,
+            height=facts.height,
+            bytes=facts.bytes,
+            title=clean_title,
+            kind=kind_code,
+            **clean_tags.model_dump(),
+            uploaded_by=actor.user_id,
+            org_id=actor.org_id,
+        ),
+    )
+    details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}
+    audit.append(session, actor, "asset.upload", f"asset:{asset.id}", details)
+    session.commit()
+    return to_view(asset)
+
+
+def list_assets(
+    session: Session, actor: Actor, *, kind: str | None = None, offset: int = 0, limit: int = 24
+) -> AssetPage:
+    """Library images, newest first (HQ material: every signed-in role may see it)."""
+    require(actor, "asset.read")
+    limit = max(1, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    query = select(Asset)
+    counted = select(func.count()).select_from(Asset)
+    if kind:
+        code = _code("kind", AssetKind, kind)
+        query = query.where(col(Asset.kind) == code)
+        counted = counted.where(col(Asset.kind) == code)
+    rows = session.exec(
+        query.order_by(col(Asset.created_at).desc(), col(Asset.id).desc()).offset(offset).limit(limit)
+    )
+    total = session.exec(counted).one()
+    return AssetPage(items=[to_view(a) for a in rows], total=total, offset=offset, limit=limit)
