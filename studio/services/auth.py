@@ -123,6 +123,11 @@ def _record_failure(
 def actor_for(session: Session, user: User) -> Actor:
     org = session.get(Org, user.org_id)
     assert org is not None
+    return actor_of(user, org)
+
+
+def actor_of(user: User, org: Org) -> Actor:
+    """The Actor of a user row and its org row (read together, e.g. when a login session is resumed)."""
     return Actor(
         user_id=user.id or 0,
         username=user.username,

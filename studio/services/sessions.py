@@ -26,6 +26,7 @@ from studio.db.models import LoginSession, Org, User, utcnow
 from studio.domain.enums import Role
 from studio.domain.views import Actor, LoginSessionView
 from studio.errors import NotFound, ValidationError
+from studio.services.auth import actor_of
 from studio.settings import get_settings
 from studio.workflow import audit
 
@@ -144,15 +145,7 @@ def resume(
             .values(last_seen_at=now)
         )
         session.commit()
-    return Actor(
-        user_id=user.id or 0,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        org_id=org.id or 0,
-        org_path=org.path,
-        org_name=org.name,
-    )
+    return actor_of(user, org)
 
 
 def _revoke(session: Session, rows: list[LoginSession], reason: str, now: datetime) -> list[int]:

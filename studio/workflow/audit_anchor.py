@@ -182,7 +182,11 @@ def write_checkpoint(
         "since": since,
     }
     line = json.dumps({**fields, "mac": _mac(key, fields)}, sort_keys=True) + "\n"
-    path = directory / f"checkpoints-{now.date().isoformat()}.jsonl"
+    return _append_line(directory / f"checkpoints-{now.date().isoformat()}.jsonl", line)
+
+
+def _append_line(path: Path, line: str) -> Path:
+    """Append one line in one write (O_APPEND: whole lines from several processes never interleave), fsync."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         data = line.encode("utf-8")
@@ -305,16 +309,7 @@ def write_pending_marks(key: AuditKey, ids: list[str], directory: Path | None = 
     now = datetime.now(UTC)
     fields: dict[str, object] = {"v": 1, "pending": list(ids), "at": now.isoformat(), "kid": key.kid}
     line = json.dumps({**fields, "mac": _mark_mac(key, fields)}, sort_keys=True) + "\n"
-    path = directory / f"pending-{now.date().isoformat()}{MARK_SUFFIX}"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        data = line.encode("utf-8")
-        if os.write(fd, data) != len(data):
-            raise OSError(f"short write to {path}")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
+    return _append_line(directory / f"pending-{now.date().isoformat()}{MARK_SUFFIX}", line)
 
 
 def _mark_mac(key: AuditKey, fields: dict[str, object]) -> str:
