@@ -17,15 +17,15 @@ GALLERY = 8
 def _upload_form(actor: Actor) -> None:
     with st.form("asset-upload", clear_on_submit=True):
         file = st.file_uploader("图片（PNG、JPEG、WebP）", type=["png", "jpg", "jpeg", "webp"])
-        title = st.text_input("标题", max_chars=100)
-        kind = st.selectbox("用途", list(AssetKind), format_func=lambda k: k.label)
+        title = st.text_input("图片标题", max_chars=100)
+        kind = st.selectbox("图片用途", list(AssetKind), format_func=lambda k: k.label)
         left, right = st.columns(2)
         taggable = [k for k in OccasionKind if k.taggable]
-        occasion_kind = left.selectbox("场景", taggable, format_func=lambda k: k.label)
-        occasion = right.text_input("节日/节气（可选）", max_chars=60)
-        content_type = left.selectbox("内容类型", list(ContentType), format_func=lambda k: k.label)
-        product_type = right.selectbox("产品类型", list(ProductType), format_func=lambda k: k.label)
-        region = left.text_input("地区（可选）", max_chars=20)
+        occasion_kind = left.selectbox("图片场景", taggable, format_func=lambda k: k.label)
+        occasion = right.text_input("图片节日/节气（可选）", max_chars=60)
+        content_type = left.selectbox("图片内容类型", list(ContentType), format_func=lambda k: k.label)
+        product_type = right.selectbox("图片产品类型", list(ProductType), format_func=lambda k: k.label)
+        region = left.text_input("图片地区（可选）", max_chars=20)
         if not st.form_submit_button("上传"):
             return
     if file is None:
