@@ -44,6 +44,10 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Lower case; single sign-on with STUDIO_SSO_CLAIM=email maps the identity's email here (services/sso.py).
     email: str | None = Field(default=None, max_length=254, unique=True, index=True)
+    # What a poster rendered for this person shows: job title (职务) and a QR code of the contact link, an
+    # https link on an allow-listed host such as a WeCom 联系我 link (services/contacts.py).
+    job_title: str | None = Field(default=None, max_length=30)
+    contact_link: str | None = Field(default=None, max_length=500)
 
 
 class Template(SQLModel, table=True):
@@ -108,6 +112,16 @@ class TemplateVersion(SQLModel, table=True):
     # jieba words of code, title, body, occasion, region and tag labels, space-separated: what the full-text
     # index (SQLite FTS5 / PostgreSQL GIN) reads. Written with the version (studio.materials.search).
     search_tokens: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # A poster template's layout (studio.posters.layout.PosterLayout as JSON; background = asset sha256),
+    # None for text templates. The body of a poster template is its text layers' texts (layout.body()).
+    poster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Images that go out with the post (九宫格: 1-9 asset sha256s, in order); their recognised text is checked.
+    images: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # sha256 of the poster rendered with sample values, stored in the asset store: part of content_digest,
+    # so a changed image needs a new approval.
+    rendered_sha256: str | None = Field(default=None, max_length=64)
 
 
 attach_index_ddl(TemplateVersion.__table__)  # type: ignore[attr-defined]
@@ -145,6 +159,9 @@ class Variant(SQLModel, table=True):
     max_severity: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
     ruleset: str = Field(max_length=80)
     content_digest: str = Field(default="", max_length=64)
+    # sha256 of the branch's poster (its slot values and branch overlays, no staff overlay) in the asset store:
+    # part of content_digest, what the reviewer saw and what staff renders are composited onto.
+    rendered_sha256: str | None = Field(default=None, max_length=64)
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -438,4 +455,25 @@ class Asset(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=20)
     uploaded_by: int = Field(foreign_key="app_user.id")
     org_id: int = Field(foreign_key="org.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    # Recognised text (studio/materials/ocr.py): {"engine", "text", "lines": [{"text", "box": [x0, y0, x1, y1],
+    # "score"}]}; None until recognised.
+    ocr: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Partner(SQLModel, table=True):
+    """A partner (关键人) of a branch: a chamber of commerce, village committee, service station. Their QR code
+    is the owning staff member's contact link carrying the partner's code, so contacts they bring are counted."""
+
+    __tablename__ = "partner"
+    __table_args__ = (Index("ix_partner_org_name", "org_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id")
+    code: str = Field(max_length=16, unique=True)  # random, what the tracked link carries
+    name: str = Field(max_length=60)
+    kind: str = Field(max_length=20)
+    owner_id: int = Field(foreign_key="app_user.id")  # whose contact link the code extends
+    active: bool = True
+    created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)

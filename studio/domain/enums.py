@@ -219,6 +219,18 @@ class AssetKind(_Labelled):
 
     BACKGROUND = "background"  # a poster's background
     THEME_SKIN = "theme_skin"  # a theme skin (主题皮肤) for a festival or campaign
+    PHOTO = "photo"  # an image from outside (an agency poster, a photo of a flyer): its text is recognised
+    RENDER = "render"  # a poster rendered by the studio (the image an approval binds to)
+
+
+class PartnerKind(_Labelled):
+    """Who a partner (关键人) is: each gets their own tracked QR code (studio/services/partners.py)."""
+
+    CHAMBER = "chamber"
+    VILLAGE = "village"
+    SERVICE_STATION = "service_station"
+    ENTERPRISE = "enterprise"
+    OTHER = "other"
 
 
 _LABELS: dict[StrEnum, str] = {
@@ -286,4 +298,11 @@ _LABELS: dict[StrEnum, str] = {
     Decision.REQUEST_CHANGES: "退回修改",
     AssetKind.BACKGROUND: "海报背景",
     AssetKind.THEME_SKIN: "主题皮肤",
+    AssetKind.PHOTO: "外部图片",
+    AssetKind.RENDER: "海报成品",
+    PartnerKind.CHAMBER: "商会",
+    PartnerKind.VILLAGE: "村委会",
+    PartnerKind.SERVICE_STATION: "助农服务点",
+    PartnerKind.ENTERPRISE: "企业",
+    PartnerKind.OTHER: "其他",
 }

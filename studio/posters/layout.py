@@ -148,7 +148,9 @@ class PosterLayout(BaseModel):
                 raise ValueError(f"layer name {layer.name!r} used twice")
             seen.add(layer.name)
             if layer.box.right > self.width or layer.box.bottom > self.height:
-                raise ValueError(f"layer {layer.name!r} box lies outside the {self.width}x{self.height} canvas")
+                raise ValueError(
+                    f"layer {layer.name!r} box lies outside the {self.width}x{self.height} canvas"
+                )
         if sum(isinstance(layer, QrLayer) for layer in self.layers) > 1:
             raise ValueError("a poster has at most one QR layer")
         if not any(isinstance(layer, TextLayer) for layer in self.layers):
