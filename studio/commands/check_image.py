@@ -88,7 +88,8 @@ def format_report(checked: ImageCheck, name: str) -> str:
     lines += [f"  | {line}" for line in text.split("\n")] if text else ["  (no text found)"]
     report = format_text(checked.result, text, name)
     placed = [
-        f"  {f.code} “{f.text}”: " + (f"[{', '.join(str(v) for v in box)}]" if box else "no place on the image")
+        f"  {f.code} “{f.text}”: "
+        + (f"[{', '.join(str(v) for v in box)}]" if box else "no place on the image")
         for f, box in zip(checked.result.findings, checked.boxes, strict=True)
     ]
     boxes = ["boxes (x0, y0, x1, y1 in image pixels):", *placed] if placed else []

@@ -38,6 +38,7 @@ class TemplateDraft(BaseModel):
     valid_to: date | None = None
     slots: list[dict[str, Any]] = Field(default_factory=list)
     code: str | None = None
+    images: list[str] = Field(default_factory=list)  # 九宫格: library image sha256s, in order
 
 
 def validate_draft(draft: TemplateDraft) -> tuple[TemplateDraft, list[SlotSpec], str]:

@@ -96,7 +96,9 @@ def _part_of(starts: list[int], offset: int) -> int:
     return part
 
 
-def _in_image(finding: Finding, image: OcrResult, start: int, number: int) -> tuple[Finding, dict[str, Any]] | None:
+def _in_image(
+    finding: Finding, image: OcrResult, start: int, number: int
+) -> tuple[Finding, dict[str, Any]] | None:
     """The finding moved onto image `number`'s own text and placed on the image; None if it covers no
     character of it (a hit on the separator)."""
     assert finding.start is not None and finding.end is not None

@@ -152,7 +152,9 @@ def recognise(data: bytes, *, max_bytes: int | None = None, max_pixels: int | No
     found, _ = engine()(pixels)
     lines = [line for raw in found or () if (line := _line(raw, width, height)) is not None]
     ordered = reading_order(lines)
-    return OcrResult(engine=engine_version(), text="\n".join(line.text for line in ordered), lines=tuple(ordered))
+    return OcrResult(
+        engine=engine_version(), text="\n".join(line.text for line in ordered), lines=tuple(ordered)
+    )
 
 
 def _weight(char: str) -> float:

@@ -1,4 +1,5 @@
-"""Library images (issue 12, first slice): HQ uploads backgrounds and theme skins; everyone lists them.
+"""Library images (issue 12): HQ uploads backgrounds, theme skins and images from outside (photos: an agency
+poster, a photo of a flyer); everyone lists them. Each upload's text is recognised (OCR) and kept on the row.
 
 An upload is checked and re-encoded (studio.materials.images), stored content-addressed under
 <data_dir>/assets (studio.materials.asset_store) and recorded once: the same image twice is one file, one row.
@@ -19,6 +20,7 @@ from studio.domain.views import Actor, AssetPage, AssetView
 from studio.errors import PermissionDenied, ValidationError
 from studio.materials import asset_store
 from studio.materials.images import inspect_image, sanitise
+from studio.materials.ocr import recognise
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import at_head_office, require
@@ -148,6 +150,11 @@ def upload_asset(
     facts = inspect_image(body)
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
+    # Every kind is read (~0.5 s an image, README): HQ backgrounds must not carry text that escapes checking.
+    ocr = recognise(body).model_dump(mode="json") if existing is None or existing.ocr is None else None
+    if existing is not None and ocr is not None:
+        existing.ocr = ocr
+        session.add(existing)
     asset = existing or _insert(
         session,
         Asset(
@@ -161,6 +168,7 @@ def upload_asset(
             **clean_tags.model_dump(),
             uploaded_by=actor.user_id,
             org_id=actor.org_id,
+            ocr=ocr,
         ),
     )
     details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}

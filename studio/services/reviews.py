@@ -59,9 +59,9 @@ from studio.domain.views import (
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, sample_values
-from studio.services import feed
+from studio.services import feed, post_images
 from studio.services.occasion_calendar import hot_topic_ends
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_network_scope, require_scope
@@ -585,7 +585,9 @@ def _decide_claimed(
         # The row's text no longer matches its digest: changed behind the application's back.
         raise Conflict(f"{subject_type} {subject_id} content does not match its digest", STALE_ZH)
     # Re-check with the current ruleset: a rule added since submission still counts.
-    result = check(session, text, version.product_type, version.channel)
+    result = post_images.check_post(
+        session, actor, text, version.product_type, version.channel, version.images
+    )
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
         raise ValidationError(
             "blocking findings cannot be approved", "内容存在阻断级合规问题，不能通过；请驳回或退回修改。"

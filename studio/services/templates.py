@@ -29,8 +29,9 @@ from studio.materials.search import (
     season_prefixes,
     sqlite_match,
 )
+from studio.services import post_images
 from studio.services.reviews import digest_of
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.workflow import audit
 from studio.workflow.permissions import require
 
@@ -74,7 +75,7 @@ def _new_version(
     submit: bool,
     digest: str | None = None,
 ) -> TemplateVersion:
-    result = check(session, sample, draft.product_type, draft.channel)
+    result, images = post_images.ensure_draft_checked(session, actor, draft, sample)  # body + images' text
     now = utcnow()
     version = TemplateVersion(
         template_id=template.id or 0,
@@ -91,6 +92,7 @@ def _new_version(
         region=draft.region,
         valid_from=draft.valid_from,
         valid_to=draft.valid_to,
+        images=images,
         state=(ReviewState.SUBMITTED if submit else ReviewState.DRAFT).value,
         verdict=result.verdict.value,
         findings=findings_json(result),

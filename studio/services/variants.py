@@ -17,10 +17,10 @@ from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
-from studio.services import feed
+from studio.services import feed, post_images
 from studio.services.orgs import ancestors
 from studio.services.reviews import auto_approve_if_allowed, digest_of
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.services.templates import get_version
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -98,7 +98,9 @@ def _save(
     action: str,
 ) -> VariantView:
     """Check, store, audit, apply the auto-approval policy, commit once."""
-    result = check(session, variant.text, version.product_type, version.channel)
+    result = post_images.check_post(
+        session, actor, variant.text, version.product_type, version.channel, version.images
+    )
     now = utcnow()
     variant.slot_values = clean
     variant.verdict = result.verdict.value

@@ -27,7 +27,9 @@ def drawn_box(text: str, at: tuple[int, int], size: int = SIZE) -> Box:
     return int(left), int(top), int(right), int(bottom)
 
 
-def poster(*texts: tuple[str, tuple[int, int]], size: tuple[int, int] = (900, 600), fmt: str = "PNG") -> bytes:
+def poster(
+    *texts: tuple[str, tuple[int, int]], size: tuple[int, int] = (900, 600), fmt: str = "PNG"
+) -> bytes:
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
     for text, at in texts:
@@ -45,7 +47,8 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
-def contains(outer: Box, inner: Box, slack: int = 6) -> bool:
+def contains(outer: Box, inner: Box, slack: int = 10) -> bool:
+    """`inner` lies within `outer` give or take `slack` pixels (the engine pads its line boxes a little)."""
     return (
         inner[0] >= outer[0] - slack
         and inner[1] >= outer[1] - slack

@@ -98,6 +98,9 @@ def test_as_a_process_one_line_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().count("\n") == 1 and b"Traceback" not in done.stderr
     helped = subprocess.run(
-        [sys.executable, "-m", "studio.cli", "check-image", "--help"], capture_output=True, cwd=REPO, timeout=60
+        [sys.executable, "-m", "studio.cli", "check-image", "--help"],
+        capture_output=True,
+        cwd=REPO,
+        timeout=60,
     )
     assert helped.returncode == 0 and b'"ocr_text"' in helped.stdout

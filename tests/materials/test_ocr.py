@@ -84,7 +84,11 @@ def test_banned_phrase_is_found_and_boxed_where_it_is_drawn(banned_check: ImageC
         assert contains(phrase, box), (text, box, phrase)
     # Each sub-phrase's box lies over the characters themselves, not just somewhere on the line.
     assert iou(by_text["保本保息"], drawn_box("保本保息", BANNED_AT)) > 0.3
-    right = drawn_box(BANNED, BANNED_AT)[2] - drawn_box("稳赚不赔", BANNED_AT)[2] + drawn_box("稳赚不赔", BANNED_AT)[0]
+    right = (
+        drawn_box(BANNED, BANNED_AT)[2]
+        - drawn_box("稳赚不赔", BANNED_AT)[2]
+        + drawn_box("稳赚不赔", BANNED_AT)[0]
+    )
     assert iou(by_text["稳赚不赔"], (right, phrase[1], phrase[2], phrase[3])) > 0.3
     missing = [box for f, box in placed if f.start is None]
     assert missing == [None] * len(missing)  # DIS001 (no disclosure) has no place
