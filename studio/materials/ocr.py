@@ -73,7 +73,7 @@ def engine_version() -> str:
 
 
 def model_dir() -> Path:
-    import rapidocr_onnxruntime
+    import rapidocr_onnxruntime  # type: ignore[import-untyped]
 
     return Path(rapidocr_onnxruntime.__file__).resolve().parent / "models"
 

@@ -26,6 +26,7 @@ from studio.services.templates import (
 from studio.ui.assets import asset_panel
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
+from studio.ui.post_images import pick_post_images
 from studio.workflow.permissions import can
 
 actor = require_actor()
@@ -180,10 +181,13 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     kinds = _type_inputs(prefix, current)
     if body.strip():
         _live_check(body, kinds["product_type"], kinds["channel"])
+    images = pick_post_images(actor, prefix, kinds["channel"], current.version_id if current else None)
     submit = st.checkbox("保存后直接提交审核", value=True, key=f"{prefix}-submit")
     if not st.button("保存", type="primary", key=f"{prefix}-save"):
         return None
-    draft = TemplateDraft(title=title, body=body, **scene, **kinds, slots=current.slots if current else [])
+    draft = TemplateDraft(
+        title=title, body=body, **scene, **kinds, slots=current.slots if current else [], images=images
+    )
     return draft, submit
 
 

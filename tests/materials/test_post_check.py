@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from studio.compliance import check_text
 from studio.domain.enums import Verdict
 from studio.materials.image_check import check_post
@@ -28,7 +30,7 @@ def test_banned_phrase_in_image_7_of_9_blocks_and_says_which_image() -> None:
     images[6] = _image("春日出游", "保本保息 稳赚不赔")
     result = check_post(BODY, images)
     assert result.verdict is Verdict.BLOCK
-    stored = result.findings_json()
+    stored: list[dict[str, Any]] = result.findings_json()
     assert stored and {f["image"] for f in stored} == {7}
     for finding in stored:
         assert images[6].text[finding["start"] : finding["end"]] == finding["text"]
@@ -40,7 +42,8 @@ def test_banned_phrase_in_image_7_of_9_blocks_and_says_which_image() -> None:
 def test_body_findings_keep_their_body_spans_and_no_image_key() -> None:
     body = "本产品稳赚不赔！"
     result = check_post(body, [_image("欢迎光临")])
-    (finding,) = result.findings_json()
+    found: list[dict[str, Any]] = result.findings_json()
+    (finding,) = found
     assert "image" not in finding and body[finding["start"] : finding["end"]] == finding["text"]
 
 

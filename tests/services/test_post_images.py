@@ -77,9 +77,10 @@ def _draft(images: list[str], channel: str = "moments", body: str = BODY) -> Tem
 
 def test_upload_keeps_the_recognised_text(world: World, nine: list[str]) -> None:
     rows = {a.sha256: a for a in world.session.exec(select(Asset)).all()}
-    assert rows[nine[6]].ocr is not None and rows[nine[6]].ocr["text"] == BANNED.replace(" ", "")
-    assert rows[nine[0]].ocr["text"] == GREETING and rows[nine[0]].ocr["engine"].startswith("rapidocr")
-    assert rows[nine[0]].ocr["lines"][0]["box"] and rows[nine[0]].kind == "photo"
+    banned, greeting = rows[nine[6]].ocr, rows[nine[0]].ocr
+    assert banned is not None and banned["text"] == BANNED.replace(" ", "")
+    assert greeting is not None and greeting["text"] == GREETING and greeting["engine"].startswith("rapidocr")
+    assert greeting["lines"][0]["box"] and rows[nine[0]].kind == "photo"
 
 
 def test_a_banned_phrase_in_image_7_blocks_and_the_finding_says_where(world: World, nine: list[str]) -> None:
