@@ -183,6 +183,7 @@ def _subject(session: Session, actor: Actor, subject_type: str, subject_id: int)
 
 def images_of(session: Session, actor: Actor, subject_type: str, subject_id: int) -> list[CheckedImage]:
     """The images of a template version or variant, in order, each with the stored findings placed on it."""
+    require(actor, "variant.read")  # the roles that read templates and variants (scope: `_subject`)
     subject = _subject(session, actor, subject_type, subject_id)
     version = (
         subject

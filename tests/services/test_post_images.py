@@ -189,3 +189,27 @@ def test_asset_check_for_the_panel(world: World, nine: list[str]) -> None:
     assert banned.verdict is Verdict.BLOCK and banned.ocr_text and all(f["box"] for f in banned.findings)
     clean = post_images.asset_check(world.session, reader, rows[nine[0]] or 0)
     assert clean.verdict is Verdict.PASS and clean.findings == []
+
+
+def test_the_library_recheck_reads_the_images_too(world: World, nine: list[str]) -> None:
+    from studio.domain.enums import JobState
+    from studio.services import jobs, library_recheck, rules
+
+    assert library_recheck  # registers the job kind
+    view = create_template(world.session, world.actor("editor"), _draft(nine[:2]))
+    assert view.verdict == Verdict.PASS.value
+    admin = world.actor("admin")
+    code = next(d.code for d in rules.rule_docs(world.session) if d.terms)
+    # A new blocking term only the images say (the body does not): the re-check names the version.
+    rules.update_rule(
+        world.session,
+        admin,
+        code,
+        terms=[*rules.rule_terms(world.session, code), "锦程银行"],
+        severity="block",
+    )
+    job = jobs.submit(world.session, admin, "library.recheck", {}, wait=True)
+    assert job.state is JobState.SUCCEEDED, job
+    assert {"type": "template_version", "id": view.version_id, "was": "pass", "now": "block"}.items() <= next(
+        item for item in job.result["items"] if item["id"] == view.version_id
+    ).items()

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 import studio
-from studio.db.models import CalendarSlot, Job, Org, TemplateVersion, User, Variant, utcnow
+from studio.db.models import Asset, CalendarSlot, Job, Org, TemplateVersion, User, Variant, utcnow
 from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
@@ -241,9 +241,23 @@ def demo(tmp_path_factory) -> Iterator[Session]:  # type: ignore[no-untyped-def]
         with Session(engine, expire_on_commit=False) as session:
             seed_demo(session)
             _publish_then_withdraw(session)
+            _an_outside_image(session)
             yield session
         engine.dispose()
     get_settings.cache_clear()
+
+
+def _an_outside_image(session: Session) -> None:
+    """A library image (its text recognised on upload), for the reads that show one."""
+    import io
+
+    from PIL import Image
+
+    from studio.services.assets import upload_asset
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(out, format="PNG")
+    upload_asset(session, _actor(session, "editor"), out.getvalue(), title="外部图片", kind="photo")
 
 
 def _publish_then_withdraw(session: Session) -> None:
@@ -328,6 +342,7 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
         # the publish in the fixture queued its staff feed refresh as a job (an admin sees everyone's)
         "job_id": lambda _: session.exec(select(Job.id)).first(),
+        "asset_id": lambda _: session.exec(select(Asset.id)).first(),
     }
 
 
