@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticError
 from sqlmodel import Session, col, select
 
 from studio.compliance import CheckResult
@@ -96,9 +97,18 @@ def _path(asset: Asset) -> str:
 def _recognised(asset: Asset) -> OcrResult:
     """The asset's stored OCR, or its text recognised now from its stored bytes (not stored: a read)."""
     if asset.ocr is not None:
-        return OcrResult.model_validate(asset.ocr)
-    with open(_path(asset), "rb") as stream:
-        return recognise(stream.read())
+        try:
+            return OcrResult.model_validate(asset.ocr)
+        except PydanticError:
+            pass  # not what ocr.py stores (edited by hand?): read the image again
+    try:
+        with open(_path(asset), "rb") as stream:
+            return recognise(stream.read())
+    except OSError:
+        raise ValidationError(
+            f"the file of image {asset.sha256[:12]} is missing from the asset store",
+            f"图片“{asset.title}”的文件缺失，请重新上传。",
+        ) from None
 
 
 def ensure_recognised(session: Session, actor: Actor, images: Sequence[str]) -> list[OcrResult]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,14 @@ import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
 from studio.domain.views import Actor
+from studio.services.data_version import data_version
 from studio.services.post_images import CheckedImage, images_of
 from studio.ui.components import findings_list, verdict_badge
 from studio.ui.context import action, db
 
 _FONT = Path(__file__).resolve().parents[1] / "posters" / "fonts" / "NotoSansSC-Subset.otf"
 RED = (220, 20, 60)
+SHOWN = 1600  # longest side of the image drawn for the page, in pixels
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -30,6 +33,9 @@ def draw_boxes(image_bytes: bytes, findings: list[dict[str, Any]]) -> bytes:
     box are left off: they have no place on the image)."""
     with Image.open(io.BytesIO(image_bytes)) as opened:
         image = opened.convert("RGB")
+    scale = min(1.0, SHOWN / max(image.size))  # a 40-megapixel photo is shown, and encoded, smaller
+    if scale < 1:
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 200))
     font = _font(max(12, round(min(image.size) / 30)))
@@ -37,7 +43,7 @@ def draw_boxes(image_bytes: bytes, findings: list[dict[str, Any]]) -> bytes:
         box = finding.get("box")
         if not box or len(box) != 4:
             continue
-        x0, y0, x1, y1 = (int(v) for v in box)
+        x0, y0, x1, y1 = (round(int(v) * scale) for v in box)
         draw.rectangle((x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)), outline=RED, width=width)
         label = str(finding.get("code", ""))
         left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
@@ -66,16 +72,30 @@ def show_image_check(image: CheckedImage) -> None:
     findings_list(image.findings)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _drawn(path: str, findings_json: str) -> bytes:
+    """The drawn PNG of a stored image (content-addressed: the path names its bytes) and its findings."""
+    return draw_boxes(Path(path).read_bytes(), json.loads(findings_json))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _images(version: int, actor_json: str, subject_type: str, subject_id: int) -> list[CheckedImage]:
+    # `version` (the audit head) keys the cache: a rerun with nothing changed reads nothing else.
+    with db() as session:
+        return images_of(session, Actor.model_validate_json(actor_json), subject_type, subject_id)
+
+
 def _grid(images: list[CheckedImage]) -> None:
     columns = st.columns(3)
     for index, image in enumerate(images):
         with columns[index % 3]:
             try:
-                data = Path(image.path).read_bytes()
+                drawn = _drawn(image.path, json.dumps(image.findings, ensure_ascii=False, sort_keys=True))
             except OSError:
                 st.warning(f"图{image.number}：图片文件缺失。")
                 continue
-            show_checked_image(data, image.findings, caption=f"图{image.number} · {image.title}")
+            caption = f"图{image.number} · {image.title}"
+            st.image(drawn, caption=caption, width="stretch")
             with st.expander(f"图{image.number} 识别出的文字"):
                 st.text(image.ocr_text or "（未识别到文字）")
 
@@ -83,8 +103,10 @@ def _grid(images: list[CheckedImage]) -> None:
 def post_images_panel(actor: Actor, subject_type: str, subject_id: int) -> None:
     """The post's images (九宫格, 3 a row), each with its findings boxed: for the review page."""
     images: list[CheckedImage] = []
-    with action(), db() as session:
-        images = images_of(session, actor, subject_type, subject_id)
+    with action():
+        with db() as session:
+            version = data_version(session)
+        images = _images(version, actor.model_dump_json(), subject_type, subject_id)
     if not images:
         return
     flagged = sum(1 for image in images if image.findings)

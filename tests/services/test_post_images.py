@@ -213,3 +213,20 @@ def test_the_library_recheck_reads_the_images_too(world: World, nine: list[str])
     assert {"type": "template_version", "id": view.version_id, "was": "pass", "now": "block"}.items() <= next(
         item for item in job.result["items"] if item["id"] == view.version_id
     ).items()
+
+
+def test_a_lost_image_file_or_odd_stored_text_is_handled(world: World, nine: list[str]) -> None:
+    from pathlib import Path
+
+    asset = world.session.exec(select(Asset).where(Asset.sha256 == nine[0])).one()
+    asset.ocr = {"engine": "x", "lines": "not a list"}  # not what ocr.py stores: read again from the file
+    world.session.add(asset)
+    world.session.commit()
+    editor = world.actor("editor")
+    assert (
+        post_images.check_post(world.session, editor, "你好", "general", "moments", [nine[0]]).verdict.value
+        == "pass"
+    )
+    Path(post_images._path(asset)).unlink()
+    with pytest.raises(ValidationError, match="missing"):
+        post_images.check_post(world.session, editor, "你好", "general", "moments", [nine[0]])

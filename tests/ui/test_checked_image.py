@@ -39,3 +39,9 @@ def test_findings_without_a_place_draw_nothing_and_odd_boxes_do_not_break_it() -
         {"box": [1, 2]},
     ]
     assert _pixels(draw_boxes(_white(), odd)).size == (400, 300)
+
+
+def test_a_large_image_is_drawn_smaller_with_its_boxes_scaled() -> None:
+    drawn = _pixels(draw_boxes(_white((3200, 2000)), [{"code": "INV001", "box": [1000, 1000, 2000, 1400]}]))
+    assert drawn.size == (1600, 1000)
+    assert drawn.getpixel((500, 600)) == RED and drawn.getpixel((750, 600)) == (255, 255, 255)
