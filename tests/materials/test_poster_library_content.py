@@ -1,21 +1,19 @@
 """The poster templates of the library (library/posters/*.yaml): layouts, spread, fit and compliance.
 
-Until the library loader knows `poster:` entries, this reads the files itself with the same rules a text
-template has (keys, tags, slots), plus the layout schema, the bundled font and the compliance engine on
-what a poster shows: every text layer rendered with sample slot values and every overlay with its prefix.
+Reads the files itself (independent of the library loader) with the same rules a text template has (keys,
+tags, slots), plus the layout schema, the renderer's fit check on the bundled font (sample and long branch
+values), a render of every poster on its background, and the compliance engine on what a poster shows:
+every text layer rendered with sample slot values and every overlay with its prefix.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from PIL import ImageFont
 
 from studio.compliance import check_text
 from studio.domain.enums import Channel, ContentType, OccasionKind, Persona, ProductType, Verdict
@@ -24,13 +22,16 @@ from studio.localisation.draft import CODE_PATTERN
 from studio.localisation.render import render, variables_of
 from studio.localisation.slots import STANDARD_SLOTS, SlotSpec, resolve_slots, sample_values
 from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS
+from studio.posters.fonts import missing_glyphs
 from studio.posters.layout import OverlayField, OverlayLayer, PosterLayout, QrLayer, TextLayer
+from studio.posters.render import check_fit, render_base
+from studio.posters.text_fit import fit
+from studio.posters.texts import compliance_text
 
 from .conftest import LIBRARY_DIR
-from .test_library_content import _BY_CODE, FORBIDDEN, REQUIRED_WARNINGS, SOLAR_TERMS
+from .test_library_content import FORBIDDEN, REQUIRED_WARNINGS, SOLAR_TERMS
 
 POSTERS_DIR = LIBRARY_DIR / "posters"
-FONT = Path(__file__).resolve().parents[2] / "studio" / "posters" / "fonts" / "NotoSansSC-Subset.otf"
 POSTER_KEYS = (ENTRY_KEYS - {"body"}) | {"poster"}
 POSTER_REQUIRED = (REQUIRED_KEYS - {"body"}) | {"poster"}
 
@@ -53,15 +54,15 @@ OVERLAY_LONG = {
 }
 
 
-def _load() -> list[tuple[str, dict[str, Any]]]:
+def _load(directory: Path) -> list[tuple[str, dict[str, Any]]]:
     entries = []
-    for path in sorted(POSTERS_DIR.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries += [(path.name, item) for item in data["templates"]]
     return entries
 
 
-ENTRIES = _load()
+ENTRIES = _load(POSTERS_DIR)
 BY_CODE = {str(item["code"]): item for _, item in ENTRIES}
 FILE_OF = {str(item["code"]): name for name, item in ENTRIES}
 
@@ -94,7 +95,8 @@ def _shown(code: str, overlays: dict[OverlayField, str]) -> list[tuple[Any, str]
 
 
 def _joined(code: str) -> str:
-    return "\n".join(text for _layer, text in _shown(code, OVERLAY_SAMPLES))
+    """What the compliance engine checks for the poster: every layer's text, overlays with their prefix."""
+    return compliance_text(_layout(code), _texts(code), OVERLAY_SAMPLES)
 
 
 def test_at_least_44_posters_with_the_category_spread() -> None:
@@ -115,7 +117,8 @@ def test_at_least_44_posters_with_the_category_spread() -> None:
 def test_codes_are_unique_across_the_whole_library() -> None:
     codes = [str(item["code"]) for _, item in ENTRIES]
     assert len(codes) == len(set(codes))
-    assert not set(codes) & set(_BY_CODE), "a poster code is already a text template's code"
+    text_codes = {str(item["code"]) for _, item in _load(LIBRARY_DIR / "templates")}
+    assert not set(codes) & text_codes, "a poster code is already a text template's code"
 
 
 @pytest.mark.parametrize("code", sorted(BY_CODE))
@@ -187,108 +190,39 @@ def test_the_compliance_check_sees_a_poster_missing_its_warning() -> None:
     assert check_text(text, product=ProductType.WEALTH, channel=Channel.POSTER).verdict is Verdict.BLOCK
 
 
-# ---------------------------------------------------------------- font and fit
-
-
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT), size, layout_engine=ImageFont.Layout.BASIC)
-
-
-@cache
-def _has_glyph(char: str) -> bool:
-    font = _font(40)
-    notdef = font.getmask("\ue000")  # a private-use code point: no font of ours maps it
-    mask = font.getmask(char)
-    return char.isspace() or mask.size != notdef.size or bytes(mask) != bytes(notdef)
-
-
-def _lines(text: str, size: int, width: int) -> int:
-    count = 0
-    for paragraph in text.split("\n"):
-        line = ""
-        count += 1
-        for char in paragraph:
-            if line and _font(size).getlength(line + char) > width:
-                count, line = count + 1, char
-            else:
-                line += char
-    return count
-
-
-def _fits(layer: TextLayer | OverlayLayer, text: str) -> bool:
-    """Greedy per-character wrapping at the smallest allowed size: a conservative stand-in for the
-    renderer's own fit check (line height = size x line_spacing for every line)."""
-    low, high = layer.font_size
-    for size in range(high, low - 1, -2):
-        lines = _lines(text, size, layer.box.w)
-        if lines <= layer.max_lines and lines * size * layer.line_spacing <= layer.box.h:
-            return True
-    lines = _lines(text, low, layer.box.w)
-    return lines <= layer.max_lines and lines * low * layer.line_spacing <= layer.box.h
-
-
-def test_fit_check_refuses_an_overlong_text() -> None:
-    layer = _layout("poster-festival-spring").text_layers[0]
-    assert _fits(layer, "新春纳福") and not _fits(layer, "新春纳福" * 6)
-    assert not _has_glyph("\U0001f600") and _has_glyph("福")
-
-
-@pytest.mark.parametrize("overlays", [OVERLAY_SAMPLES, OVERLAY_LONG], ids=["samples", "long"])
-@pytest.mark.parametrize("code", sorted(BY_CODE))
-def test_every_layer_fits_its_box_in_the_bundled_font(code: str, overlays: dict[OverlayField, str]) -> None:
-    for layer, text in _shown(code, overlays):
-        missing = sorted({c for c in text if not _has_glyph(c)})
-        assert not missing, f"{code} layer {layer.name}: font lacks {missing}"
-        assert _fits(layer, text), f"{code} layer {layer.name} does not fit: {text!r}"
-
-
-# ---------------------------------------------------------------- the renderer's own verdict (once merged)
-
-
-def _renderer() -> Any | None:
-    """studio.posters.render when it is there (the "render" work lands it on main)."""
-    try:
-        return importlib.import_module("studio.posters.render")
-    except ModuleNotFoundError:
-        return None
-
-
-_NO_RENDERER = pytest.mark.skipif(_renderer() is None, reason="studio.posters.render is not merged yet")
+# ---------------------------------------------------------------- fit and render (studio.posters)
 
 
 def _branch(overlays: dict[OverlayField, str]) -> dict[OverlayField, str]:
     return {field: value for field, value in overlays.items() if not field.per_staff}
 
 
-@_NO_RENDERER
 @pytest.mark.parametrize("overlays", [OVERLAY_SAMPLES, OVERLAY_LONG], ids=["samples", "long"])
 @pytest.mark.parametrize("code", sorted(BY_CODE))
-def test_every_poster_fits_by_the_renderers_check(code: str, overlays: dict[OverlayField, str]) -> None:
-    renderer = _renderer()
-    assert renderer is not None
-    renderer.check_fit(_layout(code), _texts(code), _branch(overlays))
+def test_every_layer_fits_its_box_in_the_bundled_font(code: str, overlays: dict[OverlayField, str]) -> None:
+    """The renderer's own check (glyphs, wrapping, shrinking within font_size) with the sample values and
+    with long branch values; staff overlays too, though the renderer would cut a long name rather than fail."""
+    layout = _layout(code)
+    check_fit(layout, _texts(code), _branch(overlays))
+    for layer, text in _shown(code, overlays):
+        assert not missing_glyphs(text), f"{code} layer {layer.name}"
+        if isinstance(layer, OverlayLayer) and layer.field.per_staff:
+            fit(text, layer)
 
 
-@_NO_RENDERER
-def test_the_renderers_check_refuses_an_overflowing_poster() -> None:
+def test_the_fit_check_refuses_an_overflowing_poster() -> None:
     """Attack the fit: the spring poster with its title ten times over is refused, naming the layer."""
-    renderer = _renderer()
-    assert renderer is not None
     texts = {**_texts("poster-festival-spring"), "title": "新春纳福" * 10}
     with pytest.raises(ValidationError) as caught:
-        renderer.check_fit(_layout("poster-festival-spring"), texts, _branch(OVERLAY_SAMPLES))
+        check_fit(_layout("poster-festival-spring"), texts, _branch(OVERLAY_SAMPLES))
     assert "title" in caught.value.message_en
 
 
-@_NO_RENDERER
 @pytest.mark.parametrize("code", sorted(BY_CODE))
 def test_every_poster_renders_on_its_background(code: str) -> None:
-    renderer = _renderer()
-    assert renderer is not None
     layout = _layout(code)
     background = (POSTERS_DIR / layout.background).read_bytes()
-    poster = renderer.render_base(layout, background, _texts(code), _branch(OVERLAY_SAMPLES))
+    poster = render_base(layout, background, _texts(code), _branch(OVERLAY_SAMPLES))
     assert (poster.width, poster.height) == (layout.width, layout.height) and poster.png.startswith(
         b"\x89PNG"
     )
