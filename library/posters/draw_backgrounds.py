@@ -23,6 +23,8 @@ from PIL import Image, ImageDraw
 
 WIDTH, HEIGHT = 1080, 1920
 PANEL = (40, 1480, 1040, 1880)  # the light card at the bottom: branch, address, staff, QR
+SQUARE = 1080  # the square format (朋友圈 九宫格): copy in y 90-700, the card in y 760-1040
+SQUARE_PANEL = (40, 760, 1040, 1040)
 COLOURS = 64  # palette size of the written PNG: flat artwork needs no more, and the files stay small
 GRADIENT_STEPS = 40
 OUT_DIR = Path(__file__).resolve().parent / "backgrounds"
@@ -96,13 +98,21 @@ def karst(draw: Draw, base: float, hills: list[tuple[float, float, float]], fill
     draw.rectangle([0, base, WIDTH, base + 400], fill=fill)
 
 
-def waves(draw: Draw, y: float, amplitude: float, length: float, fill: str, phase: float = 0.0) -> None:
-    """A sine-edged band from `y` down to the panel."""
+def waves(
+    draw: Draw,
+    y: float,
+    amplitude: float,
+    length: float,
+    fill: str,
+    phase: float = 0.0,
+    bottom: float = PANEL[3],
+) -> None:
+    """A sine-edged band from `y` down to `bottom` (the panel's lower edge)."""
     points = [
         (float(x), y + amplitude * math.sin(phase + 2 * math.pi * x / length))
         for x in range(0, WIDTH + 1, 12)
     ]
-    draw.polygon([(0.0, float(PANEL[3])), *points, (float(WIDTH), float(PANEL[3]))], fill=fill)
+    draw.polygon([(0.0, bottom), *points, (float(WIDTH), bottom)], fill=fill)
 
 
 def cloud(draw: Draw, cx: float, cy: float, s: float, fill: str) -> None:
@@ -640,6 +650,58 @@ def hainan_coconut(draw: Draw) -> None:
     waves(draw, 1430, 10, 220, "#00838F", phase=1.0)
 
 
+# ---------------------------------------------------------------- square (1080 x 1080)
+
+
+def heart(draw: Draw, cx: float, cy: float, r: float, fill: str) -> None:
+    circle(draw, cx - r * 0.5, cy, r * 0.55, fill)
+    circle(draw, cx + r * 0.5, cy, r * 0.55, fill)
+    draw.polygon(
+        [(cx - r * 1.02, cy + r * 0.15), (cx + r * 1.02, cy + r * 0.15), (cx, cy + r * 1.2)], fill=fill
+    )
+
+
+def square_edges(seed: int, count: int) -> list[tuple[int, int]]:
+    """Points in the side margins and the top strip of the square format."""
+    left = scatter(seed, count // 3, (10, 40, 100, 720))
+    right = scatter(seed + 1, count // 3, (980, 40, 1070, 720))
+    top = scatter(seed + 2, count - 2 * (count // 3), (140, 14, 940, 70))
+    return left + right + top
+
+
+def square_carnations(draw: Draw) -> None:
+    gradient(draw, "#FCE4EC", "#F8BBD0", height=SQUARE)
+    for i, (x, y) in enumerate(square_edges(241, 15)):
+        heart(draw, x, y, 14 + (i % 3) * 6, ("#EC407A", "#F48FB1", "#D81B60")[i % 3])
+    for x in (60, 1020):
+        draw.line([(x, 760), (x, 620)], fill="#66BB6A", width=8)
+        leaf(draw, x + 18, 690, 50, -0.8, "#66BB6A")
+        for k in range(8):
+            a = 2 * math.pi * k / 8
+            circle(draw, x + 22 * math.cos(a), 600 + 22 * math.sin(a), 16, "#E91E63")
+        circle(draw, x, 600, 14, "#F8BBD0")
+
+
+def square_guard(draw: Draw) -> None:
+    gradient(draw, "#0D3B8C", "#1976D2", height=SQUARE)
+    shield(draw, 70, 110, 90, "#FF9800", "#0D3B8C")
+    shield(draw, 1010, 110, 90, "#FF9800", "#0D3B8C")
+    for x, y in scatter(251, 14, (10, 230, 100, 740)) + scatter(252, 14, (980, 230, 1070, 740)):
+        draw.rectangle([x - 5, y - 5, x + 5, y + 5], fill="#64B5F6")
+    draw.rectangle([0, 730, WIDTH, 745], fill="#FF9800")
+
+
+def square_wheat(draw: Draw) -> None:
+    gradient(draw, "#F1F8E9", "#DCEDC8", height=SQUARE)
+    sun(draw, 1000, 70, 40, "#FFB300")
+    for x in (40, 80, 1000, 1040):
+        draw.line([(x, 760), (x, 420)], fill="#9CCC65", width=6)
+        for k in range(6):
+            leaf(draw, x - 10, 440 + k * 34, 34, -1.0, "#C0CA33")
+            leaf(draw, x + 10, 440 + k * 34, 34, 1.0 + math.pi, "#C0CA33")
+    waves(draw, 735, 8, 180, "#AED581", bottom=SQUARE_PANEL[3])
+
+
 # ---------------------------------------------------------------- catalogue and output
 
 
@@ -648,6 +710,11 @@ class Background:
     name: str
     painter: Painter
     panel: str  # the bottom card's colour
+    height: int = HEIGHT  # HEIGHT (portrait poster) or SQUARE
+
+    @property
+    def card(self) -> tuple[int, int, int, int]:
+        return PANEL if self.height == HEIGHT else SQUARE_PANEL
 
 
 BACKGROUNDS: tuple[Background, ...] = (
@@ -686,6 +753,9 @@ BACKGROUNDS: tuple[Background, ...] = (
     Background("region-guizhou-terraces", guizhou_terraces, "#FFFFFF"),
     Background("region-torch-night", torch_night, "#FFF8EC"),
     Background("region-hainan-coconut", hainan_coconut, "#FFFFFF"),
+    Background("square-festival-carnations", square_carnations, "#FFFFFF", SQUARE),
+    Background("square-antifraud-guard", square_guard, "#FFFFFF", SQUARE),
+    Background("square-solar-wheat", square_wheat, "#FFFFFF", SQUARE),
 )
 BY_NAME = {b.name: b for b in BACKGROUNDS}
 
@@ -693,10 +763,10 @@ BY_NAME = {b.name: b for b in BACKGROUNDS}
 def draw(name: str) -> Image.Image:
     """The background `name` as a palette image (at most COLOURS colours)."""
     spec = BY_NAME[name]
-    image = Image.new("RGB", (WIDTH, HEIGHT), "#FFFFFF")
+    image = Image.new("RGB", (WIDTH, spec.height), "#FFFFFF")
     canvas = ImageDraw.Draw(image)
     spec.painter(canvas)
-    canvas.rounded_rectangle(PANEL, radius=36, fill=spec.panel)
+    canvas.rounded_rectangle(spec.card, radius=36, fill=spec.panel)
     return image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
