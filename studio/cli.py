@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "rules",
     "occasions",
     "library",
+    "poster",
     "calendar",
     "feed",
     "review",
