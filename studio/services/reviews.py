@@ -124,10 +124,16 @@ _MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {
 
 
 def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> str:
-    """The digest of what the row holds now (compared with the stored one to catch edits behind our back)."""
+    """The digest of what the row holds now (compared with the stored one to catch edits behind our back).
+    Images bind too: the rendered poster (the version's sample render, the variant's branch render) first,
+    then the version's 九宫格 images."""
     if isinstance(subject, Variant):
         return content_digest(
-            title=subject.title, text=subject.text, channel=version.channel, product_type=version.product_type
+            title=subject.title,
+            text=subject.text,
+            channel=version.channel,
+            product_type=version.product_type,
+            images=_with_render(subject.rendered_sha256, version.images),
         )
     return content_digest(
         title=subject.title,
@@ -135,7 +141,12 @@ def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> s
         channel=subject.channel,
         product_type=subject.product_type,
         slots=subject.slots,
+        images=_with_render(subject.rendered_sha256, subject.images),
     )
+
+
+def _with_render(rendered_sha256: str | None, images: list[str] | None) -> list[str]:
+    return [rendered_sha256, *(images or [])] if rendered_sha256 else list(images or [])
 
 
 def _previous_approved(session: Session, version: TemplateVersion) -> TemplateVersion | None:

@@ -29,6 +29,7 @@ from studio.materials.search import (
     season_prefixes,
     sqlite_match,
 )
+from studio.services.poster_templates import PosterParts, version_parts
 from studio.services.reviews import digest_of
 from studio.services.rules import check, findings_json
 from studio.workflow import audit
@@ -73,8 +74,10 @@ def _new_version(
     actor: Actor,
     submit: bool,
     digest: str | None = None,
+    parts: PosterParts | None = None,
 ) -> TemplateVersion:
     result = check(session, sample, draft.product_type, draft.channel)
+    parts = parts or PosterParts()
     now = utcnow()
     version = TemplateVersion(
         template_id=template.id or 0,
@@ -100,6 +103,9 @@ def _new_version(
         created_at=now,
         submitted_by=actor.user_id if submit else None,
         submitted_at=now if submit else None,
+        poster=parts.poster,
+        images=parts.images,
+        rendered_sha256=parts.rendered_sha256,
     )
     version.content_digest = digest_of(version, version)
     # Versions are immutable: their search words are written once, here, in the creating transaction.
@@ -134,13 +140,14 @@ def create_template(
 ) -> TemplateView:
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
+    parts = version_parts(session, actor, clean, slots)
     code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
     if session.exec(select(Template).where(col(Template.code) == code)).first():
         raise ValidationError(f"template code {code} exists", f"模板编号 {code} 已存在。")
     template = Template(code=code, owner_org_id=actor.org_id, created_by=actor.user_id)
     session.add(template)
     session.flush()
-    version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest)
+    version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest, parts)
     session.add(version)
     session.flush()
     audit.append(
@@ -169,13 +176,14 @@ def update_template(
     """Every edit makes a new version; the approved one stays in use until the new one is approved."""
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
+    parts = version_parts(session, actor, clean, slots)
     template = session.get(Template, template_id)
     if template is None:
         raise NotFound(f"template {template_id} not found")
     template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
     version = _new_version(
-        session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest
+        session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest, parts
     )
     # Earlier versions still waiting for review are history now: nobody approves text the editor replaced.
     # (Conditional on state, so a decision that already landed on one of them stands.)
