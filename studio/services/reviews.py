@@ -58,7 +58,9 @@ from studio.domain.views import (
 )
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
+from studio.localisation.draft import poster_text
 from studio.localisation.slots import SlotSpec, sample_values
+from studio.posters.layout import PosterLayout
 from studio.services import feed
 from studio.services.occasion_calendar import hot_topic_ends
 from studio.services.rules import check, findings_json
@@ -88,7 +90,11 @@ def _is_hq(actor: Actor) -> bool:
 
 
 def template_sample_text(version: TemplateVersion) -> str:
-    return jinja.render(version.body, sample_values([SlotSpec.model_validate(s) for s in version.slots]))
+    """What a template version's check reads: its body (a poster: every layer's text) with sample values."""
+    values = sample_values([SlotSpec.model_validate(s) for s in version.slots])
+    if version.poster is not None:
+        return poster_text(PosterLayout.model_validate(version.poster), values)
+    return jinja.render(version.body, values)
 
 
 def _parent_text(session: Session, variant: Variant, version: TemplateVersion) -> str:

@@ -61,6 +61,9 @@ def to_view(template: Template, version: TemplateVersion) -> TemplateView:
         ruleset=version.ruleset,
         created_at=version.created_at,
         submitted_by=version.submitted_by,
+        poster=version.poster,
+        images=version.images or [],
+        rendered_sha256=version.rendered_sha256,
     )
 
 
