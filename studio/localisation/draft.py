@@ -123,9 +123,9 @@ def _layout_error(raw: dict[str, Any], item: Any) -> tuple[str, str]:
     layers = raw.get("layers")
     if key == "poster" and named and isinstance(layers, list):
         names = [layer.get("name") if isinstance(layer, dict) else None for layer in layers]
-        index = len(names) - 1 - names[::-1].index(named[1]) if named[1] in names else None
-        if index is not None:
-            key = f"poster.layers[{index}]" + (".box" if "box" in message else ".name")
+        if named[1] in names:  # the last layer of that name: the duplicate, or the one off the canvas
+            last = len(names) - 1 - names[::-1].index(named[1])
+            key = f"poster.layers[{last}]" + (".box" if "box" in message else ".name")
     return key, message[:1].lower() + message[1:]
 
 

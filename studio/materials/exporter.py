@@ -101,7 +101,11 @@ def declared_slots(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 _LAYER_FIRST = ("name", "kind", "text", "field", "box", "font_size")
-_LAYER_MODELS = {"text": TextLayer, "overlay": OverlayLayer, "qr": QrLayer}
+_LAYER_MODELS: dict[str, type[TextLayer | OverlayLayer | QrLayer]] = {
+    "text": TextLayer,
+    "overlay": OverlayLayer,
+    "qr": QrLayer,
+}
 
 
 class _Images:

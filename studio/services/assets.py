@@ -135,24 +135,24 @@ def _insert(session: Session, asset: Asset) -> Asset:
         return existing
 
 
+def stored_form(data: bytes, *, known: object | None) -> bytes:
+    """The bytes an upload is stored as: bytes that already are a stored asset (`known`: its row, e.g. an
+    exported library file) stay as they are, since re-encoding a lossy format is not idempotent; any other
+    upload is re-encoded from its pixels (`sanitise`)."""
+    return data if known is not None else sanitise(data)
+
+
 def upload_asset(
     session: Session, actor: Actor, data: bytes, *, title: str, kind: str, tags: AssetTags | None = None
 ) -> AssetView:
     """Check, sanitise, store and record an image; the same image again returns the existing asset."""
-    asset = store_asset(session, actor, data, title=title, kind=kind, tags=tags)
+    require(actor, "template.edit")
+    asset = record_asset(session, actor, data, title=title, kind=kind, tags=tags)
     session.commit()
     return to_view(asset)
 
 
-def sanitised(session: Session, actor: Actor, data: bytes) -> bytes:
-    """The bytes an upload is stored as, without storing anything: bytes that already are a stored asset
-    (an exported library file) are kept as they are (re-encoding a lossy format is not idempotent), any
-    other upload is re-encoded from its pixels (`sanitise`)."""
-    require(actor, "asset.read")
-    return data if _by_sha(session, asset_store.address(data)) else sanitise(data)
-
-
-def store_asset(
+def record_asset(
     session: Session,
     actor: Actor,
     data: bytes,
@@ -163,13 +163,15 @@ def store_asset(
     clean: bytes | None = None,
 ) -> Asset:
     """`upload_asset` without the commit (the library import writes many in one transaction). `clean` is
-    `sanitised(data)` when the caller already has it."""
+    what the caller already made of `data` with `stored_form`."""
     require(actor, "template.edit")
     _require_head_office(actor)
     clean_title = _clean_title(title)
     kind_code = _code("kind", AssetKind, kind)
     clean_tags = _clean_tags(tags or AssetTags())
-    body = clean if clean is not None else sanitised(session, actor, data)
+    body = (
+        clean if clean is not None else stored_form(data, known=_by_sha(session, asset_store.address(data)))
+    )
     facts = inspect_image(body)
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
@@ -191,21 +193,6 @@ def store_asset(
     details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}
     audit.append(session, actor, "asset.upload", f"asset:{asset.id}", details)
     return asset
-
-
-def asset_bytes(session: Session, actor: Actor, sha256: str) -> tuple[Asset, bytes]:
-    """A library image's row and stored bytes (HQ material: every signed-in role may read it)."""
-    require(actor, "asset.read")
-    asset = _by_sha(session, sha256) if asset_store.is_address(sha256) else None
-    if asset is None:
-        raise ValidationError(f"no library image {sha256[:64]!r}", "所选图片素材不存在。")
-    path = asset_store.path_for(assets_dir(), asset.sha256, _ext(asset.media_type))
-    try:
-        return asset, path.read_bytes()
-    except OSError:
-        raise ValidationError(
-            f"the file of library image {sha256} is missing", "图片素材文件缺失，请重新上传。"
-        ) from None
 
 
 def list_assets(

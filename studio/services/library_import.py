@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from studio.db.models import Org, Template, User
+from studio.db.models import Asset, Org, Template, User
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor
 from studio.errors import Conflict, ValidationError
@@ -22,7 +22,7 @@ from studio.materials.loader import LibraryEntry
 from studio.materials.poster_check import resolve_file
 from studio.materials.validate import LibraryProblems, check_library
 from studio.services import jobs, orgs
-from studio.services.assets import AssetTags, sanitised, store_asset
+from studio.services.assets import AssetTags, record_asset, stored_form
 from studio.services.auth import actor_for
 from studio.services.templates import create_template, latest_version, update_template
 from studio.settings import get_settings
@@ -123,7 +123,8 @@ def _files(session: Session, actor: Actor, library_dir: Path, draft: TemplateDra
         path, _ = resolve_file(library_dir, name)
         assert path is not None  # the gate checked every file before the import began
         data = path.read_bytes()
-        files.append(_File(name, data, sanitised(session, actor, data)))
+        known = session.exec(select(Asset).where(Asset.sha256 == asset_store.address(data))).first()
+        files.append(_File(name, data, stored_form(data, known=known)))
     return files
 
 
@@ -145,7 +146,7 @@ def _store_files(session: Session, actor: Actor, entry: LibraryEntry, files: lis
     )
     for file in files:
         title = Path(file.name).stem[:100] or file.sha256[:12]
-        store_asset(session, actor, file.data, title=title, kind="background", tags=tags, clean=file.clean)
+        record_asset(session, actor, file.data, title=title, kind="background", tags=tags, clean=file.clean)
 
 
 def _import_entry(

@@ -5,12 +5,13 @@ digest, so a changed background or text needs a new approval."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from studio.db.models import TemplateVersion
+from studio.db.models import Asset, TemplateVersion
 from studio.domain.views import Actor
 from studio.errors import ValidationError
 from studio.localisation.draft import TemplateDraft, validate_draft
@@ -19,7 +20,7 @@ from studio.materials import asset_store
 from studio.posters.layout import PosterLayout, is_sha256
 from studio.posters.render import render_base
 from studio.posters.texts import branch_fields, layer_texts
-from studio.services.assets import asset_bytes, assets_dir
+from studio.services.assets import assets_dir, to_view
 from studio.workflow.permissions import require
 
 
@@ -49,6 +50,21 @@ class PosterParts(BaseModel):
         return [self.rendered_sha256, *self.images] if self.rendered_sha256 else list(self.images)
 
 
+def _asset(session: Session, sha256: str) -> tuple[Asset, bytes]:
+    """A library image's row and stored bytes (HQ material: anyone who may render may read it)."""
+    asset = (
+        session.exec(select(Asset).where(col(Asset.sha256) == sha256)).first() if is_sha256(sha256) else None
+    )
+    if asset is None:
+        raise ValidationError(f"no library image {sha256[:64]!r}", "所选图片素材不存在。")
+    try:
+        return asset, Path(to_view(asset).path).read_bytes()
+    except OSError:
+        raise ValidationError(
+            f"the file of library image {sha256} is missing", "图片素材文件缺失，请重新上传。"
+        ) from None
+
+
 def _render(
     session: Session, actor: Actor, layout: PosterLayout, values: dict[str, str], *, keep: bool
 ) -> PosterImage:
@@ -57,7 +73,7 @@ def _render(
             f"poster background {layout.background[:80]!r} is not a library image",
             "海报背景必须从图片素材中选择。",
         )
-    asset, background = asset_bytes(session, actor, layout.background)
+    asset, background = _asset(session, layout.background)
     if (asset.width, asset.height) != (layout.width, layout.height):
         raise ValidationError(
             f"background is {asset.width}x{asset.height}, the layout says {layout.width}x{layout.height}",
@@ -71,10 +87,12 @@ def _render(
 
 def _check_images(session: Session, actor: Actor, images: list[str]) -> None:
     for sha256 in images:
-        asset_bytes(session, actor, sha256)  # raises when the image is not in the library
+        _asset(session, sha256)  # raises when the image is not in the library
 
 
-def version_parts(session: Session, actor: Actor, clean: TemplateDraft, slots: list[SlotSpec]) -> PosterParts:
+def record_version_parts(
+    session: Session, actor: Actor, clean: TemplateDraft, slots: list[SlotSpec]
+) -> PosterParts:
     """For a validated draft: check its images exist, render its poster with sample values and keep it."""
     require(actor, "template.edit")
     _check_images(session, actor, clean.images)
@@ -85,20 +103,20 @@ def version_parts(session: Session, actor: Actor, clean: TemplateDraft, slots: l
     return PosterParts(poster=clean.poster, images=list(clean.images), rendered_sha256=image.sha256)
 
 
-def preview_draft(session: Session, actor: Actor, draft: TemplateDraft) -> PosterImage:
-    """The editor's preview of a poster draft with sample values (not kept); a ValidationError names the
-    field or the layer whose text does not fit."""
+def preview_draft(session: Session, actor: Actor, draft: TemplateDraft) -> PosterImage | None:
+    """The editor's preview of a poster draft with sample values (not kept), None for a text draft; a
+    ValidationError names the field or the layer whose text does not fit."""
     require(actor, "template.edit")
     clean, slots, _ = validate_draft(draft)
     if clean.poster is None:
-        raise ValidationError("not a poster draft", "不是海报模板。")
+        return None
     return _render(
         session, actor, PosterLayout.model_validate(clean.poster), sample_values(slots), keep=False
     )
 
 
-def branch_poster(
-    session: Session, actor: Actor, version: TemplateVersion, values: dict[str, str], *, keep: bool
+def record_branch_poster(
+    session: Session, actor: Actor, version: TemplateVersion, values: dict[str, str], *, keep: bool = True
 ) -> PosterImage | None:
     """A variant's poster: the version's layout with the branch's slot values and branch overlays (no staff
     overlay, no QR); None for a text template. `keep` stores the PNG (a saved variant), else a preview."""
@@ -106,12 +124,3 @@ def branch_poster(
     if version.poster is None:
         return None
     return _render(session, actor, PosterLayout.model_validate(version.poster), values, keep=keep)
-
-
-def version_preview(session: Session, actor: Actor, version: TemplateVersion) -> PosterImage | None:
-    """A template version's poster with sample values (what its rendered_sha256 names)."""
-    require(actor, "template.read")
-    if version.poster is None:
-        return None
-    values = sample_values([SlotSpec.model_validate(s) for s in version.slots])
-    return _render(session, actor, PosterLayout.model_validate(version.poster), values, keep=False)

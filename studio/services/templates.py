@@ -29,7 +29,7 @@ from studio.materials.search import (
     season_prefixes,
     sqlite_match,
 )
-from studio.services.poster_templates import PosterParts, version_parts
+from studio.services.poster_templates import PosterParts, record_version_parts
 from studio.services.reviews import digest_of
 from studio.services.rules import check, findings_json
 from studio.workflow import audit
@@ -143,7 +143,7 @@ def create_template(
 ) -> TemplateView:
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
-    parts = version_parts(session, actor, clean, slots)
+    parts = record_version_parts(session, actor, clean, slots)
     code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
     if session.exec(select(Template).where(col(Template.code) == code)).first():
         raise ValidationError(f"template code {code} exists", f"模板编号 {code} 已存在。")
@@ -179,7 +179,7 @@ def update_template(
     """Every edit makes a new version; the approved one stays in use until the new one is approved."""
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
-    parts = version_parts(session, actor, clean, slots)
+    parts = record_version_parts(session, actor, clean, slots)
     template = session.get(Template, template_id)
     if template is None:
         raise NotFound(f"template {template_id} not found")

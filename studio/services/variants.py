@@ -16,12 +16,12 @@ from studio.domain.enums import Channel, ContentType, ProductType, ReviewState, 
 from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
-from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
 from studio.localisation.draft import poster_text
+from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
 from studio.posters.layout import PosterLayout
 from studio.services import feed
-from studio.services.poster_templates import PosterImage, branch_poster
 from studio.services.orgs import ancestors
+from studio.services.poster_templates import PosterImage, record_branch_poster
 from studio.services.reviews import auto_approve_if_allowed, digest_of
 from studio.services.rules import check, findings_json
 from studio.services.templates import get_version
@@ -233,7 +233,7 @@ def localise(
         raise ValidationError(f"template is for {version.region}", f"该模板仅适用于{version.region}地区。")
     parent = _inherited_parent(session, actor, org, template_version_id)
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
-    poster = branch_poster(session, actor, version, clean, keep=True)  # a text that does not fit raises
+    poster = record_branch_poster(session, actor, version, clean)  # a text that does not fit raises
     variant = Variant(
         org_id=actor.org_id,
         template_version_id=version.id or 0,
@@ -274,7 +274,7 @@ def update_variant(
     version = get_version(session, actor, variant.template_version_id)
     parent = session.get(Variant, variant.parent_variant_id) if variant.parent_variant_id else None
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
-    poster = branch_poster(session, actor, version, clean, keep=True)  # a text that does not fit raises
+    poster = record_branch_poster(session, actor, version, clean)  # a text that does not fit raises
     state = ReviewState(variant.state)
     if state is ReviewState.SUPERSEDED:
         raise Conflict(f"variant {variant_id} was superseded by a newer submission", CONFLICT_ZH)
@@ -288,7 +288,6 @@ def update_variant(
     if state in _EDITABLE_IN_PLACE:
         target = variant
         target.text = text
-        target.rendered_sha256 = poster.sha256 if poster else None
     else:
         if state is ReviewState.SUBMITTED:
             variant.state = ReviewState.SUPERSEDED.value
@@ -303,12 +302,12 @@ def update_variant(
             resubmits_id=variant.id if state is ReviewState.SUBMITTED else None,
             title=variant.title,
             text=text,
-            rendered_sha256=poster.sha256 if poster else None,
             state=ReviewState.DRAFT.value,
             verdict="pass",
             ruleset="",
             created_by=actor.user_id,
         )
+    target.rendered_sha256 = poster.sha256 if poster else None
     return _save(session, actor, target, version, clean, submit, "variant.update")
 
 
@@ -321,9 +320,11 @@ def preview_poster(
     version = get_version(session, actor, template_version_id)
     org = session.get(Org, actor.org_id)
     assert org is not None
+    if version.poster is None:
+        return None
     parent = _inherited_parent(session, actor, org, template_version_id)
     clean, _ = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
-    return branch_poster(session, actor, version, clean, keep=False)
+    return record_branch_poster(session, actor, version, clean, keep=False)
 
 
 def get_variant(session: Session, actor: Actor, variant_id: int) -> VariantView:

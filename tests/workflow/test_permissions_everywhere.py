@@ -26,6 +26,7 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import PermissionDenied
+from studio.localisation.draft import TemplateDraft
 from studio.services import rules
 
 SKIPPED_PACKAGES = ("studio.pages", "studio.db.migrations")  # Streamlit scripts run on import; frozen history
@@ -328,6 +329,8 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
         # the publish in the fixture queued its staff feed refresh as a job (an admin sees everyone's)
         "job_id": lambda _: session.exec(select(Job.id)).first(),
+        "slot_values": lambda _: {},  # a poster preview of a text template: None, nothing rendered
+        "draft": lambda _: TemplateDraft(title="预览", body="你好"),
     }
 
 
