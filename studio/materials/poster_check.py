@@ -16,13 +16,13 @@ from studio.compliance import check_text
 from studio.domain.enums import Channel, ProductType, Verdict
 from studio.errors import StudioError
 from studio.localisation.draft import MAX_IMAGES, layout_errors
-from studio.localisation.slots import SlotSpec, sample_values
+from studio.localisation.slots import SlotSpec
 from studio.materials.images import inspect_image
 from studio.materials.loader import POSTERS_DIR, LibraryEntry
 from studio.materials.loader import LoadProblem as Problem
 from studio.posters.layout import PosterLayout
 from studio.posters.render import check_fit
-from studio.posters.texts import branch_fields, layer_texts
+from studio.posters.texts import branch_fields, layer_texts, sample_values
 
 _SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]+(/[^/\\\x00-\x1f]+)*$")
 

@@ -15,16 +15,16 @@ from studio.db.models import Asset, TemplateVersion
 from studio.domain.views import Actor
 from studio.errors import ValidationError
 from studio.localisation.draft import TemplateDraft, validate_draft
-from studio.localisation.slots import SlotSpec, sample_values
+from studio.localisation.slots import SlotSpec
 from studio.materials import asset_store
 from studio.posters.layout import PosterLayout, is_sha256
 from studio.posters.render import render_base
-from studio.posters.texts import branch_fields, layer_texts
+from studio.posters.texts import branch_fields, layer_texts, sample_values
 from studio.services.assets import assets_dir, to_view
 from studio.workflow.permissions import require
 
 
-class PosterImage(BaseModel):
+class PosterRender(BaseModel):
     """A rendered poster: PNG bytes, size and their sha256 (stored in the asset store when kept)."""
 
     model_config = ConfigDict(frozen=True)
@@ -67,7 +67,7 @@ def _asset(session: Session, sha256: str) -> tuple[Asset, bytes]:
 
 def _render(
     session: Session, actor: Actor, layout: PosterLayout, values: dict[str, str], *, keep: bool
-) -> PosterImage:
+) -> PosterRender:
     if not is_sha256(layout.background):
         raise ValidationError(
             f"poster background {layout.background[:80]!r} is not a library image",
@@ -82,7 +82,7 @@ def _render(
     poster = render_base(layout, background, layer_texts(layout, values), branch_fields(values))
     if keep:
         asset_store.store(assets_dir(), poster.png, "png")
-    return PosterImage(png=poster.png, width=poster.width, height=poster.height, sha256=poster.sha256)
+    return PosterRender(png=poster.png, width=poster.width, height=poster.height, sha256=poster.sha256)
 
 
 def _check_images(session: Session, actor: Actor, images: list[str]) -> None:
@@ -103,7 +103,7 @@ def record_version_parts(
     return PosterParts(poster=clean.poster, images=list(clean.images), rendered_sha256=image.sha256)
 
 
-def preview_draft(session: Session, actor: Actor, draft: TemplateDraft) -> PosterImage | None:
+def preview_draft(session: Session, actor: Actor, draft: TemplateDraft) -> PosterRender | None:
     """The editor's preview of a poster draft with sample values (not kept), None for a text draft; a
     ValidationError names the field or the layer whose text does not fit."""
     require(actor, "template.edit")
@@ -117,7 +117,7 @@ def preview_draft(session: Session, actor: Actor, draft: TemplateDraft) -> Poste
 
 def record_branch_poster(
     session: Session, actor: Actor, version: TemplateVersion, values: dict[str, str], *, keep: bool = True
-) -> PosterImage | None:
+) -> PosterRender | None:
     """A variant's poster: the version's layout with the branch's slot values and branch overlays (no staff
     overlay, no QR); None for a text template. `keep` stores the PNG (a saved variant), else a preview."""
     require(actor, "variant.read")

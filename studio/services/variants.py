@@ -21,7 +21,7 @@ from studio.localisation.slots import SlotSpec, only_plain_slots_changed, valida
 from studio.posters.layout import PosterLayout
 from studio.services import feed
 from studio.services.orgs import ancestors
-from studio.services.poster_templates import PosterImage, record_branch_poster
+from studio.services.poster_templates import PosterRender, record_branch_poster
 from studio.services.reviews import auto_approve_if_allowed, digest_of
 from studio.services.rules import check, findings_json
 from studio.services.templates import get_version
@@ -313,7 +313,7 @@ def update_variant(
 
 def preview_poster(
     session: Session, actor: Actor, template_version_id: int, slot_values: dict[str, Any]
-) -> PosterImage | None:
+) -> PosterRender | None:
     """The branch's poster for these slot values, as `localise` would save it (not kept); None for a text
     template. A ValidationError names the slot or the layer whose text does not fit."""
     require(actor, "variant.edit")
