@@ -89,8 +89,9 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
     report = ImportReport()
     try:
         actor = ensure_library_actor(session)
+        cache: dict[str, bytes] = {}
         for entry in checked.entries:
-            _import_entry(session, actor, entry, report, library_dir)
+            _import_entry(session, actor, entry, report, library_dir, cache)
         session.commit()
     except IntegrityError:  # another import (or editor) wrote the same codes first: ours is rolled back whole
         session.rollback()
@@ -115,16 +116,20 @@ class _File:
         return asset_store.address(self.clean)
 
 
-def _files(session: Session, actor: Actor, library_dir: Path, draft: TemplateDraft) -> list[_File]:
-    """The image files an entry names (its background first, then its images), read and sanitised."""
+def _files(session: Session, library_dir: Path, draft: TemplateDraft, cache: dict[str, bytes]) -> list[_File]:
+    """The image files an entry names (its background first, then its images), read and sanitised once
+    per import (`cache`: raw sha256 -> stored form; backgrounds are shared by many posters)."""
     names = ([str(draft.poster["background"])] if draft.poster else []) + list(draft.images)
     files = []
     for name in dict.fromkeys(names):
         path, _ = resolve_file(library_dir, name)
         assert path is not None  # the gate checked every file before the import began
         data = path.read_bytes()
-        known = session.exec(select(Asset).where(Asset.sha256 == asset_store.address(data))).first()
-        files.append(_File(name, data, stored_form(data, known=known)))
+        raw = asset_store.address(data)
+        if raw not in cache:
+            known = session.exec(select(Asset).where(Asset.sha256 == raw)).first()
+            cache[raw] = stored_form(data, known=known)
+        files.append(_File(name, data, cache[raw]))
     return files
 
 
@@ -150,9 +155,14 @@ def _store_files(session: Session, actor: Actor, entry: LibraryEntry, files: lis
 
 
 def _import_entry(
-    session: Session, actor: Actor, entry: LibraryEntry, report: ImportReport, library_dir: Path
+    session: Session,
+    actor: Actor,
+    entry: LibraryEntry,
+    report: ImportReport,
+    library_dir: Path,
+    cache: dict[str, bytes],
 ) -> None:
-    files = _files(session, actor, library_dir, entry.draft())
+    files = _files(session, library_dir, entry.draft(), cache)
     draft = _with_assets(entry.draft(), files)
     digest = content_digest(draft)
     template = session.exec(select(Template).where(Template.code == draft.code)).first()
