@@ -179,7 +179,14 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     )
     scene = _scene_inputs(prefix, current)
     kinds = _type_inputs(prefix, current)
-    draft = TemplateDraft(title=title, body=body, **scene, **kinds, slots=current.slots if current else [])
+    draft = TemplateDraft(
+        title=title,
+        body=body,
+        **scene,
+        **kinds,
+        slots=current.slots if current else [],
+        images=current.images if current else [],  # kept on edit (九宫格 are picked elsewhere)
+    )
     poster = _poster_part(prefix, current, draft) if kinds["channel"] == Channel.POSTER else None
     if poster is None and body.strip():
         _live_check(body, kinds["product_type"], kinds["channel"])
