@@ -137,16 +137,43 @@ def _insert(session: Session, asset: Asset) -> Asset:
         return existing
 
 
+def stored_form(data: bytes, *, known: object | None) -> bytes:
+    """The bytes an upload is stored as: bytes that already are a stored asset (`known`: its row, e.g. an
+    exported library file) stay as they are, since re-encoding a lossy format is not idempotent; any other
+    upload is re-encoded from its pixels (`sanitise`)."""
+    return data if known is not None else sanitise(data)
+
+
 def upload_asset(
     session: Session, actor: Actor, data: bytes, *, title: str, kind: str, tags: AssetTags | None = None
 ) -> AssetView:
     """Check, sanitise, store and record an image; the same image again returns the existing asset."""
     require(actor, "template.edit")
+    asset = record_asset(session, actor, data, title=title, kind=kind, tags=tags)
+    session.commit()
+    return to_view(asset)
+
+
+def record_asset(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    *,
+    title: str,
+    kind: str,
+    tags: AssetTags | None = None,
+    clean: bytes | None = None,
+) -> Asset:
+    """`upload_asset` without the commit (the library import writes many in one transaction). `clean` is
+    what the caller already made of `data` with `stored_form`."""
+    require(actor, "template.edit")
     _require_head_office(actor)
     clean_title = _clean_title(title)
     kind_code = _code("kind", AssetKind, kind)
     clean_tags = _clean_tags(tags or AssetTags())
-    body = sanitise(data)
+    body = (
+        clean if clean is not None else stored_form(data, known=_by_sha(session, asset_store.address(data)))
+    )
     facts = inspect_image(body)
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
@@ -173,8 +200,7 @@ def upload_asset(
     )
     details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}
     audit.append(session, actor, "asset.upload", f"asset:{asset.id}", details)
-    session.commit()
-    return to_view(asset)
+    return asset
 
 
 def list_assets(

@@ -16,9 +16,8 @@ from studio.db.models import Org, TemplateVersion, Variant
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import StudioError
-from studio.localisation import render as jinja
-from studio.localisation.slots import SlotSpec, sample_values
 from studio.services import jobs, post_images
+from studio.services.reviews import template_sample_text
 from studio.workflow.permissions import require, require_network_scope
 
 _STATES = (ReviewState.APPROVED.value, ReviewState.SUBMITTED.value)
@@ -46,7 +45,7 @@ def _versions(session: Session) -> Iterator[_Item]:
             return
         for v in rows:
             try:
-                text = jinja.render(v.body, sample_values([SlotSpec.model_validate(s) for s in v.slots]))
+                text = template_sample_text(v)  # a poster: every layer's text
             except (StudioError, ValueError):
                 text = v.body  # unrenderable now: check the source text rather than skip it
             yield "template_version", v.id or 0, v.title, text, v.product_type, v.channel, v.verdict, v.images

@@ -26,6 +26,7 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import PermissionDenied
+from studio.localisation.draft import TemplateDraft
 from studio.services import rules
 
 SKIPPED_PACKAGES = ("studio.pages", "studio.db.migrations")  # Streamlit scripts run on import; frozen history
@@ -356,6 +357,8 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "user_id": lambda _: actor.user_id,
         "partner_id": lambda _: partner,
         "asset_id": lambda _: session.exec(select(Asset.id)).first(),
+        "slot_values": lambda _: {},  # a poster preview of a text template: None, nothing rendered
+        "draft": lambda _: TemplateDraft(title="预览", body="你好"),
     }
 
 
