@@ -163,9 +163,12 @@ def record_asset(
     kind: str,
     tags: AssetTags | None = None,
     clean: bytes | None = None,
+    read_text: bool = True,
 ) -> Asset:
     """`upload_asset` without the commit (the library import writes many in one transaction). `clean` is
-    what the caller already made of `data` with `stored_form`."""
+    what the caller already made of `data` with `stored_form`. `read_text=False` leaves OCR for later (the
+    library import: its backgrounds are drawn by our own script without text, and reading 38 of them would
+    cost a minute per import; a 九宫格 image is read when a post first uses it, services/post_images.py)."""
     require(actor, "template.edit")
     _require_head_office(actor)
     clean_title = _clean_title(title)
@@ -178,7 +181,8 @@ def record_asset(
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
     # Every kind is read (~0.5 s an image, README): HQ backgrounds must not carry text that escapes checking.
-    ocr = recognise(body).model_dump(mode="json") if existing is None or existing.ocr is None else None
+    unread = existing is None or existing.ocr is None
+    ocr = recognise(body).model_dump(mode="json") if read_text and unread else None
     if existing is not None and ocr is not None:
         existing.ocr = ocr
         session.add(existing)

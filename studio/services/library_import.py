@@ -151,7 +151,16 @@ def _store_files(session: Session, actor: Actor, entry: LibraryEntry, files: lis
     )
     for file in files:
         title = Path(file.name).stem[:100] or file.sha256[:12]
-        record_asset(session, actor, file.data, title=title, kind="background", tags=tags, clean=file.clean)
+        record_asset(
+            session,
+            actor,
+            file.data,
+            title=title,
+            kind="background",
+            tags=tags,
+            clean=file.clean,
+            read_text=False,
+        )
 
 
 def _import_entry(

@@ -11,9 +11,18 @@ from sqlmodel import Session, select
 
 from studio.db.models import User
 from studio.domain.clock import today_cn
-from studio.domain.enums import Decision, OrgKind, PartnerKind, ReviewState, Role, Verdict
+from studio.domain.enums import (
+    Channel,
+    Decision,
+    OccasionKind,
+    OrgKind,
+    PartnerKind,
+    ReviewState,
+    Role,
+    Verdict,
+)
 from studio.domain.month import Month
-from studio.domain.views import Actor
+from studio.domain.views import Actor, TemplateView
 from studio.errors import StudioError
 from studio.services import calendar, contacts, partners, planning, reviews, variants
 from studio.services.auth import actor_for
@@ -88,6 +97,9 @@ _PARTNERS = (
     ("localiser_gx", "staff_gx", "秀峰区个体劳动者协会", PartnerKind.CHAMBER),
     ("localiser_gx", "staff_gx", "甲山街道助农服务点", PartnerKind.SERVICE_STATION),
 )
+
+
+_MORE_POSTERS = 6  # festival, solar-term and regional posters localised per demo branch
 
 
 def _actor(session: Session, username: str) -> Actor:
@@ -174,11 +186,26 @@ def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str,
             return
 
 
+def _fewer_posters(templates: list[TemplateView]) -> list[TemplateView]:
+    """All text templates, but of the posters only the everyday and product ones and a few more: each poster
+    variant is a render (~0.15 s), and the demo's calendar places at most one poster a day."""
+    posters = [t for t in templates if t.channel == Channel.POSTER.value]
+    keep = [
+        t for t in posters if t.occasion_kind in (OccasionKind.EVERYDAY.value, OccasionKind.PRODUCT.value)
+    ]
+    keep += [t for t in posters if t not in keep][:_MORE_POSTERS]
+    return [t for t in templates if t.channel != Channel.POSTER.value or t in keep]
+
+
 def _localise(session: Session, localiser: Actor, org_code: str, checkers: tuple[Actor, Actor]) -> None:
     org_province = "江西" if org_code.startswith("JX") else "广西"
-    candidates = [
-        t for t in list_templates(session, localiser, approved_only=True) if t.region in (None, org_province)
-    ]
+    candidates = _fewer_posters(
+        [
+            t
+            for t in list_templates(session, localiser, approved_only=True)
+            if t.region in (None, org_province)
+        ]
+    )
     values = _LOCAL_VALUES[org_code]
     for index, template in enumerate(candidates):
         slot_values = {

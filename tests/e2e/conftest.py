@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -75,18 +76,28 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:  # ty
         assert response.read() == b"ok"
 
 
+_SEEDED: list[Path] = []  # the first seeded data directory of this run, copied for later servers
+
+
 def seeded_env(data: Path, **extra: str) -> dict[str, str]:
-    """The environment of a studio on `data`: migrated, demo-seeded, with the planted review item."""
+    """The environment of a studio on `data`: migrated, demo-seeded, with the planted review item. Seeding
+    renders posters (most of a minute), so it runs once per test run and later servers start on a copy."""
     env = {
         **os.environ,
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_DATABASE_URL": f"sqlite:///{data / 'studio.db'}",
         **extra,
     }
+    if _SEEDED:
+        shutil.copytree(_SEEDED[0], data, dirs_exist_ok=True)
+        return env
     studio = [sys.executable, "-m", "studio.cli"]
     subprocess.run([*studio, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     subprocess.run([*studio, "seed", "--demo"], env=env, check=True, cwd=ROOT)
     subprocess.run([sys.executable, "-c", _PLANT], env=env, check=True, cwd=ROOT)
+    pristine = Path(tempfile.mkdtemp(prefix="studio-seeded-"))
+    shutil.copytree(data, pristine, dirs_exist_ok=True)
+    _SEEDED.append(pristine)
     return env
 
 

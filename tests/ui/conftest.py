@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,17 +42,22 @@ def app_world(tmp_path, monkeypatch) -> Iterator[World]:  # type: ignore[no-unty
     engine_module.engine_for.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The `make run` demo database, seeded once for a module of page smoke tests."""
-    path = tmp_path_factory.mktemp("demo")
+def _use_demo_dir(patch: pytest.MonkeyPatch, path: Path) -> str:
     url = f"sqlite:///{path / 'demo.db'}"
-    patch = pytest.MonkeyPatch()
     patch.setenv("STUDIO_DATABASE_URL", url)
     patch.setenv("STUDIO_DATA_DIR", str(path))
     patch.setenv("STUDIO_CALENDARS_DIR", str(path / "calendars"))
     get_settings.cache_clear()
     engine_module.engine_for.cache_clear()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo_dir(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """The demo seeded once per test run (it renders posters: most of a minute); modules get copies."""
+    path = tmp_path_factory.mktemp("demo-seeded")
+    patch = pytest.MonkeyPatch()
+    url = _use_demo_dir(patch, path)
     migrate.upgrade(url)
     from sqlmodel import Session
 
@@ -59,6 +65,20 @@ def demo_app(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
     with Session(engine_module.default_engine(), expire_on_commit=False) as session:
         seed_demo(session)
+    engine_module.default_engine().dispose()
+    patch.undo()
+    get_settings.cache_clear()
+    engine_module.engine_for.cache_clear()
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, _seeded_demo_dir: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The `make run` demo database (database, images, audit key), a fresh copy for each module."""
+    path = tmp_path_factory.mktemp("demo")
+    shutil.copytree(_seeded_demo_dir, path, dirs_exist_ok=True)
+    patch = pytest.MonkeyPatch()
+    url = _use_demo_dir(patch, path)
     yield url
     engine_module.default_engine().dispose()
     patch.undo()
