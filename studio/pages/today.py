@@ -11,6 +11,7 @@ from studio.domain.enums import Channel, ContentType
 from studio.services import calendar
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
+from studio.ui.staff_images import post_images
 
 actor = require_actor()
 st.title("今日内容")
@@ -31,6 +32,7 @@ with action(), db() as session:
                 st.caption(
                     f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}"
                 )
+                post_images(session, actor, post)
                 st.code(post.text, language=None, wrap_lines=True)
                 if post.posted:
                     st.success("已发布")
