@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ContentType
-from studio.services import calendar
+from studio.services import calendar, posters
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
 from studio.ui.staff_images import post_images
@@ -32,7 +33,11 @@ with action(), db() as session:
                 st.caption(
                     f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}"
                 )
-                post_images(session, actor, post)
+                # Rendered for this staff member: their name, title and e-card QR code.
+                post_images(
+                    post,
+                    partial(posters.post_images, session, actor, post.variant_id, staff_id=actor.user_id),
+                )
                 st.code(post.text, language=None, wrap_lines=True)
                 if post.posted:
                     st.success("已发布")

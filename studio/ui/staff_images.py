@@ -5,12 +5,12 @@ A poster that cannot be rendered shows a Chinese message on that post only: the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
-from sqlmodel import Session
 
-from studio.domain.views import Actor, DailyPost
+from studio.domain.views import DailyPost
 from studio.errors import StudioError
 from studio.services import posters
 from studio.ui.components import md
@@ -27,10 +27,12 @@ def file_name(post: DailyPost, index: int, count: int, media_type: str) -> str:
     return f"{stem}{number}.{_EXT.get(media_type, 'png')}"
 
 
-def _images(session: Session, actor: Actor, post: DailyPost) -> list[posters.PosterImage] | None:
-    """The post's images for this staff member, or None (after showing why) when they cannot be made."""
+def _images(
+    post: DailyPost, load: Callable[[], list[posters.PosterImage]]
+) -> list[posters.PosterImage] | None:
+    """The post's images, or None (after showing why) when they cannot be made."""
     try:
-        return posters.post_images(session, actor, post.variant_id, staff_id=actor.user_id)
+        return load()
     except StudioError as error:
         st.error(f"图片生成失败：{md(error.message_zh)}")
     except Exception:  # the page must keep working whatever one poster does
@@ -58,9 +60,10 @@ def _one(post: DailyPost, image: posters.PosterImage, index: int, count: int) ->
     )
 
 
-def post_images(session: Session, actor: Actor, post: DailyPost) -> None:
-    """Show the post's images; nothing for a text-only post."""
-    images = _images(session, actor, post)
+def post_images(post: DailyPost, load: Callable[[], list[posters.PosterImage]]) -> None:
+    """Show the post's images as `load` gives them (rendered for the staff member); nothing for a text-only
+    post."""
+    images = _images(post, load)
     if not images:
         return
     if len(images) == 1:
