@@ -234,8 +234,20 @@ def write_feed(doc: FeedDocument, feed_dir: Path, token: str, *, create: bool) -
     finally:
         for temp_file in temps.values():
             temp_file.unlink(missing_ok=True)
-    prune_images(target, kept)
+    # A writer racing this one may have linked other images meanwhile: whatever the page now on disk
+    # links stays too.
+    prune_images(target, [*kept, *_linked(target)])
     return target
+
+
+def _linked(folder: Path) -> list[Path]:
+    """The image files the feed.json now in `folder` links (none when it cannot be read)."""
+    try:
+        data = json.loads((folder / DATA).read_text(encoding="utf-8"))
+        urls = [i["url"] for e in data["entries"] for i in e.get("images", ())]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [folder / url for url in urls if isinstance(url, str)]
 
 
 def remove_feed(feed_dir: Path, token: str) -> None:
