@@ -75,6 +75,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_calendar.py
+	$(BIN)/python benchmarks/bench_posters.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

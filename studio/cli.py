@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "rules",
     "occasions",
     "library",
+    "poster",
     "calendar",
     "feed",
     "review",

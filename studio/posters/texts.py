@@ -3,8 +3,9 @@ one text the compliance engine checks for it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from studio.localisation import slots
 from studio.localisation.render import render
 from studio.posters.layout import OverlayField, OverlayLayer, PosterLayout, TextLayer
 
@@ -15,6 +16,15 @@ def layer_texts(layout: PosterLayout, values: Mapping[str, str]) -> dict[str, st
     """Each text layer's template text rendered with `values` in the localisation sandbox, by layer name."""
     plain = {key: str(value) for key, value in values.items()}
     return {layer.name: render(layer.text, plain) for layer in layout.text_layers}
+
+
+def sample_values(specs: Iterable[slots.SlotSpec]) -> dict[str, str]:
+    """Values for a template's own preview: its slots' samples, and the standard samples of the branch
+    overlay fields it does not declare (so the preview shows an address where the branch will put one)."""
+    values = slots.sample_values(list(specs))
+    for field in BRANCH_FIELDS:
+        values.setdefault(field.value, slots.STANDARD_SLOTS[field.value].sample)
+    return values
 
 
 def branch_fields(values: Mapping[str, object]) -> dict[OverlayField, str]:
