@@ -14,9 +14,9 @@ from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import NotFound, StudioError
 from studio.localisation.layer_diff import LayerDiff, layer_diff
-from studio.localisation.slots import SlotSpec, sample_values
+from studio.localisation.slots import SlotSpec
 from studio.posters.layout import OverlayLayer, PosterLayout
-from studio.posters.texts import branch_fields, layer_texts, overlay_text
+from studio.posters.texts import branch_fields, layer_texts, overlay_text, sample_values
 from studio.services import posters, reviews
 from studio.workflow.permissions import require
 
@@ -48,7 +48,8 @@ def _texts(layout: PosterLayout, values: dict[str, Any]) -> dict[str, str]:
 
 
 def _samples(version: TemplateVersion) -> dict[str, Any]:
-    return sample_values([SlotSpec.model_validate(s) for s in version.slots])
+    """The values HQ's preview is drawn with (so the diff's left side is what the template shows)."""
+    return dict(sample_values(SlotSpec.model_validate(s) for s in version.slots))
 
 
 def _previous_poster(session: Session, version: TemplateVersion) -> TemplateVersion | None:

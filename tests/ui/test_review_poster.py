@@ -185,3 +185,31 @@ def test_a_new_poster_version_is_compared_with_the_approved_one(app_world, rende
     title = review.layers[0]
     assert (title.before, title.after, title.changed) == ("冬至到了", "冬至大如年", True)
     assert ("version", new.version_id, None) in rendered
+
+
+def test_review_of_a_real_poster_variant(app_world):
+    """No fake: the poster service draws the branch render the reviewer sees."""
+    from studio.db.models import utcnow
+    from tests.posters.conftest import make_poster_world
+
+    pw = make_poster_world(app_world)
+    variant = pw.variant
+    variant.state, variant.submitted_at = "submitted", utcnow()
+    variant.submitted_by = app_world.actor("loc_a").user_id
+    app_world.session.add(variant)
+    app_world.session.commit()
+    at = login("reviewer")
+    by_label(at.radio, "打开").set_value(f"variant-{variant.id}").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("image")) == 1
+    review = poster_review(app_world.session, app_world.actor("reviewer"), "variant", variant.id)
+    assert review is not None and review.image is not None and Path(review.image.path).is_file()
+    layers = {layer.name: layer for layer in review.layers}
+    assert layers["body"].changed and "0797-8888888" in layers["body"].after  # the branch's hotline
+    assert layers["address"].after == "地址：章贡区文清路88号"
+    diffs = [h.proto.body for h in at.get("html") if "studio-diff" in h.proto.body]
+    assert any(
+        "咨询请拨打" in d and "<ins>" in d and "<del>" in d for d in diffs
+    )  # HQ's 95588 → the branch's
+    assert any("地址：章贡区文清路88号" in d for d in diffs)

@@ -162,3 +162,29 @@ def test_today_content_names_the_template_and_variant(app_world):
     (variant_id,) = _placed(app_world)
     (post,) = calendar.todays_content(app_world.session, app_world.actor("staff_a"), today_cn())
     assert post.variant_id == variant_id and post.template_code
+
+
+def test_a_real_poster_is_rendered_for_the_staff_member(app_world):
+    """No fake: the poster service draws the staff render (name, QR of their link) for the page."""
+    from studio.db.models import User
+    from tests.posters.conftest import make_poster_world
+    from tests.posters.helpers import LINK
+
+    pw = make_poster_world(app_world)
+    staff = app_world.session.get(User, app_world.actor("staff_a").user_id)
+    staff.contact_link, staff.job_title = LINK, "客户经理"
+    app_world.session.add(staff)
+    app_world.session.commit()
+    loc = app_world.actor("loc_a")
+    calendar.place(app_world.session, loc, org_id=loc.org_id, day=today_cn(), variant_id=pw.variant.id)
+    at = login("staff_a")
+    at.switch_page("studio/pages/today.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(_imgs(at)) == 1 and len(at.get("download_button")) == 1
+    (image,) = posters.post_images(
+        app_world.session, app_world.actor("staff_a"), pw.variant.id, staff_id=staff.id
+    )
+    assert image.qr == LINK  # the staff render carries their e-card link
+    branch = posters.variant_poster(app_world.session, loc, pw.variant.id)
+    assert branch is not None and branch.sha256 != image.sha256
