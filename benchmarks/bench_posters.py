@@ -161,7 +161,13 @@ def setup(data: Path, png: bytes, width: int, height: int) -> tuple[Any, Any, in
     template = Template(code="p-bench", owner_org_id=hq.id or 0, created_by=editor.id or 0)
     s.add(template)
     s.flush()
-    common = {"title": "春节海报", "state": "approved", "verdict": "pass", "findings": [], "ruleset": "b"}
+    common: dict[str, Any] = {
+        "title": "春节海报",
+        "state": "approved",
+        "verdict": "pass",
+        "findings": [],
+        "ruleset": "b",
+    }
     version = TemplateVersion(
         template_id=template.id or 0,
         version_no=1,

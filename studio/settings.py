@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from studio.domain.contact_link import valid_host
 from studio.resources import package_library
 
 REPO_ROOT = (
@@ -108,6 +109,13 @@ class Settings(BaseSettings):
     # An in-process job not heard of for this long (its process ended) no longer blocks a new submission.
     job_abandoned_minutes: int = Field(default=30, ge=1)
 
+    # Staff contact links (services/contacts.py): https links on these hosts or their subdomains only, e.g.
+    # WeCom's 获客链接 https://work.weixin.qq.com/ca/cawcde…; JSON list in the environment. A partner's
+    # tracked link (services/partners.py) adds `<contact_link_channel_param>=p_<code>` to its owner's link:
+    # WeCom reports the value of customer_channel as the contact's `state`.
+    contact_link_hosts: tuple[str, ...] = ("work.weixin.qq.com",)
+    contact_link_channel_param: str = Field(default="customer_channel", pattern=r"^[A-Za-z0-9_]{1,40}$")
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -121,6 +129,14 @@ class Settings(BaseSettings):
         if not value or any(minutes <= 0 for minutes in value.values()):
             raise ValueError("STUDIO_SESSION_IDLE_MINUTES: every role's idle timeout must be above 0 minutes")
         return value
+
+    @field_validator("contact_link_hosts")
+    @classmethod
+    def _plain_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = tuple(host.strip().lower() for host in value)
+        if not hosts or not all(valid_host(host) for host in hosts):
+            raise ValueError("STUDIO_CONTACT_LINK_HOSTS: a JSON list of plain ASCII host names (no punycode)")
+        return hosts
 
     @property
     def effective_database_url(self) -> str:

@@ -1,6 +1,7 @@
 """`studio user passwd USERNAME`: set a user's password (the operator's reset; audited; ends the user's
 sessions). `studio user logout USERNAME`: end every login session of a user.
-`studio user email USERNAME EMAIL|--clear`: the email single sign-on by email maps to the user (audited)."""
+`studio user email USERNAME EMAIL|--clear`: the email single sign-on by email maps to the user (audited).
+`studio user link USERNAME URL|--clear [--title TITLE]`: the user's contact link and job title (e-card; audited)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("email", nargs="?", help="the user's email as the identity provider sends it")
     target.add_argument("--clear", action="store_true", help="remove the user's email")
     email.set_defaults(handler=_email)
+    link = actions.add_parser(
+        "link",
+        help="set a user's contact link and job title",
+        description="Set the contact link (an https link on a host in STUDIO_CONTACT_LINK_HOSTS, e.g. a WeCom "
+        "link https://work.weixin.qq.com/ca/...) that a user's QR codes carry, or remove it with --clear; "
+        "--title sets the job title (at most 12 characters, must pass the compliance check; '' removes it). "
+        "A refused link or title exits 2 with the reason.",
+    )
+    link.add_argument("username")
+    where = link.add_mutually_exclusive_group(required=True)
+    where.add_argument("url", nargs="?", help="the contact link")
+    where.add_argument("--clear", action="store_true", help="remove the user's contact link")
+    link.add_argument("--title", help="the job title (职务); left unchanged when not given")
+    link.set_defaults(handler=_link)
 
 
 def _passwd(args: argparse.Namespace) -> int:
@@ -77,6 +92,23 @@ def _email(args: argparse.Namespace) -> int:
     with session_scope() as session:
         set_email(session, args.username, None if args.clear else args.email)
     sys.stderr.write(f"email {'cleared' if args.clear else 'set'} for user '{args.username}'\n")
+    return 0
+
+
+def _link(args: argparse.Namespace) -> int:
+    from studio.db.engine import session_scope
+    from studio.services.contacts import set_contact_as_operator
+
+    with session_scope() as session:
+        card = set_contact_as_operator(
+            session,
+            args.username,
+            None if args.clear else args.url,
+            args.title,
+            keep_title=args.title is None,
+        )
+    sys.stderr.write(f"contact link {'cleared' if args.clear else 'set'} for user '{args.username}'\n")
+    sys.stdout.write(f"{card.contact_link or ''}\n")
     return 0
 
 

@@ -1,11 +1,13 @@
-"""账户与安全 (url path `password`): every logged-in user changes their own password (old password, new one
-twice) and sees and ends their own login sessions (我的会话)."""
+"""账户与安全 (url path `password`): every logged-in user keeps their e-card (名片: contact link, job title and
+its QR code), changes their own password (old password, new one twice) and sees and ends their own login
+sessions (我的会话)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from studio.services import sessions, users
+from studio.services import contacts, sessions, users
+from studio.settings import get_settings
 from studio.ui.app import DEMO_PASSWORD_FLAG
 from studio.ui.components import md
 from studio.ui.context import action, current_token, db, require_actor
@@ -17,6 +19,33 @@ actor = require_actor()
 st.title("账户与安全")
 if flash := st.session_state.pop("password_flash", None):
     st.success(flash)
+
+st.subheader("名片")
+st.caption(
+    "海报上的职务和二维码来自这里：联系链接请填写企业微信「联系我」或获客链接（以 https:// 开头，允许的网址："
+    f"{md('、'.join(get_settings().contact_link_hosts))}）；职务最多 12 个字，须通过合规检查。"
+)
+with db() as session:
+    card = contacts.contact_of(session, actor, actor.user_id)
+    card_qr = contacts.contact_qr_png(session, actor, actor.user_id)
+with st.form("contact_card"):
+    link = st.text_input(
+        "联系链接", value=card.contact_link or "", placeholder="https://work.weixin.qq.com/ca/…"
+    )
+    title = st.text_input("职务", value=card.job_title or "", placeholder="如：客户经理")
+    saved = st.form_submit_button("保存名片")
+if saved:
+    with action(), db() as session:
+        contacts.set_contact(session, actor, actor.user_id, link, title)
+        st.session_state["password_flash"] = "名片已保存。"
+        st.rerun()
+if card_qr is None:
+    st.info("尚未设置联系链接，保存后即可生成名片二维码。")
+else:
+    st.image(card_qr, caption="名片二维码：客户扫码即可添加您", width=200)
+    st.download_button(
+        "下载名片二维码", data=card_qr, file_name="名片二维码.png", mime="image/png", key="card_qr_download"
+    )
 
 st.subheader("修改密码")
 st.caption(

@@ -11,11 +11,11 @@ from sqlmodel import Session, select
 
 from studio.db.models import User
 from studio.domain.clock import today_cn
-from studio.domain.enums import Decision, OrgKind, ReviewState, Role, Verdict
+from studio.domain.enums import Decision, OrgKind, PartnerKind, ReviewState, Role, Verdict
 from studio.domain.month import Month
 from studio.domain.views import Actor
 from studio.errors import StudioError
-from studio.services import calendar, planning, reviews, variants
+from studio.services import calendar, contacts, partners, planning, reviews, variants
 from studio.services.auth import actor_for
 from studio.services.library_import import import_library
 from studio.services.orgs import create_org, create_user
@@ -75,6 +75,21 @@ _LOCAL_VALUES = {
 }
 
 
+# E-cards: username, contact link (WeCom 获客链接 shape; made up), job title.
+_CONTACTS = (
+    ("staff", "https://work.weixin.qq.com/ca/cawcde8f1a2b3c4d5e", "客户经理"),
+    ("staff_gx", "https://work.weixin.qq.com/ca/cawcde2e7d6c5b4a3f", "理财经理"),
+)
+# Partners (关键人): who adds them, owner, name, kind.
+_PARTNERS = (
+    ("localiser", "staff", "章贡区工商业联合会", PartnerKind.CHAMBER),
+    ("localiser", "staff", "水东镇七里村村委会", PartnerKind.VILLAGE),
+    ("staff", "staff", "沙石镇助农服务点", PartnerKind.SERVICE_STATION),
+    ("localiser_gx", "staff_gx", "秀峰区个体劳动者协会", PartnerKind.CHAMBER),
+    ("localiser_gx", "staff_gx", "甲山街道助农服务点", PartnerKind.SERVICE_STATION),
+)
+
+
 def _actor(session: Session, username: str) -> Actor:
     user = session.exec(select(User).where(User.username == username)).one()
     return actor_for(session, user)
@@ -102,10 +117,20 @@ def seed_demo(session: Session) -> str:
         _localise(session, actor, org_code, reviewers)
         entries += len(planning.build_month(session, actor, actor.org_id, month).entries)
     _post_most_due(session, today)
+    _cards_and_partners(session)
     return (
         f"seeded {len(ORGS)} orgs, {len(USERS)} users; library: {len(report.created)} templates "
         f"({approved} approved); {entries} calendar slots planned for {month}"
     )
+
+
+def _cards_and_partners(session: Session) -> None:
+    """Staff set their e-cards themselves; localisers (and a staff member) add the branches' partners."""
+    for username, link, title in _CONTACTS:
+        staff = _actor(session, username)
+        contacts.set_contact(session, staff, staff.user_id, link, title)
+    for adder, owner, name, kind in _PARTNERS:
+        partners.create_partner(session, _actor(session, adder), _actor(session, owner).user_id, name, kind)
 
 
 def _approve_most_templates(session: Session, reviewers: tuple[Actor, Actor]) -> int:

@@ -31,6 +31,7 @@ _PAGES = {
     "occasions": ("occasions.py", "节日日历", ":material/event:", "occasions"),
     "rules": ("rules.py", "合规规则", ":material/gavel:", "rules"),
     "jobs": ("jobs.py", "后台任务", ":material/pending_actions:", "jobs"),
+    "partners": ("partners.py", "关键人", ":material/handshake:", "partners"),
     "password": ("password.py", "账户与安全", ":material/key:", "password"),
 }
 
@@ -45,7 +46,7 @@ ROLE_PAGES: dict[Role, tuple[str, ...]] = {
         "jobs",
         "password",
     ),
-    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "jobs", "password"),
+    Role.BRANCH_LOCALISER: ("localise", "calendar", "occasions", "today", "partners", "jobs", "password"),
     Role.REVIEWER: (
         "review",
         "templates",
@@ -57,8 +58,8 @@ ROLE_PAGES: dict[Role, tuple[str, ...]] = {
         "jobs",
         "password",
     ),
-    Role.STAFF: ("today", "password"),
-    Role.ADMIN: ("rules", "audit", "dashboard", "templates", "jobs", "password"),
+    Role.STAFF: ("today", "partners", "password"),
+    Role.ADMIN: ("rules", "audit", "dashboard", "templates", "partners", "jobs", "password"),
 }
 
 # Session flag: the logged-in admin still uses the public demo password (checked once per session).

@@ -35,6 +35,11 @@ _CAPABILITIES: dict[str, frozenset[Role]] = {
     "job.use": frozenset({Role.HQ_EDITOR, Role.BRANCH_LOCALISER, Role.REVIEWER, Role.ADMIN}),
     # Library images (services/assets.py): HQ material every role sees; uploading is template.edit at HQ.
     "asset.read": frozenset(Role),
+    # E-cards (services/contacts.py): everyone keeps their own contact link and title; an admin anyone's in
+    # scope. Partners (关键人, services/partners.py): staff their own, localisers and admins their branches'.
+    "contact.edit": frozenset(Role),
+    "contact.manage": frozenset({Role.ADMIN}),
+    "partner.edit": frozenset({Role.STAFF, Role.BRANCH_LOCALISER, Role.ADMIN}),
 }
 
 _CAPABILITY_ZH: dict[str, str] = {
@@ -59,6 +64,9 @@ _CAPABILITY_ZH: dict[str, str] = {
     "feed.manage": "管理员工内容页链接",
     "feed.refresh": "更新员工内容页",
     "job.use": "使用后台任务",
+    "contact.edit": "设置名片",
+    "contact.manage": "设置他人的名片",
+    "partner.edit": "管理关键人",
 }
 
 

@@ -123,8 +123,11 @@ def _run(bin_dir: Path, cwd: Path, *args: str, stdin: str | None = None) -> subp
 
 def test_wheel_ships_the_library_as_it_is_in_the_repository(wheel: Path) -> None:
     library = REPO_ROOT / "library"
+    # Data, docs, poster backgrounds and the script that draws them (their provenance) ship as they are.
     expected = {
-        f"studio/library/{p.relative_to(library).as_posix()}": p.read_bytes() for p in library.rglob("*.yaml")
+        f"studio/library/{p.relative_to(library).as_posix()}": p.read_bytes()
+        for p in library.rglob("*")
+        if p.is_file() and p.suffix in {".yaml", ".md", ".png", ".py"}
     }
     with zipfile.ZipFile(wheel) as archive:
         names = [name for name in archive.namelist() if name.startswith("studio/library/")]
@@ -134,6 +137,7 @@ def test_wheel_ships_the_library_as_it_is_in_the_repository(wheel: Path) -> None
         "studio/library/occasions/holidays.yaml",
     } <= shipped.keys()
     assert any(name.startswith("studio/library/templates/") for name in shipped)
+    assert any(name.startswith("studio/library/posters/backgrounds/") for name in shipped)
     assert shipped == expected
 
 

@@ -172,3 +172,33 @@ def test_a_link_too_long_for_the_box_is_refused_or_left_out() -> None:
 def test_a_base_of_another_size_is_refused_for_staff() -> None:
     with pytest.raises(ValidationError):
         render_for_staff(layout(), background(10, 10), StaffFields("张三", None, LINK))
+
+
+def test_threads_draw_the_same_bytes() -> None:
+    """Streamlit serves sessions from threads that share the cached fonts: renders stay identical."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lay = layout()
+    texts = layer_texts(lay, VALUES)
+    expected = render_base(lay, background(), texts, branch_fields(VALUES)).sha256
+    values = [{**VALUES, "branch_name": name} for name in ("章贡支行", "秀峰支行", "南康支行")] * 4
+
+    def draw(values: dict[str, str]) -> tuple[str, str]:
+        result = render_base(lay, background(), layer_texts(lay, values), branch_fields(values))
+        return values["branch_name"], result.sha256
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(draw, values))
+    by_name: dict[str, set[str]] = {}
+    for name, sha in results:
+        by_name.setdefault(name, set()).add(sha)
+    assert all(len(shas) == 1 for shas in by_name.values())
+    assert by_name["章贡支行"] == {expected}
+
+
+def test_a_truncated_background_is_refused_not_crashed() -> None:
+    lay = layout()
+    data = background()
+    with pytest.raises(ValidationError) as refused:
+        render_base(lay, data[: len(data) // 2], layer_texts(lay, VALUES), {})
+    assert "底图" in refused.value.message_zh

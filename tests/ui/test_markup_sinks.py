@@ -19,8 +19,8 @@ from streamlit.testing.v1 import element_tree as et
 
 from studio.db.models import Org, User
 from studio.domain.clock import today_cn
-from studio.domain.enums import Decision, Role
-from studio.services import calendar, reviews, rules, variants
+from studio.domain.enums import Decision, PartnerKind, Role
+from studio.services import calendar, contacts, partners, reviews, rules, variants
 from studio.services.occasion_calendar import add_hot_topic
 from studio.services.orgs import create_user
 from studio.services.templates import TemplateDraft, create_template
@@ -235,15 +235,18 @@ def _plant_world(w) -> dict[str, int]:  # type: ignore[no-untyped-def]
     code = next(d.code for d in rules.rule_docs(s) if d.terms)
     terms = [f[:30] for f in FRAGMENTS]
     rules.update_rule(s, w.actor("admin"), code, terms=rules.rule_terms(s, code) + terms)
+    staff_a = w.actor("staff_a")  # a partner (关键人) named with the payload, on 关键人
+    contacts.set_contact(s, staff_a, staff_a.user_id, "https://work.weixin.qq.com/ca/cawcde1", "客户经理")
+    partners.create_partner(s, staff_a, staff_a.user_id, plant(60, "商会"), PartnerKind.CHAMBER)
     return {"variant": placed.id, "waiting": waiting.id}
 
 
 PAGES = {
     "editor": ("templates", "occasions", "localise", "content_calendar", "rules", "dashboard"),
     "reviewer": ("review", "templates", "rules", "occasions", "content_calendar", "dashboard", "audit_log"),
-    "loc_a": ("localise", "content_calendar", "occasions", "today"),
-    "staff_a": ("today",),
-    "admin": ("rules", "audit_log", "dashboard", "templates"),
+    "loc_a": ("localise", "content_calendar", "occasions", "today", "partners"),
+    "staff_a": ("today", "partners", "password"),
+    "admin": ("rules", "audit_log", "dashboard", "templates", "partners"),
 }
 
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import sqlalchemy
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import studio
-from studio.db.models import CalendarSlot, Job, Org, TemplateVersion, User, Variant, utcnow
+from studio.db.models import CalendarSlot, Job, Org, Partner, TemplateVersion, User, Variant, utcnow
 from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
@@ -47,6 +47,8 @@ ALLOWED: dict[str, str] = {
     "studio.services.sessions.revoke_all_for_user": "the password change and the operator's reset end a user's "
     "sessions",
     "studio.services.users.set_email": "operator's command from the shell, who holds the database anyway",
+    "studio.services.contacts.set_contact_as_operator": "operator's `studio user link` from the shell, like the "
+    "email",
     "studio.services.sso.authenticate_identity": "single sign-on login: the provider's identity, no actor yet",
     # seeding and bootstrap: run by the operator before any actor exists
     "studio.services.seed.seed_demo": "seeding",
@@ -297,6 +299,15 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         .order_by(Variant.id)
     ).first()  # type: ignore[attr-defined]
     slots = session.exec(select(CalendarSlot.id).where(CalendarSlot.org_id == actor.org_id)).all()
+    partner = (
+        session.exec(
+            select(Partner.id)
+            .join(Org, col(Org.id) == col(Partner.org_id))
+            .where(col(Org.path).startswith(actor.org_path))
+            .order_by(col(Partner.id))
+        ).first()
+        or session.exec(select(Partner.id)).first()
+    )
     assert version is not None and waiting is not None
     return {
         "actor": lambda _: actor,
@@ -329,6 +340,8 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "statement": lambda _: sqlalchemy.select(sqlalchemy.func.count()).select_from(Org),
         # the publish in the fixture queued its staff feed refresh as a job (an admin sees everyone's)
         "job_id": lambda _: session.exec(select(Job.id)).first(),
+        "user_id": lambda _: actor.user_id,
+        "partner_id": lambda _: partner,
     }
 
 
