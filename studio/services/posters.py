@@ -38,10 +38,9 @@ from studio.posters.layout import OverlayField, PosterLayout
 from studio.posters.render import RenderedPoster, StaffFields, render_base, render_for_staff
 from studio.posters.texts import branch_fields, compliance_text, layer_texts, sample_values
 from studio.services.assets import assets_dir
-from studio.services.orgs import (
-    _org_defaults,
-    get_org,
-)  # not from variants: it imports feed, which shows posters
+
+# _org_defaults from orgs, not variants: variants imports the staff feed, which shows posters (a cycle).
+from studio.services.orgs import _org_defaults, get_org
 from studio.settings import get_settings
 from studio.workflow.permissions import can, in_scope, require, require_scope
 
