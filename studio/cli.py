@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "db",
     "seed",
     "check",
+    "check_image",  # `studio check-image`
     "rules",
     "occasions",
     "library",
@@ -47,7 +48,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     wanted = _wanted_module(argv)
     for name in _COMMAND_MODULES:
         if wanted is not None and name != wanted:
-            sub.add_parser(name, help=f"{name} commands")  # listed in --help, loaded when used
+            command = name.replace("_", "-")
+            sub.add_parser(command, help=f"{command} commands")  # listed in --help, loaded when used
             continue
         module = importlib.import_module(f"studio.commands.{name}")
         module.register(sub)
@@ -57,7 +59,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def _wanted_module(argv: Sequence[str] | None) -> str | None:
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
-    return first if first in _COMMAND_MODULES else None
+    module = first.replace("-", "_") if first else None
+    return module if module in _COMMAND_MODULES else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,6 +84,10 @@ class TemplateView(_View):
     ruleset: str
     created_at: datetime
     submitted_by: int | None
+    # A poster template's layout (background = asset sha256), its 九宫格 images and its sample render.
+    poster: dict[str, Any] | None = None
+    images: list[str] = []
+    rendered_sha256: str | None = None
 
 
 class VariantView(_View):
@@ -106,6 +110,7 @@ class VariantView(_View):
     submitted_by: int | None
     updated_at: datetime
     last_comment: str | None = None
+    rendered_sha256: str | None = None  # the branch's poster (studio.services.poster_templates)
 
 
 class SeenVersion(_View):

@@ -16,6 +16,10 @@ def address(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def is_address(value: str) -> bool:
+    return bool(_SHA256.match(value))
+
+
 def path_for(root: Path, sha256: str, ext: str) -> Path:
     """Where an image with this digest lives; refuses anything that is not a digest and a known extension."""
     if not _SHA256.match(sha256) or ext not in _EXTS:

@@ -1,4 +1,5 @@
-"""Read library/templates/*.yaml into entries that remember the line of every key (file:line field)."""
+"""Read library/templates/*.yaml and library/posters/*.yaml into entries that remember the line of every
+key (file:line field), nested ones included (`poster.layers[2].box`)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ ENTRY_ORDER = (
     "valid_from",
     "valid_to",
     "slots",
+    "images",
     "body",
+    "poster",
 )
+POSTERS_DIR = "posters"  # poster templates and the image files library entries name live here
 ENTRY_KEYS = frozenset(ENTRY_ORDER)
 REQUIRED_KEYS = {
     "code",
@@ -91,6 +95,10 @@ class LibraryEntry:
 
     def problem(self, key: str | None, message: str) -> LoadProblem:
         return LoadProblem(self.path, self.line_of(key), message, key)
+
+    @property
+    def is_poster(self) -> bool:
+        return "poster" in self.data
 
     def draft(self) -> TemplateDraft:
         fields = {k: v for k, v in self.data.items() if k in ENTRY_KEYS}
@@ -163,14 +171,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _key_lines(prefix: str, value: Any, lines: dict[str, int]) -> None:
+    """The line of every key path below `prefix`: `slots[0].name`, `poster.layers[2].box.x`."""
+    if isinstance(value, _Map):
+        for key, line in value.key_lines.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            lines[path] = line
+            _key_lines(path, value.get(key), lines)
+    elif isinstance(value, _Seq):
+        for index, (item, line) in enumerate(zip(value, value.item_lines, strict=True)):
+            lines[f"{prefix}[{index}]"] = line
+            _key_lines(f"{prefix}[{index}]", item, lines)
+
+
 def _entry(path: Path, item: _Map) -> LibraryEntry:
-    lines = {str(k): line for k, line in item.key_lines.items()}
-    slots = item.get("slots")
-    if isinstance(slots, _Seq):
-        for index, (slot, line) in enumerate(zip(slots, slots.item_lines, strict=True)):
-            lines[f"slots[{index}]"] = line
-            if isinstance(slot, _Map):
-                lines.update({f"slots[{index}].{k}": n for k, n in slot.key_lines.items()})
+    lines: dict[str, int] = {}
+    _key_lines("", item, lines)
     return LibraryEntry(path, item.line, _plain(item), lines)
 
 
@@ -184,7 +200,16 @@ def _yaml_problem(path: Path, error: yaml.YAMLError) -> LoadProblem:
 
 
 def template_files(library_dir: Path) -> list[Path]:
-    return sorted(p for p in (library_dir / "templates").glob("**/*.yaml") if p.is_file())
+    """Text templates (templates/) and poster templates (posters/), in that order."""
+    return [
+        path
+        for folder in ("templates", POSTERS_DIR)
+        for path in sorted(p for p in (library_dir / folder).glob("**/*.yaml") if p.is_file())
+    ]
+
+
+def in_posters_dir(library_dir: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to((library_dir / POSTERS_DIR).resolve())
 
 
 def load_file(path: Path) -> tuple[list[LibraryEntry], list[LoadProblem]]:

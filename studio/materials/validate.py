@@ -18,11 +18,20 @@ import pydantic
 
 from studio.domain.enums import Channel, OccasionKind, ProductType, Verdict
 from studio.errors import StudioError, ValidationError
-from studio.localisation.draft import CODE_PATTERN, validate_draft
-from studio.localisation.render import variables_of
+from studio.localisation.draft import CODE_PATTERN, used_variables, validate_draft
 from studio.localisation.slots import SlotSpec
-from studio.materials.loader import ENTRY_KEYS, REQUIRED_KEYS, LibraryEntry, load_library, template_files
+from studio.materials import poster_check
+from studio.materials.loader import (
+    ENTRY_KEYS,
+    POSTERS_DIR,
+    REQUIRED_KEYS,
+    LibraryEntry,
+    in_posters_dir,
+    load_library,
+    template_files,
+)
 from studio.materials.loader import LoadProblem as Problem
+from studio.posters.layout import PosterLayout
 
 SLOT_KEYS = set(SlotSpec.model_fields)
 TEXT_KEYS = (
@@ -66,8 +75,9 @@ class LibraryProblems(ValidationError):
 
 
 def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
-    """Load and check every template file under `library_dir/templates`; never raises on bad content."""
-    if not (library_dir / "templates").is_dir():
+    """Load and check every template file under `library_dir/templates` and `library_dir/posters`; never
+    raises on bad content."""
+    if not (library_dir / "templates").is_dir() and not (library_dir / POSTERS_DIR).is_dir():
         raise ValidationError(
             f"no templates directory in {library_dir}", f"素材库目录 {library_dir} 下没有 templates 目录。"
         )
@@ -88,40 +98,66 @@ def check_library(library_dir: Path, *, compliance: bool = True) -> CheckReport:
             )
         elif isinstance(code, str) and code:
             seen[code] = entry
-        report.problems.extend(check_entry(entry, compliance=compliance))
+        report.problems.extend(check_entry(entry, compliance=compliance, library_dir=library_dir))
     report.problems.sort(key=lambda p: (str(p.path), p.line, p.field or ""))
     return report
 
 
-def check_entry(entry: LibraryEntry, *, compliance: bool = True) -> list[Problem]:
-    """Problems of one entry (not counting duplicates, which need the whole library)."""
+def check_entry(
+    entry: LibraryEntry, *, compliance: bool = True, library_dir: Path | None = None
+) -> list[Problem]:
+    """Problems of one entry (not counting duplicates, which need the whole library). Image files are
+    looked up below `library_dir/posters` (default: the library the entry's file lies in)."""
+    library = library_dir or entry.path.parent.parent
     # Unknown keys are reported but do not stop the other checks: the importer never reads them.
     problems = _unknown_keys(entry)
-    structural = _structural_problems(entry)
+    structural = _structural_problems(entry) + _placement_problems(entry, library)
     if structural:  # validating or rendering a malformed entry would only repeat these less clearly
         return problems + structural
-    problems += _region_problems(entry)
+    problems += _region_problems(entry) + poster_check.image_list_problems(entry, library)
+    if entry.is_poster and (layout_problems := poster_check.layout_problems(entry, library)):
+        return problems + layout_problems
     try:
         draft = entry.draft()
     except pydantic.ValidationError as error:
         return problems + _pydantic_problems(entry, error)
-
     try:
-        draft, _slots, sample = validate_draft(draft)
+        draft, slots, sample = validate_draft(draft)
     except StudioError as error:
         return [*problems, entry.problem(_field_of(error.message_en), error.message_en)]
+    layout = PosterLayout.model_validate(draft.poster) if draft.poster else None
+    used = used_variables(draft.body, layout)
     declared = [str(s.get("name")) for s in entry.data.get("slots") or []]
-    used = variables_of(draft.body)
     problems += [
-        entry.problem(f"slots[{i}]", f"declared slot {name!r} not used in body")
+        entry.problem(
+            f"slots[{i}]", f"declared slot {name!r} not used in " + ("any layer" if layout else "body")
+        )
         for i, name in enumerate(declared)
         if name not in used
     ]
-    if compliance:
+    if layout is not None:
+        problems += poster_check.fit_problems(entry, layout, slots)
+        if compliance:
+            problems += poster_check.compliance_problems(
+                entry, layout, slots, draft.product_type, draft.channel
+            )
+    elif compliance:
         problems += [
             entry.problem("body", p) for p in _compliance_problems(sample, draft.product_type, draft.channel)
         ]
     return problems
+
+
+def _placement_problems(entry: LibraryEntry, library_dir: Path) -> list[Problem]:
+    """Poster entries live in posters/ and derive their body from their layers; text entries elsewhere."""
+    in_posters = in_posters_dir(library_dir, entry.path)
+    if entry.is_poster and "body" in entry.data:
+        return [entry.problem("body", "a poster's body is derived from its text layers: remove it")]
+    if entry.is_poster and not in_posters:
+        return [entry.problem("poster", f"poster templates belong in {POSTERS_DIR}/*.yaml")]
+    if not entry.is_poster and in_posters:
+        return [entry.problem(None, f"entries in {POSTERS_DIR}/ need a poster: layout")]
+    return []
 
 
 def _unknown_keys(entry: LibraryEntry) -> list[Problem]:
@@ -138,8 +174,9 @@ def _unknown_keys(entry: LibraryEntry) -> list[Problem]:
 def _structural_problems(entry: LibraryEntry) -> list[Problem]:
     """Unknown or missing keys, wrong types, bad code: what must hold before the entry means anything."""
     data = entry.data
+    required = REQUIRED_KEYS - {"body"} if entry.is_poster else REQUIRED_KEYS
     problems = [
-        entry.problem(key, "field required") for key in sorted(REQUIRED_KEYS) if data.get(key) in (None, "")
+        entry.problem(key, "field required") for key in sorted(required) if data.get(key) in (None, "")
     ]
     for key in TEXT_KEYS:
         if data.get(key) is not None and not isinstance(data[key], str):
@@ -188,6 +225,12 @@ def _field_of(message: str) -> str:
     for word in words[:2]:
         if word in ENTRY_KEYS:
             return word
+    if (
+        words
+        and words[0].endswith(":")
+        and words[0].partition(".")[0].partition("[")[0].rstrip(":") in ENTRY_KEYS
+    ):
+        return words[0].rstrip(":")  # `poster.layers[2].box: …`, `images: …`
     return "slots" if message.startswith("invalid slot") else "body"
 
 

@@ -23,6 +23,7 @@ from studio.services.variants import (
 from studio.ui.components import findings_list, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.ui.format import slot_outline, thread_caption
+from studio.ui.poster_editor import branch_poster_preview
 
 actor = require_actor()
 st.title("本地化")
@@ -115,14 +116,19 @@ def _new() -> None:
         form = localisation_form(session, actor, version_id)
     if form.parent_org:
         st.info(f"已继承 {md(form.parent_org)} 的本地化内容，可在其基础上继续修改。")
-    st.caption("模板正文（【】内为需要填写的插槽）：")
-    with action():
-        st.text(slot_outline(template.body, template.slots))
-    with st.form(f"localise-{version_id}"):
-        values = _slot_inputs(template.slots, form.inherited, form.locked, f"slot-{version_id}")
-        c = st.columns(2)
-        preview = c[0].form_submit_button("预览")
-        submit = c[1].form_submit_button("提交审核", type="primary")
+    left, right = st.columns([3, 2]) if template.poster else (st.container(), None)
+    with left:
+        st.caption("模板正文（【】内为需要填写的插槽）：")
+        with action():
+            st.text(slot_outline(template.body, template.slots))
+        with st.form(f"localise-{version_id}"):
+            values = _slot_inputs(template.slots, form.inherited, form.locked, f"slot-{version_id}")
+            c = st.columns(2)
+            preview = c[0].form_submit_button("预览")
+            submit = c[1].form_submit_button("提交审核", type="primary")
+    if right is not None:  # a poster template: the branch's poster beside the form
+        with right:
+            branch_poster_preview(actor, version_id, values)
     if preview:
         with action(), db() as session:
             _, text = render_variant(get_version(session, actor, version_id), values)

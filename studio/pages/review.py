@@ -23,6 +23,7 @@ from studio.services.data_version import data_version
 from studio.services.orgs import search_orgs
 from studio.services.poster_review import PosterReview, poster_review
 from studio.settings import get_settings
+from studio.ui.checked_image import post_images_panel
 from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.ui.format import batch_problem, person, subject_org, thread_caption
@@ -289,6 +290,7 @@ def _show(item: ReviewItem, entries: list[ThreadEntry]) -> None:
             highlighted(item.text, item.findings)
             verdict_badge(item.verdict)
             findings_list(item.findings)
+        post_images_panel(actor, item.subject_type, item.subject_id)  # 九宫格 with findings boxed (ocr)
         with right:
             st.markdown("**与已审核版本的差异**" if item.parent_text is not None else "**首次提交**")
             if item.parent_text is not None:

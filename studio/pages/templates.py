@@ -26,6 +26,8 @@ from studio.services.templates import (
 from studio.ui.assets import asset_panel
 from studio.ui.components import findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
+from studio.ui.post_images import pick_post_images
+from studio.ui.poster_editor import poster_layout, poster_preview
 from studio.workflow.permissions import can
 
 actor = require_actor()
@@ -178,13 +180,37 @@ def _editor(prefix: str, current=None) -> tuple[TemplateDraft, bool] | None:
     )
     scene = _scene_inputs(prefix, current)
     kinds = _type_inputs(prefix, current)
-    if body.strip():
+    draft = TemplateDraft(
+        title=title,
+        body=body,
+        **scene,
+        **kinds,
+        slots=current.slots if current else [],
+    )
+    poster = _poster_part(prefix, current, draft) if kinds["channel"] == Channel.POSTER else None
+    if poster is None and body.strip():
         _live_check(body, kinds["product_type"], kinds["channel"])
+    images = pick_post_images(actor, prefix, kinds["channel"], current.version_id if current else None)
     submit = st.checkbox("保存后直接提交审核", value=True, key=f"{prefix}-submit")
     if not st.button("保存", type="primary", key=f"{prefix}-save"):
         return None
-    draft = TemplateDraft(title=title, body=body, **scene, **kinds, slots=current.slots if current else [])
-    return draft, submit
+    return draft.model_copy(update={"poster": poster, "images": images}), submit
+
+
+def _poster_part(prefix: str, current, draft: TemplateDraft) -> dict[str, Any] | None:
+    """渠道 海报: the layout (background from 图片素材, layers as a table) and its rendered preview."""
+    with_layout = st.checkbox(
+        "使用海报版式（背景 + 图层）",
+        value=current is None or current.poster is not None,
+        key=f"{prefix}-use-poster",
+    )
+    if not with_layout:
+        return None
+    layout = poster_layout(actor, prefix, current.poster if current else None)
+    if layout is not None:
+        preview = draft.model_copy(update={"poster": layout, "title": draft.title.strip() or "海报预览"})
+        poster_preview(actor, preview)
+    return layout
 
 
 def _scene_inputs(prefix: str, current) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Library images (issue 12, first slice): HQ uploads backgrounds and theme skins; everyone lists them.
+"""Library images (issue 12): HQ uploads backgrounds, theme skins and images from outside (photos: an agency
+poster, a photo of a flyer); everyone lists them. Each upload's text is recognised (OCR) and kept on the row.
 
 An upload is checked and re-encoded (studio.materials.images), stored content-addressed under
 <data_dir>/assets (studio.materials.asset_store) and recorded once: the same image twice is one file, one row.
@@ -19,6 +20,7 @@ from studio.domain.views import Actor, AssetPage, AssetView
 from studio.errors import PermissionDenied, ValidationError
 from studio.materials import asset_store
 from studio.materials.images import inspect_image, sanitise
+from studio.materials.ocr import recognise
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import at_head_office, require
@@ -135,19 +137,51 @@ def _insert(session: Session, asset: Asset) -> Asset:
         return existing
 
 
+def stored_form(data: bytes, *, known: object | None) -> bytes:
+    """The bytes an upload is stored as: bytes that already are a stored asset (`known`: its row, e.g. an
+    exported library file) stay as they are, since re-encoding a lossy format is not idempotent; any other
+    upload is re-encoded from its pixels (`sanitise`)."""
+    return data if known is not None else sanitise(data)
+
+
 def upload_asset(
     session: Session, actor: Actor, data: bytes, *, title: str, kind: str, tags: AssetTags | None = None
 ) -> AssetView:
     """Check, sanitise, store and record an image; the same image again returns the existing asset."""
     require(actor, "template.edit")
+    asset = record_asset(session, actor, data, title=title, kind=kind, tags=tags)
+    session.commit()
+    return to_view(asset)
+
+
+def record_asset(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    *,
+    title: str,
+    kind: str,
+    tags: AssetTags | None = None,
+    clean: bytes | None = None,
+) -> Asset:
+    """`upload_asset` without the commit (the library import writes many in one transaction). `clean` is
+    what the caller already made of `data` with `stored_form`."""
+    require(actor, "template.edit")
     _require_head_office(actor)
     clean_title = _clean_title(title)
     kind_code = _code("kind", AssetKind, kind)
     clean_tags = _clean_tags(tags or AssetTags())
-    body = sanitise(data)
+    body = (
+        clean if clean is not None else stored_form(data, known=_by_sha(session, asset_store.address(data)))
+    )
     facts = inspect_image(body)
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
+    # Every kind is read (~0.5 s an image, README): HQ backgrounds must not carry text that escapes checking.
+    ocr = recognise(body).model_dump(mode="json") if existing is None or existing.ocr is None else None
+    if existing is not None and ocr is not None:
+        existing.ocr = ocr
+        session.add(existing)
     asset = existing or _insert(
         session,
         Asset(
@@ -161,12 +195,12 @@ def upload_asset(
             **clean_tags.model_dump(),
             uploaded_by=actor.user_id,
             org_id=actor.org_id,
+            ocr=ocr,
         ),
     )
     details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}
     audit.append(session, actor, "asset.upload", f"asset:{asset.id}", details)
-    session.commit()
-    return to_view(asset)
+    return asset
 
 
 def list_assets(

@@ -12,14 +12,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from studio.db.models import Org, Template, User
+from studio.db.models import Asset, Org, Template, User
 from studio.domain.enums import OrgKind, Role
 from studio.domain.views import Actor
 from studio.errors import Conflict, ValidationError
 from studio.localisation.draft import TemplateDraft, validate_draft
+from studio.materials import asset_store
 from studio.materials.loader import LibraryEntry
+from studio.materials.poster_check import resolve_file
 from studio.materials.validate import LibraryProblems, check_library
 from studio.services import jobs, orgs
+from studio.services.assets import AssetTags, record_asset, stored_form
 from studio.services.auth import actor_for
 from studio.services.templates import create_template, latest_version, update_template
 from studio.settings import get_settings
@@ -62,7 +65,9 @@ def ensure_library_actor(session: Session) -> Actor:
 
 
 def content_digest(draft: TemplateDraft) -> str:
-    """Hash of what the entry means, not how the file spells it: export → import is then a no-op."""
+    """Hash of what the entry means, not how the file spells it: export → import is then a no-op. Image
+    files are named by the sha256 of the bytes they are stored as (see `_with_assets`), so a changed
+    background changes the digest, a renamed one does not."""
     clean, slots, _ = validate_draft(draft)
     payload = {
         **clean.model_dump(mode="json", exclude={"slots"}),
@@ -84,8 +89,9 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
     report = ImportReport()
     try:
         actor = ensure_library_actor(session)
+        cache: dict[str, bytes] = {}
         for entry in checked.entries:
-            _import_entry(session, actor, entry, report)
+            _import_entry(session, actor, entry, report, library_dir, cache)
         session.commit()
     except IntegrityError:  # another import (or editor) wrote the same codes first: ours is rolled back whole
         session.rollback()
@@ -99,16 +105,75 @@ def import_library(session: Session, library_dir: Path) -> ImportReport:
     return report
 
 
-def _import_entry(session: Session, actor: Actor, entry: LibraryEntry, report: ImportReport) -> None:
-    draft = entry.draft()
+@dataclass(frozen=True)
+class _File:
+    name: str
+    data: bytes
+    clean: bytes  # what the asset store keeps (sanitised, or already a stored asset's bytes)
+
+    @property
+    def sha256(self) -> str:
+        return asset_store.address(self.clean)
+
+
+def _files(session: Session, library_dir: Path, draft: TemplateDraft, cache: dict[str, bytes]) -> list[_File]:
+    """The image files an entry names (its background first, then its images), read and sanitised once
+    per import (`cache`: raw sha256 -> stored form; backgrounds are shared by many posters)."""
+    names = ([str(draft.poster["background"])] if draft.poster else []) + list(draft.images)
+    files = []
+    for name in dict.fromkeys(names):
+        path, _ = resolve_file(library_dir, name)
+        assert path is not None  # the gate checked every file before the import began
+        data = path.read_bytes()
+        raw = asset_store.address(data)
+        if raw not in cache:
+            known = session.exec(select(Asset).where(Asset.sha256 == raw)).first()
+            cache[raw] = stored_form(data, known=known)
+        files.append(_File(name, data, cache[raw]))
+    return files
+
+
+def _with_assets(draft: TemplateDraft, files: list[_File]) -> TemplateDraft:
+    """The draft as the database holds it: file names replaced by asset sha256s."""
+    sha = {f.name: f.sha256 for f in files}
+    poster = {**draft.poster, "background": sha[str(draft.poster["background"])]} if draft.poster else None
+    return draft.model_copy(update={"poster": poster, "images": [sha[name] for name in draft.images]})
+
+
+def _store_files(session: Session, actor: Actor, entry: LibraryEntry, files: list[_File]) -> None:
+    data = entry.data
+    tags = AssetTags(
+        occasion_kind=data["occasion_kind"],
+        occasion=data.get("occasion"),
+        content_type=data["content_type"],
+        product_type=data["product_type"],
+        region=data.get("region"),
+    )
+    for file in files:
+        title = Path(file.name).stem[:100] or file.sha256[:12]
+        record_asset(session, actor, file.data, title=title, kind="background", tags=tags, clean=file.clean)
+
+
+def _import_entry(
+    session: Session,
+    actor: Actor,
+    entry: LibraryEntry,
+    report: ImportReport,
+    library_dir: Path,
+    cache: dict[str, bytes],
+) -> None:
+    files = _files(session, library_dir, entry.draft(), cache)
+    draft = _with_assets(entry.draft(), files)
     digest = content_digest(draft)
     template = session.exec(select(Template).where(Template.code == draft.code)).first()
+    if template is not None and latest_version(session, actor, template.id or 0).source_digest == digest:
+        report.unchanged.append(draft.code or "")
+        return
     try:
+        _store_files(session, actor, entry, files)
         if template is None:
             create_template(session, actor, draft, digest=digest, commit=False)
             report.created.append(draft.code or "")
-        elif latest_version(session, actor, template.id or 0).source_digest == digest:
-            report.unchanged.append(draft.code or "")
         else:
             update_template(
                 session,

@@ -7,7 +7,7 @@ checked, so reviewers can withdraw or send back what the new rule now blocks. Ru
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -16,15 +16,15 @@ from studio.db.models import Org, TemplateVersion, Variant
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import StudioError
-from studio.localisation import render as jinja
-from studio.localisation.slots import SlotSpec, sample_values
-from studio.services import jobs
-from studio.services.rules import check
+from studio.services import jobs, post_images
+from studio.services.reviews import template_sample_text
 from studio.workflow.permissions import require, require_network_scope
 
 _STATES = (ReviewState.APPROVED.value, ReviewState.SUBMITTED.value)
 _BATCH = 500
 _LISTED = 200  # items named in the result; the counts cover all
+# kind, id, title, text, product type, channel, stored verdict, images (sha256s)
+_Item = tuple[str, int, str, str, str, str, str, Sequence[str]]
 
 
 def _check_allowed(actor: Actor) -> None:
@@ -32,7 +32,7 @@ def _check_allowed(actor: Actor) -> None:
     require_network_scope(actor)
 
 
-def _versions(session: Session) -> Iterator[tuple[str, int, str, str, str, str, str]]:
+def _versions(session: Session) -> Iterator[_Item]:
     last = 0
     while True:
         rows = session.exec(
@@ -45,19 +45,19 @@ def _versions(session: Session) -> Iterator[tuple[str, int, str, str, str, str, 
             return
         for v in rows:
             try:
-                text = jinja.render(v.body, sample_values([SlotSpec.model_validate(s) for s in v.slots]))
+                text = template_sample_text(v)  # a poster: every layer's text
             except (StudioError, ValueError):
                 text = v.body  # unrenderable now: check the source text rather than skip it
-            yield "template_version", v.id or 0, v.title, text, v.product_type, v.channel, v.verdict
+            yield "template_version", v.id or 0, v.title, text, v.product_type, v.channel, v.verdict, v.images
         last = rows[-1].id or 0
         session.expunge_all()
 
 
-def _variants(session: Session, actor: Actor) -> Iterator[tuple[str, int, str, str, str, str, str]]:
+def _variants(session: Session, actor: Actor) -> Iterator[_Item]:
     last = 0
     while True:
         rows = session.exec(
-            select(Variant, TemplateVersion.product_type, TemplateVersion.channel)
+            select(Variant, TemplateVersion.product_type, TemplateVersion.channel, TemplateVersion.images)
             .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
             .join(Org, col(Org.id) == col(Variant.org_id))
             .where(
@@ -70,8 +70,17 @@ def _variants(session: Session, actor: Actor) -> Iterator[tuple[str, int, str, s
         ).all()
         if not rows:
             return
-        for variant, product, channel in rows:
-            yield "variant", variant.id or 0, variant.title, variant.text, product, channel, variant.verdict
+        for variant, product, channel, images in rows:
+            yield (
+                "variant",
+                variant.id or 0,
+                variant.title,
+                variant.text,
+                product,
+                channel,
+                variant.verdict,
+                images,
+            )
         last = rows[-1][0].id or 0
         session.expunge_all()
 
@@ -93,8 +102,9 @@ def _run(session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Pr
     total = _total(session, actor)
     checked, differing, blocked = 0, 0, 0
     changed: list[dict[str, Any]] = []
-    for kind, item_id, title, text, product, channel, stored in _chain(session, actor):
-        verdict = check(session, text, product, channel).verdict.value
+    for kind, item_id, title, text, product, channel, stored, images in _chain(session, actor):
+        # The post's images' text counts too (九宫格), as when it was checked.
+        verdict = post_images.check_post(session, actor, text, product, channel, images).verdict.value
         checked += 1
         if verdict != stored:
             differing += 1
@@ -108,7 +118,7 @@ def _run(session: Session, actor: Actor, args: dict[str, Any], progress: jobs.Pr
     return {"checked": checked, "changed": differing, "now_block": blocked, "items": changed}
 
 
-def _chain(session: Session, actor: Actor) -> Iterator[tuple[str, int, str, str, str, str, str]]:
+def _chain(session: Session, actor: Actor) -> Iterator[_Item]:
     yield from _versions(session)
     yield from _variants(session, actor)
 

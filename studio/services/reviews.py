@@ -58,10 +58,12 @@ from studio.domain.views import (
 )
 from studio.errors import Conflict, NotFound, PermissionDenied, StudioError, ValidationError
 from studio.localisation import render as jinja
+from studio.localisation.draft import poster_text
 from studio.localisation.slots import SlotSpec, sample_values
-from studio.services import feed
+from studio.posters.layout import PosterLayout
+from studio.services import feed, post_images
 from studio.services.occasion_calendar import hot_topic_ends
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_network_scope, require_scope
@@ -88,7 +90,11 @@ def _is_hq(actor: Actor) -> bool:
 
 
 def template_sample_text(version: TemplateVersion) -> str:
-    return jinja.render(version.body, sample_values([SlotSpec.model_validate(s) for s in version.slots]))
+    """What a template version's check reads: its body (a poster: every layer's text) with sample values."""
+    values = sample_values([SlotSpec.model_validate(s) for s in version.slots])
+    if version.poster is not None:
+        return poster_text(PosterLayout.model_validate(version.poster), values)
+    return jinja.render(version.body, values)
 
 
 def _parent_text(session: Session, variant: Variant, version: TemplateVersion) -> str:
@@ -124,10 +130,16 @@ _MODELS: dict[str, type[TemplateVersion] | type[Variant]] = {
 
 
 def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> str:
-    """The digest of what the row holds now (compared with the stored one to catch edits behind our back)."""
+    """The digest of what the row holds now (compared with the stored one to catch edits behind our back).
+    Images bind too: the rendered poster (the version's sample render, the variant's branch render) first,
+    then the version's 九宫格 images."""
     if isinstance(subject, Variant):
         return content_digest(
-            title=subject.title, text=subject.text, channel=version.channel, product_type=version.product_type
+            title=subject.title,
+            text=subject.text,
+            channel=version.channel,
+            product_type=version.product_type,
+            images=_with_render(subject.rendered_sha256, version.images),
         )
     return content_digest(
         title=subject.title,
@@ -135,7 +147,12 @@ def digest_of(subject: TemplateVersion | Variant, version: TemplateVersion) -> s
         channel=subject.channel,
         product_type=subject.product_type,
         slots=subject.slots,
+        images=_with_render(subject.rendered_sha256, subject.images),
     )
+
+
+def _with_render(rendered_sha256: str | None, images: list[str] | None) -> list[str]:
+    return [rendered_sha256, *(images or [])] if rendered_sha256 else list(images or [])
 
 
 def _previous_approved(session: Session, version: TemplateVersion) -> TemplateVersion | None:
@@ -585,7 +602,9 @@ def _decide_claimed(
         # The row's text no longer matches its digest: changed behind the application's back.
         raise Conflict(f"{subject_type} {subject_id} content does not match its digest", STALE_ZH)
     # Re-check with the current ruleset: a rule added since submission still counts.
-    result = check(session, text, version.product_type, version.channel)
+    result = post_images.check_post(
+        session, actor, text, version.product_type, version.channel, version.images
+    )
     if decision is Decision.APPROVE and result.verdict is Verdict.BLOCK:
         raise ValidationError(
             "blocking findings cannot be approved", "内容存在阻断级合规问题，不能通过；请驳回或退回修改。"

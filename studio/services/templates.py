@@ -29,8 +29,10 @@ from studio.materials.search import (
     season_prefixes,
     sqlite_match,
 )
+from studio.services import post_images
+from studio.services.poster_templates import PosterParts, record_version_parts
 from studio.services.reviews import digest_of
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.workflow import audit
 from studio.workflow.permissions import require
 
@@ -60,6 +62,9 @@ def to_view(template: Template, version: TemplateVersion) -> TemplateView:
         ruleset=version.ruleset,
         created_at=version.created_at,
         submitted_by=version.submitted_by,
+        poster=version.poster,
+        images=version.images or [],
+        rendered_sha256=version.rendered_sha256,
     )
 
 
@@ -73,8 +78,10 @@ def _new_version(
     actor: Actor,
     submit: bool,
     digest: str | None = None,
+    parts: PosterParts | None = None,
 ) -> TemplateVersion:
-    result = check(session, sample, draft.product_type, draft.channel)
+    result, images = post_images.ensure_draft_checked(session, actor, draft, sample)  # body + images' text
+    parts = parts or PosterParts()
     now = utcnow()
     version = TemplateVersion(
         template_id=template.id or 0,
@@ -91,6 +98,7 @@ def _new_version(
         region=draft.region,
         valid_from=draft.valid_from,
         valid_to=draft.valid_to,
+        images=images,
         state=(ReviewState.SUBMITTED if submit else ReviewState.DRAFT).value,
         verdict=result.verdict.value,
         findings=findings_json(result),
@@ -100,6 +108,8 @@ def _new_version(
         created_at=now,
         submitted_by=actor.user_id if submit else None,
         submitted_at=now if submit else None,
+        poster=parts.poster,
+        rendered_sha256=parts.rendered_sha256,
     )
     version.content_digest = digest_of(version, version)
     # Versions are immutable: their search words are written once, here, in the creating transaction.
@@ -134,13 +144,14 @@ def create_template(
 ) -> TemplateView:
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
+    parts = record_version_parts(session, actor, clean, slots)
     code = (clean.code or f"tpl-{uuid.uuid4().hex[:10]}").strip()
     if session.exec(select(Template).where(col(Template.code) == code)).first():
         raise ValidationError(f"template code {code} exists", f"模板编号 {code} 已存在。")
     template = Template(code=code, owner_org_id=actor.org_id, created_by=actor.user_id)
     session.add(template)
     session.flush()
-    version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest)
+    version = _new_version(session, template, 1, clean, slots, sample, actor, submit, digest, parts)
     session.add(version)
     session.flush()
     audit.append(
@@ -169,13 +180,14 @@ def update_template(
     """Every edit makes a new version; the approved one stays in use until the new one is approved."""
     require(actor, "template.edit")
     clean, slots, sample = validate_draft(draft)
+    parts = record_version_parts(session, actor, clean, slots)
     template = session.get(Template, template_id)
     if template is None:
         raise NotFound(f"template {template_id} not found")
     template.lock_version = claim(session, Template, template_id, expected_lock_version)
     template.latest_version_no += 1
     version = _new_version(
-        session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest
+        session, template, template.latest_version_no, clean, slots, sample, actor, submit, digest, parts
     )
     # Earlier versions still waiting for review are history now: nobody approves text the editor replaced.
     # (Conditional on state, so a decision that already landed on one of them stands.)

@@ -16,11 +16,14 @@ from studio.domain.enums import Channel, ContentType, ProductType, ReviewState, 
 from studio.domain.views import Actor, VariantView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.localisation import render as jinja
+from studio.localisation.draft import poster_text
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
-from studio.services import feed
+from studio.posters.layout import PosterLayout
+from studio.services import feed, post_images
 from studio.services.orgs import _org_defaults, ancestors
+from studio.services.poster_templates import PosterRender, record_branch_poster
 from studio.services.reviews import auto_approve_if_allowed, digest_of
-from studio.services.rules import check, findings_json
+from studio.services.rules import findings_json
 from studio.services.templates import get_version
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -39,7 +42,10 @@ def render_variant(version: TemplateVersion, slot_values: dict[str, Any]) -> tup
     filled = {spec.name: spec.default for spec in specs if spec.editable_region}
     filled.update({k: v for k, v in slot_values.items() if v not in (None, "") or k not in filled})
     clean = validate_values(specs, filled)
-    text = jinja.render(version.body, clean)
+    if version.poster is not None:  # what is checked: every layer's text, branch overlays included
+        text = poster_text(PosterLayout.model_validate(version.poster), clean)
+    else:
+        text = jinja.render(version.body, clean)
     channel = Channel(version.channel)
     if len(text) > channel.max_length:
         raise ValidationError(
@@ -85,6 +91,7 @@ def _view(
         submitted_by=variant.submitted_by,
         updated_at=variant.updated_at,
         last_comment=last_comment or None,
+        rendered_sha256=variant.rendered_sha256,
     )
 
 
@@ -98,7 +105,9 @@ def _save(
     action: str,
 ) -> VariantView:
     """Check, store, audit, apply the auto-approval policy, commit once."""
-    result = check(session, variant.text, version.product_type, version.channel)
+    result = post_images.check_post(
+        session, actor, variant.text, version.product_type, version.channel, version.images
+    )
     now = utcnow()
     variant.slot_values = clean
     variant.verdict = result.verdict.value
@@ -217,11 +226,13 @@ def localise(
         raise ValidationError(f"template is for {version.region}", f"该模板仅适用于{version.region}地区。")
     parent = _inherited_parent(session, actor, org, template_version_id)
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
+    poster = record_branch_poster(session, actor, version, clean)  # a text that does not fit raises
     variant = Variant(
         org_id=actor.org_id,
         template_version_id=version.id or 0,
         title=version.title,
         parent_variant_id=parent.id if parent else None,
+        rendered_sha256=poster.sha256 if poster else None,
         text=text,
         state=ReviewState.DRAFT.value,
         verdict="pass",
@@ -256,6 +267,7 @@ def update_variant(
     version = get_version(session, actor, variant.template_version_id)
     parent = session.get(Variant, variant.parent_variant_id) if variant.parent_variant_id else None
     clean, text = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
+    poster = record_branch_poster(session, actor, version, clean)  # a text that does not fit raises
     state = ReviewState(variant.state)
     if state is ReviewState.SUPERSEDED:
         raise Conflict(f"variant {variant_id} was superseded by a newer submission", CONFLICT_ZH)
@@ -288,7 +300,24 @@ def update_variant(
             ruleset="",
             created_by=actor.user_id,
         )
+    target.rendered_sha256 = poster.sha256 if poster else None
     return _save(session, actor, target, version, clean, submit, "variant.update")
+
+
+def preview_poster(
+    session: Session, actor: Actor, template_version_id: int, slot_values: dict[str, Any]
+) -> PosterRender | None:
+    """The branch's poster for these slot values, as `localise` would save it (not kept); None for a text
+    template. A ValidationError names the slot or the layer whose text does not fit."""
+    require(actor, "variant.edit")
+    version = get_version(session, actor, template_version_id)
+    org = session.get(Org, actor.org_id)
+    assert org is not None
+    if version.poster is None:
+        return None
+    parent = _inherited_parent(session, actor, org, template_version_id)
+    clean, _ = render_variant(version, _merge_inherited(slot_specs(version), parent, slot_values))
+    return record_branch_poster(session, actor, version, clean, keep=False)
 
 
 def get_variant(session: Session, actor: Actor, variant_id: int) -> VariantView:

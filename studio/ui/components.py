@@ -61,6 +61,8 @@ def findings_list(findings: list[dict[str, Any]]) -> None:
     for f in findings:
         icon = _SEVERITY_ICON.get(f["severity"], "")
         where = f"“{md(f['text'])}”" if f.get("text") else "（缺少必要内容）"
+        if f.get("image"):  # a finding in the text of a post's image (studio/services/post_images.py)
+            where = f"图{int(f['image'])}中 {where}"
         with st.container(border=True):
             st.markdown(f"{icon} **{f['code']}** {Severity(f['severity']).label} · {where}")
             st.text(f"{f['message']}\n依据：{f['source']}\n建议：{f['suggestion']}")
@@ -71,7 +73,8 @@ def highlighted(text: str, findings: list[dict[str, Any]]) -> None:
     from studio.compliance import Finding
     from studio.compliance.highlight import highlight_html
 
-    markup = highlight_html(text, [Finding.model_validate(f) for f in findings])
+    # Findings in a post's images index the image's text, not this one: the images show them (boxes).
+    markup = highlight_html(text, [Finding.model_validate(f) for f in findings if not f.get("image")])
     # st.html, not st.markdown: escaped text must not be read as markdown (links, images) either.
     st.html(_HIGHLIGHT_CSS + f'<div class="studio-text">{markup}</div>')
 

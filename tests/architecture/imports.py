@@ -24,6 +24,9 @@ LAYERS: dict[str, int] = {
     "studio.compliance": 1,
     "studio.occasions": 1,
     "studio.localisation": 1,
+    # The template draft checks poster layouts (studio.posters renders text with studio.localisation):
+    # its own node, so localisation -> posters -> localisation is no package cycle.
+    "studio.localisation.draft": 1,
     "studio.posters": 1,  # pure: layouts, fitting and Pillow drawing; renders layer text with localisation
     "studio.exports": 1,
     "studio.materials.search": 1,  # jieba tokens and the full-text index DDL: used by the tables below

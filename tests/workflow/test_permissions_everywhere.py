@@ -21,11 +21,12 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 import studio
-from studio.db.models import CalendarSlot, Job, Org, Partner, TemplateVersion, User, Variant, utcnow
+from studio.db.models import Asset, CalendarSlot, Job, Org, Partner, TemplateVersion, User, Variant, utcnow
 from studio.domain.clock import today_cn
 from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import PermissionDenied
+from studio.localisation.draft import TemplateDraft
 from studio.services import rules
 
 SKIPPED_PACKAGES = ("studio.pages", "studio.db.migrations")  # Streamlit scripts run on import; frozen history
@@ -243,9 +244,23 @@ def demo(tmp_path_factory) -> Iterator[Session]:  # type: ignore[no-untyped-def]
         with Session(engine, expire_on_commit=False) as session:
             seed_demo(session)
             _publish_then_withdraw(session)
+            _an_outside_image(session)
             yield session
         engine.dispose()
     get_settings.cache_clear()
+
+
+def _an_outside_image(session: Session) -> None:
+    """A library image (its text recognised on upload), for the reads that show one."""
+    import io
+
+    from PIL import Image
+
+    from studio.services.assets import upload_asset
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(out, format="PNG")
+    upload_asset(session, _actor(session, "editor"), out.getvalue(), title="外部图片", kind="photo")
 
 
 def _publish_then_withdraw(session: Session) -> None:
@@ -342,6 +357,9 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "job_id": lambda _: session.exec(select(Job.id)).first(),
         "user_id": lambda _: actor.user_id,
         "partner_id": lambda _: partner,
+        "asset_id": lambda _: session.exec(select(Asset.id)).first(),
+        "slot_values": lambda _: {},  # a poster preview of a text template: None, nothing rendered
+        "draft": lambda _: TemplateDraft(title="预览", body="你好"),
     }
 
 
