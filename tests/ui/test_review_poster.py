@@ -68,6 +68,18 @@ def _png(folder: Path) -> posters.PosterImage:
     )
 
 
+def _background(world) -> str:  # type: ignore[no-untyped-def]
+    """A real 1080x1920 background in the library: localising a poster draws the branch's base on it."""
+    from studio.services.assets import upload_asset
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1080, 1920), "#fdf6e3").save(buffer, "PNG")
+    asset = upload_asset(
+        world.session, world.actor("editor"), buffer.getvalue(), title="底图", kind="background"
+    )
+    return asset.sha256
+
+
 def _poster_variant(world) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """A submitted branch variant of an approved template version that carries a poster layout."""
     template = create_template(world.session, world.actor("editor"), DRAFT)
@@ -75,7 +87,7 @@ def _poster_variant(world) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         world.session, world.actor("reviewer"), "template_version", template.version_id, Decision.APPROVE
     )
     version = world.session.get(TemplateVersion, template.version_id)
-    version.poster = LAYOUT
+    version.poster = dict(LAYOUT, background=_background(world))
     world.session.add(version)
     world.session.commit()
     variant = variants.localise(
@@ -165,7 +177,8 @@ def test_a_new_poster_version_is_compared_with_the_approved_one(app_world, rende
     version = w.session.get(TemplateVersion, version_id)
     from studio.services.templates import update_template
 
-    changed = dict(LAYOUT, layers=[dict(LAYOUT["layers"][0], text="冬至大如年"), *LAYOUT["layers"][1:]])
+    approved = version.poster
+    changed = dict(approved, layers=[dict(approved["layers"][0], text="冬至大如年"), *approved["layers"][1:]])
     from studio.db.models import Template
 
     template = w.session.get(Template, version.template_id)
