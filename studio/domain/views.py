@@ -235,6 +235,8 @@ class DailyPost(_View):
     occasion: str | None
     content_type: str
     posted: bool
+    variant_id: int = 0
+    template_code: str = ""  # names downloaded images: <template code>-<date>.png
 
 
 class FeedLinkView(_View):

@@ -21,11 +21,13 @@ from studio.domain.views import (
 from studio.services import reviews
 from studio.services.data_version import data_version
 from studio.services.orgs import search_orgs
+from studio.services.poster_review import PosterReview, poster_review
 from studio.settings import get_settings
 from studio.ui.checked_image import post_images_panel
 from studio.ui.components import diff_view, findings_list, highlighted, md, verdict_badge
 from studio.ui.context import action, db, require_actor
 from studio.ui.format import batch_problem, person, subject_org, thread_caption
+from studio.ui.poster_review import poster_panel
 
 actor = require_actor()
 st.title("审核")
@@ -74,6 +76,20 @@ def _detail(
             reviews.item_detail(session, viewer, subject_type, subject_id),
             reviews.thread(session, viewer, subject_type, subject_id),
         )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _poster(version: int, actor_json: str, subject_type: str, subject_id: int) -> PosterReview | None:
+    with db() as session:
+        return poster_review(session, Actor.model_validate_json(actor_json), subject_type, subject_id)
+
+
+def _poster_block(item: ReviewItem) -> None:
+    """A poster template version or poster variant: its rendered poster and per-layer text diff."""
+    with action():
+        review = _poster(_version(), who, item.subject_type, item.subject_id)
+        if review is not None:
+            poster_panel(review)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -281,6 +297,7 @@ def _show(item: ReviewItem, entries: list[ThreadEntry]) -> None:
                 diff_view(item.parent_text, item.text)
             for entry in entries:
                 st.caption(thread_caption(entry))
+        _poster_block(item)
         comment = st.text_area("审核意见（驳回或退回时必填）", key=f"comment-{key}")
         b = st.columns(4)
         buttons = (

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ContentType
-from studio.services import calendar
+from studio.services import calendar, posters
 from studio.ui.components import md
 from studio.ui.context import action, db, require_actor
+from studio.ui.staff_images import post_images
 
 actor = require_actor()
 st.title("今日内容")
@@ -30,6 +32,11 @@ with action(), db() as session:
                 st.markdown(f"**{md(post.title)}**")
                 st.caption(
                     f"{when} · {Channel(post.channel).label} · {ContentType(post.content_type).label}{why}"
+                )
+                # Rendered for this staff member: their name, title and e-card QR code.
+                post_images(
+                    post,
+                    partial(posters.post_images, session, actor, post.variant_id, staff_id=actor.user_id),
                 )
                 st.code(post.text, language=None, wrap_lines=True)
                 if post.posted:

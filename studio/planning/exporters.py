@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from studio.domain.clock import BEIJING, at_beijing
 from studio.errors import ValidationError
 from studio.exports.spreadsheet import to_csv, xlsx_cell
+from studio.planning.images import EntryImage, write_images
 from studio.planning.model import PlanEntry
 
 SCHEMA_VERSION = 1
@@ -40,10 +41,16 @@ class CalendarDocument(BaseModel):
     version: int | None
     generated_at: datetime
     entries: list[PlanEntry]
+    # Each post's images (poster first, then its 九宫格 images) by variant id; text-only posts have none.
+    # Written beside the export under images/ when the JSON or HTML is (their URLs are relative).
+    images: dict[int, tuple[EntryImage, ...]] = {}
 
     @property
     def draft(self) -> bool:
         return self.status != "published"
+
+    def images_of(self, entry: PlanEntry) -> tuple[EntryImage, ...]:
+        return self.images.get(entry.variant_id, ())
 
 
 def to_json_dict(doc: CalendarDocument) -> dict[str, Any]:
@@ -67,6 +74,7 @@ def to_json_dict(doc: CalendarDocument) -> dict[str, Any]:
                 "text": e.text,
                 "occasion": e.occasion,
                 "variant_id": e.variant_id,
+                "images": [image.as_json() for image in doc.images_of(e)],
             }
             for e in doc.entries
         ],
@@ -186,7 +194,10 @@ th{background:#eee}.text{white-space:pre-wrap}.draft{color:#c00;font-weight:bold
 <table><thead><tr><th>日期</th><th>时间</th><th>渠道</th><th>类型</th><th>时机</th><th>标题</th><th>文案</th></tr></thead>
 <tbody>{% for e in doc.entries %}<tr><td>{{ e.day.isoformat() }}</td><td>{{ e.time_of_day }}</td>
 <td>{{ e.channel.label }}</td><td>{{ e.content_type.label }}</td><td>{{ e.occasion or "" }}</td>
-<td>{{ e.title }}</td><td class="text">{{ e.text }}</td></tr>{% endfor %}</tbody></table>
+<td>{{ e.title }}</td><td class="text">{{ e.text }}{% for image in doc.images_of(e) %}{% if loop.first %}\
+<div style="white-space:normal">{% endif %}<img src="{{ image.url }}" alt="{{ e.title }} 图{{ loop.index }}" \
+width="{{ image.width }}" height="{{ image.height }}" style="max-width:200px;height:auto;margin:4px">\
+{% if loop.last %}</div>{% endif %}{% endfor %}</td></tr>{% endfor %}</tbody></table>
 </body></html>
 """
 
@@ -210,6 +221,8 @@ def staged(doc: CalendarDocument, out_dir: Path, formats: tuple[str, ...] = FORM
     try:
         try:
             created = _make_dirs(folder)
+            if {"json", "html"} & set(formats):  # images first: no file ever links to a missing image
+                write_images((i for images in doc.images.values() for i in images), folder)
             for fmt in formats:
                 target = folder / f"{doc.month}.{fmt}"
                 if target.is_dir():

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from studio.domain.clock import BEIJING, in_beijing
 from studio.domain.enums import Channel, ContentType
+from studio.planning.images import EntryImage, prune_images, write_images
 
 FEED_SCHEMA = 1
 PAGE = "index.html"
@@ -45,8 +46,10 @@ class FeedEntry(BaseModel):
     text: str
     occasion: str | None  # why today; None for everyday content
     variant_id: int
-    # Hook: poster images, as paths relative to the page. No content has posters yet, so this stays empty.
+    # Extra image paths relative to the page (files someone else put there).
     posters: tuple[str, ...] = ()
+    # The post's images (the branch's poster, then its 九宫格 images): copied to images/ beside the page.
+    images: tuple[EntryImage, ...] = ()
 
     @field_validator("posters")
     @classmethod
@@ -92,7 +95,8 @@ def _entry_json(e: FeedEntry) -> dict[str, Any]:
         "text": e.text,
         "occasion": e.occasion,
         "variant_id": e.variant_id,
-        "posters": list(e.posters),
+        "posters": [*e.posters, *(image.url for image in e.images)],
+        "images": [image.as_json() for image in e.images],
     }
 
 
@@ -145,7 +149,8 @@ main{max-width:640px;margin:0 auto;padding:8px 12px 24px}h2{font-size:1em;margin
 .post{background:#fff;border-radius:10px;padding:12px 14px;margin:0 0 12px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .post h3{margin:4px 0;font-size:1.05em}.meta,.why{font-size:.82em;color:#666;margin:0}.why{color:#8a5a00}
 .text{white-space:pre-wrap;word-break:break-word;font:inherit;background:#fafafa;border:1px solid #eee;
-border-radius:6px;padding:8px;margin:8px 0}.post img{max-width:100%;border-radius:6px;margin:6px 0}
+border-radius:6px;padding:8px;margin:8px 0}.post img{max-width:100%;height:auto;border-radius:6px;margin:6px 0}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:4px}.grid img{width:100%;margin:0}
 button{width:100%;padding:10px;font-size:1em;border:0;border-radius:8px;background:#b3261e;color:#fff}
 .empty,.notice{color:#666;font-size:.9em;margin:0 4px 12px}.notice{color:#b3261e}footer{font-size:.78em;
 color:#888;margin:16px 4px}</style></head><body>
@@ -158,6 +163,9 @@ color:#888;margin:16px 4px}</style></head><body>
 <h3>{{ e.title }}</h3>
 <p class="why">{% if e.occasion %}为什么今天发：{{ e.occasion }}{% else %}日常内容{% endif %}</p>
 {% for poster in e.posters %}<img src="{{ poster }}" alt="海报" loading="lazy">{% endfor %}
+{% if e.images %}<div class="{{ 'grid' if e.images|length > 1 else 'one' }}">{% for image in e.images %}\
+<img src="{{ image.url }}" alt="{{ e.title }} 图{{ loop.index }}" width="{{ image.width }}" \
+height="{{ image.height }}" loading="lazy">{% endfor %}</div>{% endif %}
 <pre class="text" id="t{{ day.strftime('%m%d') }}-{{ loop.index }}">{{ e.text }}</pre>
 <button type="button" data-copy="t{{ day.strftime('%m%d') }}-{{ loop.index }}">复制文案</button>
 </article>{% else %}<p class="empty">暂无已发布的内容。</p>{% endfor %}
@@ -200,10 +208,12 @@ def write_feed(doc: FeedDocument, feed_dir: Path, token: str, *, create: bool) -
         raise ValueError("invalid feed token")
     target = feed_dir / token
     files = {DATA: to_json(doc), PAGE: render_html(doc)}
+    images = [image for e in doc.entries for image in e.images]
     if create and not target.exists():
         temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=feed_dir))
         try:
             temp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
+            write_images(images, temp)
             for name, text in files.items():
                 (temp / name).write_text(text, encoding="utf-8")
             os.rename(temp, target)
@@ -213,6 +223,8 @@ def write_feed(doc: FeedDocument, feed_dir: Path, token: str, *, create: bool) -
                 raise
         finally:
             shutil.rmtree(temp, ignore_errors=True)
+    # Images first, so the page never links to a missing one; images no post shows any more go last.
+    kept = write_images(images, target)
     temps = {name: target / f".{name}.{uuid.uuid4().hex[:12]}.tmp" for name in files}
     try:
         for name, text in files.items():
@@ -222,7 +234,20 @@ def write_feed(doc: FeedDocument, feed_dir: Path, token: str, *, create: bool) -
     finally:
         for temp_file in temps.values():
             temp_file.unlink(missing_ok=True)
+    # A writer racing this one may have linked other images meanwhile: whatever the page now on disk
+    # links stays too.
+    prune_images(target, [*kept, *_linked(target)])
     return target
+
+
+def _linked(folder: Path) -> list[Path]:
+    """The image files the feed.json now in `folder` links (none when it cannot be read)."""
+    try:
+        data = json.loads((folder / DATA).read_text(encoding="utf-8"))
+        urls = [i["url"] for e in data["entries"] for i in e.get("images", ())]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [folder / url for url in urls if isinstance(url, str)]
 
 
 def remove_feed(feed_dir: Path, token: str) -> None:

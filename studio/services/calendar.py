@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from studio.db.models import CalendarSlot, Org, PostMark, TemplateVersion, Variant
+from studio.db.models import CalendarSlot, Org, PostMark, Template, TemplateVersion, Variant
 from studio.domain.clock import today_cn
 from studio.domain.enums import Channel, ReviewState
 from studio.domain.month import Month
@@ -211,6 +211,7 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
         if placements
         else set()
     )
+    codes = _template_codes(session, {p.variant_id for p in placements})
     return [
         DailyPost(
             slot_id=p.id,
@@ -222,9 +223,23 @@ def todays_content(session: Session, actor: Actor, day: date) -> list[DailyPost]
             occasion=p.occasion,
             content_type=p.content_type,
             posted=p.id in posted,
+            variant_id=p.variant_id,
+            template_code=codes.get(p.variant_id, ""),
         )
         for p in placements
     ]
+
+
+def _template_codes(session: Session, variant_ids: set[int]) -> dict[int, str]:
+    if not variant_ids:
+        return {}
+    rows = session.exec(
+        select(col(Variant.id), col(Template.code))
+        .join(TemplateVersion, col(TemplateVersion.id) == col(Variant.template_version_id))
+        .join(Template, col(Template.id) == col(TemplateVersion.template_id))
+        .where(col(Variant.id).in_(variant_ids))
+    ).all()
+    return {vid: code for vid, code in rows if vid is not None}
 
 
 def mark_posted(session: Session, actor: Actor, slot_id: int) -> None:

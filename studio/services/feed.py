@@ -28,9 +28,11 @@ from studio.domain.month import Month
 from studio.domain.views import Actor, FeedBuildResult, FeedLinkView
 from studio.errors import Conflict, NotFound, ValidationError
 from studio.planning.feed_page import FeedDocument, FeedEntry, prepare_root, remove_feed, write_feed
+from studio.planning.images import EntryImage
 from studio.planning.model import PlanEntry
 from studio.services import jobs
 from studio.services.orgs import get_org
+from studio.services.post_media import images_for_variants
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import in_scope, require, require_network_scope, require_scope
@@ -95,7 +97,7 @@ def _shown(entry: PlanEntry, live: dict[int, tuple[date | None, date | None]]) -
 
 
 def _documents(
-    session: Session, orgs: list[Org], today: date
+    session: Session, actor: Actor, orgs: list[Org], today: date
 ) -> dict[int, tuple[FeedDocument, frozenset[int]]]:
     """Each org's feed, and the variants its published window held before withdrawn or expired content
     was dropped (so a withdrawal knows which feeds it changes)."""
@@ -109,6 +111,9 @@ def _documents(
         window = [e for e in entries if first <= str(e.get("day", "")) <= last]
         raw.setdefault(org_id, []).extend(PlanEntry.model_validate(e) for e in window)
     live = _live(session, {e.variant_id for held in raw.values() for e in held})
+    # The branch render of each shown post's images; one that fails is shown without them (logged).
+    shown_ids = {e.variant_id for held in raw.values() for e in held if _shown(e, live)}
+    images = images_for_variants(session, actor, shown_ids, strict=False).by_variant
     now = utcnow()
     result = {}
     for org in orgs:
@@ -121,14 +126,13 @@ def _documents(
             first=days[0],
             days=len(days),
             versions=versions.get(org.id or 0, {}),
-            entries=tuple(_feed_entry(e) for e in shown),
+            entries=tuple(_feed_entry(e, images.get(e.variant_id, ())) for e in shown),
         )
         result[org.id or 0] = (doc, frozenset(e.variant_id for e in held))
     return result
 
 
-def _feed_entry(e: PlanEntry) -> FeedEntry:
-    # Posters: no content carries images yet; when it does, fill FeedEntry.posters here.
+def _feed_entry(e: PlanEntry, images: tuple[EntryImage, ...]) -> FeedEntry:
     return FeedEntry(
         day=e.day,
         time_of_day=e.time_of_day,
@@ -138,6 +142,7 @@ def _feed_entry(e: PlanEntry) -> FeedEntry:
         text=e.text,
         occasion=e.occasion,
         variant_id=e.variant_id,
+        images=images,
     )
 
 
@@ -166,7 +171,7 @@ def _write_one(doc: FeedDocument, token: str, *, create: bool) -> bool:
     try:
         write_feed(doc, _feed_dir(), token, create=create)
         return True
-    except OSError as error:
+    except (OSError, ValidationError) as error:  # a ValidationError: an image file differs from its hash
         log.error("staff feed of %s not written: %s", doc.org_code, error)
         with suppress(OSError):
             remove_feed(_feed_dir(), token)
@@ -175,6 +180,7 @@ def _write_one(doc: FeedDocument, token: str, *, create: bool) -> bool:
 
 def _write_feeds(
     session: Session,
+    actor: Actor,
     orgs: list[Org],
     today: date,
     *,
@@ -196,7 +202,7 @@ def _write_feeds(
         chunk = orgs[start : start + _CHUNK]
         tokens = _tokens(session, [o.id or 0 for o in chunk])
         created: dict[int, str] = {}
-        for org_id, (doc, held) in _documents(session, chunk, today).items():
+        for org_id, (doc, held) in _documents(session, actor, chunk, today).items():
             if org_id not in tokens or (only_showing is not None and not held & only_showing):
                 continue
             if create and not (_feed_dir() / tokens[org_id]).exists():
@@ -254,11 +260,11 @@ def refresh_feeds(
                     session, actor, "feed.create", f"org:{org.code}", {"link": fingerprint(new[org.id])}
                 )
         session.commit()
-    result = _write_feeds(session, published, today, create=True)
+    result = _write_feeds(session, actor, published, today, create=True)
     changed = frozenset(variant_ids)
     if changed:
         showing = [o for o in _linked_below(session, changed) if in_scope(actor, o.path)]
-        more = _write_feeds(session, showing, today, create=False, only_showing=changed)
+        more = _write_feeds(session, actor, showing, today, create=False, only_showing=changed)
         result = FeedBuildResult(written=result.written + more.written, failed=result.failed + more.failed)
     return result
 
@@ -315,7 +321,7 @@ def build_feeds(
         session, actor, "feed.build", f"org:{org_code or '*'}", {"orgs": len(orgs), "new_links": len(new)}
     )
     session.commit()
-    return _write_feeds(session, orgs, today, create=True, progress=progress)
+    return _write_feeds(session, actor, orgs, today, create=True, progress=progress)
 
 
 def _ensure_root() -> None:
@@ -359,7 +365,7 @@ def rotate_link(session: Session, actor: Actor, org_id: int, *, today: date | No
     _ensure_root()
     old = _tokens(session, [org_id]).get(org_id)
     new = secrets.token_urlsafe(24)
-    doc, _ = _documents(session, [org], today or today_cn())[org_id]
+    doc, _ = _documents(session, actor, [org], today or today_cn())[org_id]
     if not _write_one(doc, new, create=True):
         raise ValidationError(
             f"cannot write the staff feed of {org.code} under {_feed_dir()}",

@@ -122,3 +122,12 @@ def ancestors(session: Session, actor: Actor, org: Org) -> list[Org]:
     ids = [int(part) for part in org.path.strip("/").split("/") if part]
     rows = {o.id: o for o in session.exec(select(Org).where(col(Org.id).in_(ids)))}
     return [rows[i] for i in reversed(ids) if i in rows]
+
+
+def _org_defaults(session: Session, actor: Actor, org: Org) -> dict[str, str]:
+    """What the org tree already knows: the branch's name and city, its bank's name."""
+    bank = next((o for o in ancestors(session, actor, org) if o.kind == "branch"), None)
+    defaults = {"branch_name": org.name, "city": org.city or ""}
+    if bank is not None:
+        defaults["bank_name"] = bank.name
+    return {k: v for k, v in defaults.items() if v}

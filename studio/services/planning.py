@@ -33,6 +33,7 @@ from studio.services import feed, jobs
 from studio.services.calendar import month_slots
 from studio.services.occasion_calendar import hot_topic_ends, hot_topics
 from studio.services.orgs import ancestors, get_org
+from studio.services.post_media import images_for_variants
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope
@@ -215,13 +216,19 @@ def publish_month(
     if out_dir is None:
         session.commit()
     else:
-        _commit_with_files(session, org, month, version, entries, out_dir)
+        _commit_with_files(session, actor, org, month, version, entries, out_dir)
     feed.queue_refresh(session, actor, org_ids=[org_id])  # the branch's staff page shows the new version
     return version
 
 
 def _commit_with_files(
-    session: Session, org: Org, month: str, version: int, entries: list[PlanEntry], out_dir: Path
+    session: Session,
+    actor: Actor,
+    org: Org,
+    month: str,
+    version: int,
+    entries: list[PlanEntry],
+    out_dir: Path,
 ) -> None:
     # Files are written first and moved into place only once the version is committed: an unwritable
     # out_dir publishes nothing, and a failed commit leaves no files of a version that does not exist.
@@ -233,6 +240,7 @@ def _commit_with_files(
         version=version,
         generated_at=utcnow(),
         entries=entries,
+        images=images_for_variants(session, actor, {e.variant_id for e in entries}).by_variant,
     )
     try:
         with staged(doc, out_dir):
@@ -293,13 +301,19 @@ def refresh_document(
     publication = _latest_publication(session, org.id, month)
     if publication is None:
         plan = _propose_for(session, actor, org, Month.parse(month), pool=pool, topics=topics)
-        return _document(org, month, None, plan.entries)
+        return _with_images(session, actor, _document(org, month, None, plan.entries))
     entries = [PlanEntry.model_validate(e) for e in publication.entries]
     live = _live_ids(session, {e.variant_id for e in entries}, today)
     kept = [e for e in entries if e.day < today or e.variant_id in live]
     if len(kept) != len(entries):
         publication = _republish_without_dead(session, org, publication, kept, len(entries) - len(kept))
-    return _document(org, month, publication.version, kept)
+    return _with_images(session, actor, _document(org, month, publication.version, kept))
+
+
+def _with_images(session: Session, actor: Actor, doc: CalendarDocument) -> CalendarDocument:
+    """The document with each post's branch-rendered images (written beside the JSON and HTML)."""
+    images = images_for_variants(session, actor, {e.variant_id for e in doc.entries})
+    return doc.model_copy(update={"images": images.by_variant}) if images.by_variant else doc
 
 
 def _document(org: Org, month: str, version: int | None, entries: list[PlanEntry]) -> CalendarDocument:

@@ -38,8 +38,9 @@ from studio.posters.layout import OverlayField, PosterLayout
 from studio.posters.render import RenderedPoster, StaffFields, render_base, render_for_staff
 from studio.posters.texts import branch_fields, compliance_text, layer_texts, sample_values
 from studio.services.assets import assets_dir
-from studio.services.orgs import get_org
-from studio.services.variants import _org_defaults
+
+# _org_defaults from orgs, not variants: variants imports the staff feed, which shows posters (a cycle).
+from studio.services.orgs import _org_defaults, get_org
 from studio.settings import get_settings
 from studio.workflow.permissions import can, in_scope, require, require_scope
 
@@ -218,9 +219,11 @@ def _variant_in_reach(session: Session, actor: Actor, variant_id: int) -> tuple[
     org = session.get(Org, variant.org_id) if variant is not None else None
     if variant is None or org is None:
         raise NotFound(f"variant {variant_id} not found")
+    approved_above = variant.state == ReviewState.APPROVED.value and actor.org_path.startswith(org.path)
     if can(actor, "variant.read"):
-        require_scope(actor, org.path)
-    elif variant.state != ReviewState.APPROVED.value or not actor.org_path.startswith(org.path):
+        if not approved_above:  # a parent's approved content is on the org's calendar, like the staff's
+            require_scope(actor, org.path)
+    elif not approved_above:
         raise NotFound(f"variant {variant_id} not found")  # staff: approved content placed for them or above
     return variant, org
 

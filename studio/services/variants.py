@@ -20,7 +20,7 @@ from studio.localisation.draft import poster_text
 from studio.localisation.slots import SlotSpec, only_plain_slots_changed, validate_values
 from studio.posters.layout import PosterLayout
 from studio.services import feed, post_images
-from studio.services.orgs import ancestors
+from studio.services.orgs import _org_defaults, ancestors
 from studio.services.poster_templates import PosterRender, record_branch_poster
 from studio.services.reviews import auto_approve_if_allowed, digest_of
 from studio.services.rules import findings_json
@@ -198,15 +198,6 @@ def localisation_form(session: Session, actor: Actor, template_version_id: int) 
         locked=locked,
         parent_org=_org_name(session, parent),
     )
-
-
-def _org_defaults(session: Session, actor: Actor, org: Org) -> dict[str, str]:
-    """What the org tree already knows: the branch's name and city, its bank's name."""
-    bank = next((o for o in ancestors(session, actor, org) if o.kind == "branch"), None)
-    defaults = {"branch_name": org.name, "city": org.city or ""}
-    if bank is not None:
-        defaults["bank_name"] = bank.name
-    return {k: v for k, v in defaults.items() if v}
 
 
 def _org_name(session: Session, variant: Variant | None) -> str | None:

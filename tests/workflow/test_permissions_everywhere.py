@@ -344,6 +344,7 @@ def _arguments(session: Session, actor: Actor) -> dict[str, Callable[[str], Any]
         "template_id": lambda _: version.template_id,
         "template_ids": lambda _: [version.template_id],
         "variant_id": lambda _: variant.id if variant else 0,
+        "variant_ids": lambda _: [variant.id] if variant else [],
         "text": lambda _: "稳赚不赔，保本保息。",
         "product": lambda _: "wealth",
         "product_type": lambda _: "wealth",
