@@ -19,7 +19,7 @@ from studio.domain.enums import AssetKind, ContentType, OccasionKind, ProductTyp
 from studio.domain.views import Actor, AssetPage, AssetView
 from studio.errors import PermissionDenied, ValidationError
 from studio.materials import asset_store
-from studio.materials.images import inspect_image, sanitise
+from studio.materials.images import ImageFacts, inspect_image, sanitise
 from studio.materials.ocr import recognise
 from studio.settings import get_settings
 from studio.workflow import audit
@@ -154,6 +154,18 @@ def upload_asset(
     return to_view(asset)
 
 
+def _described(row: Asset, facts: ImageFacts, actor: Actor) -> Asset:
+    """A new row with the image's facts and its uploader."""
+    row.media_type, row.width, row.height, row.bytes = (
+        facts.media_type,
+        facts.width,
+        facts.height,
+        facts.bytes,
+    )
+    row.uploaded_by, row.org_id = actor.user_id, actor.org_id
+    return row
+
+
 def record_asset(
     session: Session,
     actor: Actor,
@@ -181,27 +193,13 @@ def record_asset(
     sha256, _ = asset_store.store(assets_dir(), body, facts.ext)
     existing = _by_sha(session, sha256)
     # Every kind is read (~0.5 s an image, README): HQ backgrounds must not carry text that escapes checking.
-    unread = existing is None or existing.ocr is None
-    ocr = recognise(body).model_dump(mode="json") if read_text and unread else None
+    unread = read_text and (existing is None or existing.ocr is None)
+    ocr = recognise(body).model_dump(mode="json") if unread else None
     if existing is not None and ocr is not None:
         existing.ocr = ocr
         session.add(existing)
-    asset = existing or _insert(
-        session,
-        Asset(
-            sha256=sha256,
-            media_type=facts.media_type,
-            width=facts.width,
-            height=facts.height,
-            bytes=facts.bytes,
-            title=clean_title,
-            kind=kind_code,
-            **clean_tags.model_dump(),
-            uploaded_by=actor.user_id,
-            org_id=actor.org_id,
-            ocr=ocr,
-        ),
-    )
+    row = Asset(sha256=sha256, title=clean_title, kind=kind_code, ocr=ocr, **clean_tags.model_dump())
+    asset = existing or _insert(session, _described(row, facts, actor))
     details = {"sha256": sha256, "kind": asset.kind, "bytes": asset.bytes, "duplicate": existing is not None}
     audit.append(session, actor, "asset.upload", f"asset:{asset.id}", details)
     return asset

@@ -14,7 +14,6 @@ from studio.domain.clock import today_cn
 from studio.domain.enums import (
     Channel,
     Decision,
-    OccasionKind,
     OrgKind,
     PartnerKind,
     ReviewState,
@@ -187,12 +186,10 @@ def _approve(session: Session, checkers: tuple[Actor, Actor], subject_type: str,
 
 
 def _fewer_posters(templates: list[TemplateView]) -> list[TemplateView]:
-    """All text templates, but of the posters only the everyday and product ones and a few more: each poster
-    variant is a render (~0.15 s), and the demo's calendar places at most one poster a day."""
+    """All text templates, but of the posters only those for no particular occasion (anti-fraud, products) and
+    a few more: each poster variant is a render (~0.15 s), and the demo's calendar places one poster a day."""
     posters = [t for t in templates if t.channel == Channel.POSTER.value]
-    keep = [
-        t for t in posters if t.occasion_kind in (OccasionKind.EVERYDAY.value, OccasionKind.PRODUCT.value)
-    ]
+    keep = [t for t in posters if not t.occasion]
     keep += [t for t in posters if t not in keep][:_MORE_POSTERS]
     return [t for t in templates if t.channel != Channel.POSTER.value or t in keep]
 
