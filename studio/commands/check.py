@@ -37,16 +37,8 @@ text in characters; a missing-element finding has start/end null and text "".
 """
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "check",
-        help="check marketing copy against the compliance rules",
-        description="Check marketing copy against the compliance rules (广告法, 金融营销宣传, PII).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("file", nargs="?", metavar="FILE|-", help="text file to check; '-' or omitted: stdin")
-    parser.add_argument("--jsonl", metavar="FILE", help="check a JSON-lines batch ('-' for stdin)")
+def add_product_channel(parser: argparse.ArgumentParser) -> None:
+    """--product and --channel, as `studio check` and `studio check-image` take them."""
     parser.add_argument(
         "--product",
         default="general",
@@ -58,6 +50,19 @@ def register(subparsers: Any) -> None:
         default="moments",
         help="channel: moments, group, private, welcome, poster (default: moments)",
     )
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check marketing copy against the compliance rules",
+        description="Check marketing copy against the compliance rules (广告法, 金融营销宣传, PII).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE|-", help="text file to check; '-' or omitted: stdin")
+    parser.add_argument("--jsonl", metavar="FILE", help="check a JSON-lines batch ('-' for stdin)")
+    add_product_channel(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),

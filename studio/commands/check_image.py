@@ -10,7 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from studio.commands.check import _parse_channel, _parse_product, format_text
+from studio.commands.check import _parse_channel, _parse_product, add_product_channel, format_text
 from studio.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -42,17 +42,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="image file (PNG, JPEG or WebP)")
-    parser.add_argument(
-        "--product",
-        default="general",
-        help="product type code or label: deposit, wealth, fund, insurance, loan, credit_card, "
-        "general (default: general)",
-    )
-    parser.add_argument(
-        "--channel",
-        default="moments",
-        help="channel: moments, group, private, welcome, poster (default: moments)",
-    )
+    add_product_channel(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.set_defaults(handler=run)
 

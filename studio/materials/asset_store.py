@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from studio.domain.files import write_atomic
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _EXTS = frozenset({"png", "jpg", "webp"})
@@ -34,16 +34,5 @@ def store(root: Path, data: bytes, ext: str) -> tuple[str, Path]:
     target = path_for(root, sha256, ext)
     if target.is_file() and target.stat().st_size == len(data):
         return sha256, target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data, durable=True)
     return sha256, target

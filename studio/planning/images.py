@@ -8,14 +8,13 @@ rename), so a reader never sees half an image nor one that differs from what was
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio.domain.files import write_atomic
 from studio.errors import ValidationError
 
 IMAGES = "images"  # the folder beside the export file
@@ -71,20 +70,8 @@ def write_images(images: Iterable[EntryImage], folder: Path) -> list[Path]:
                 f"image {image.source} does not match its sha256 {image.sha256}",
                 "图片文件与审核通过的版本不一致，未导出。",
             )
-        _atomic_write(target, data)
+        write_atomic(target, data)
     return paths
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".img-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def prune_images(folder: Path, keep: Iterable[Path]) -> None:

@@ -4,6 +4,8 @@ the layer's background colour."""
 
 from __future__ import annotations
 
+import io
+
 import segno
 from PIL import Image
 
@@ -58,3 +60,11 @@ def qr_image(layer: QrLayer, content: str) -> Image.Image:
     offset = (side - count * scale) // 2
     out.paste(Image.new("RGB", mask.size, layer.color), (offset, offset), mask)
     return out
+
+
+def qr_png(text: str, *, scale: int = 8, border: int = QUIET_ZONE) -> bytes:
+    """A QR code of `text` as PNG bytes (partner and e-card codes): always a full QR symbol (never Micro
+    QR), error correction M; `scale` pixels per module, `border` modules of quiet zone."""
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=border)
+    return buffer.getvalue()

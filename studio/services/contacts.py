@@ -23,8 +23,8 @@ from studio.domain.contact_link import clean_job_title, link_host, normalise_lin
 from studio.domain.enums import Channel, ProductType, Severity
 from studio.domain.views import Actor
 from studio.errors import NotFound, ValidationError
+from studio.posters.qr import qr_png
 from studio.services import rules
-from studio.services.partners import qr_png
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import require, require_scope

@@ -10,13 +10,11 @@ scope (and choose the owner among that org's users). The code is 10 random chara
 
 from __future__ import annotations
 
-import io
 import secrets
 import string
 import unicodedata
 from datetime import datetime
 
-import segno
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
@@ -25,6 +23,7 @@ from studio.domain.contact_link import channel_value, with_channel
 from studio.domain.enums import PartnerKind, Role
 from studio.domain.views import Actor
 from studio.errors import NotFound, PermissionDenied, ValidationError
+from studio.posters.qr import qr_png
 from studio.services.orgs import get_org
 from studio.settings import get_settings
 from studio.workflow import audit
@@ -33,7 +32,6 @@ from studio.workflow.permissions import require, require_scope
 CODE_LENGTH = 10
 MAX_NAME_LENGTH = 60
 _ALPHABET = string.ascii_lowercase + string.digits
-QR_SCALE, QR_BORDER = 8, 4  # pixels per module; quiet zone in modules (the standard's 4)
 
 
 class PartnerView(BaseModel):
@@ -61,13 +59,6 @@ class OwnerOption(BaseModel):
     username: str
     display_name: str
     has_link: bool
-
-
-def qr_png(text: str) -> bytes:
-    """A QR code (PNG bytes) of `text`: always a full QR symbol (never Micro QR), error correction M."""
-    buffer = io.BytesIO()
-    segno.make_qr(text, error="m").save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER)
-    return buffer.getvalue()
 
 
 def tracked_link(owner_link: str | None, code: str) -> str | None:

@@ -7,10 +7,9 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from studio.db.models import TemplateVersion, Variant
-from studio.domain.enums import ReviewState
 from studio.domain.views import Actor
 from studio.errors import NotFound, StudioError
 from studio.localisation.layer_diff import LayerDiff, layer_diff
@@ -53,17 +52,9 @@ def _samples(version: TemplateVersion) -> dict[str, Any]:
 
 
 def _previous_poster(session: Session, version: TemplateVersion) -> TemplateVersion | None:
-    """The template's latest approved version before this one, if it was a poster too."""
-    previous = session.exec(
-        select(TemplateVersion)
-        .where(
-            col(TemplateVersion.template_id) == version.template_id,
-            col(TemplateVersion.version_no) < version.version_no,
-            col(TemplateVersion.state) == ReviewState.APPROVED.value,
-        )
-        .order_by(col(TemplateVersion.version_no).desc())
-        .limit(1)
-    ).first()
+    """The template's latest approved version before this one (the review queue's query), if it was a
+    poster too."""
+    previous = reviews._previous_approved(session, version)
     return previous if previous is not None and previous.poster else None
 
 

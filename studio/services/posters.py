@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from studio.db.models import Asset, Org, Template, TemplateVersion, User, Variant
 from studio.domain.enums import Channel, ProductType, ReviewState, Role
+from studio.domain.files import write_atomic
 from studio.domain.views import Actor
 from studio.errors import NotFound, PermissionDenied, ValidationError
 from studio.localisation.slots import SlotSpec
@@ -101,20 +100,6 @@ def renders_dir() -> Path:
     return get_settings().data_dir / "renders"
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Temp file + rename in the same directory: a reader sees the old file, the new one, or none."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".render-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _key(*parts: Any) -> str:
     text = json.dumps([RENDERER, *parts], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -146,7 +131,7 @@ def _cached(key: str, root: Path, draw: Callable[[], RenderedPoster]) -> PosterI
     rendered = draw()
     asset_store.store(root, rendered.png, "png")
     entry = {"sha256": rendered.sha256, "width": rendered.width, "height": rendered.height, "qr": rendered.qr}
-    _write_atomic(_index_path(key), json.dumps(entry).encode("utf-8"))
+    write_atomic(_index_path(key), json.dumps(entry).encode("utf-8"))
     return _image(root, rendered.sha256, rendered.width, rendered.height, rendered.qr)
 
 
