@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select
 from studio.db.models import Asset
 from studio.domain.enums import AssetKind, ContentType, OccasionKind, ProductType
 from studio.domain.views import Actor, AssetPage, AssetView
-from studio.errors import PermissionDenied, ValidationError
+from studio.errors import NotFound, PermissionDenied, ValidationError
 from studio.materials import asset_store
 from studio.materials.images import ImageFacts, inspect_image, sanitise
 from studio.materials.ocr import recognise
+from studio.posters.layout import is_sha256
 from studio.settings import get_settings
 from studio.workflow import audit
 from studio.workflow.permissions import at_head_office, require
@@ -122,6 +123,20 @@ def _require_head_office(actor: Actor) -> None:
 
 def _by_sha(session: Session, sha256: str) -> Asset | None:
     return session.exec(select(Asset).where(col(Asset.sha256) == sha256)).first()
+
+
+def _library_image(session: Session, sha256: str) -> tuple[Asset, bytes]:
+    """A library image's row and stored bytes, for the poster services (HQ material: whoever may render a
+    poster may read its background); NotFound when the row or its file is gone."""
+    asset = _by_sha(session, sha256) if is_sha256(sha256) else None
+    if asset is None:
+        raise NotFound(f"no library image {sha256[:64]!r}", "所选图片素材不存在或已被删除。")
+    try:
+        return asset, Path(to_view(asset).path).read_bytes()
+    except OSError:
+        raise NotFound(
+            f"the file of library image {sha256} is missing", "图片素材文件缺失，请重新上传。"
+        ) from None
 
 
 def _insert(session: Session, asset: Asset) -> Asset:

@@ -5,22 +5,21 @@ digest, so a changed background or text needs a new approval."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from studio.db.models import Asset, TemplateVersion
 from studio.domain.views import Actor
-from studio.errors import ValidationError
+from studio.errors import NotFound, ValidationError
 from studio.localisation.draft import TemplateDraft, validate_draft
 from studio.localisation.slots import SlotSpec
 from studio.materials import asset_store
 from studio.posters.layout import PosterLayout, is_sha256
 from studio.posters.render import render_base
 from studio.posters.texts import branch_fields, layer_texts, sample_values
-from studio.services.assets import assets_dir, to_view
+from studio.services.assets import _library_image, assets_dir
 from studio.workflow.permissions import require
 
 
@@ -51,18 +50,11 @@ class PosterParts(BaseModel):
 
 
 def _asset(session: Session, sha256: str) -> tuple[Asset, bytes]:
-    """A library image's row and stored bytes (HQ material: anyone who may render may read it)."""
-    asset = (
-        session.exec(select(Asset).where(col(Asset.sha256) == sha256)).first() if is_sha256(sha256) else None
-    )
-    if asset is None:
-        raise ValidationError(f"no library image {sha256[:64]!r}", "所选图片素材不存在。")
+    """A library image's row and stored bytes; an editor's pick that is gone is a ValidationError."""
     try:
-        return asset, Path(to_view(asset).path).read_bytes()
-    except OSError:
-        raise ValidationError(
-            f"the file of library image {sha256} is missing", "图片素材文件缺失，请重新上传。"
-        ) from None
+        return _library_image(session, sha256)
+    except NotFound as error:
+        raise ValidationError(error.message_en, error.message_zh) from None
 
 
 def _render(

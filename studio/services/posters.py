@@ -36,7 +36,7 @@ from studio.materials import asset_store
 from studio.posters.layout import OverlayField, PosterLayout
 from studio.posters.render import RenderedPoster, StaffFields, render_base, render_for_staff
 from studio.posters.texts import branch_fields, compliance_text, layer_texts, sample_values
-from studio.services.assets import assets_dir
+from studio.services.assets import _library_image, assets_dir
 
 # _org_defaults from orgs, not variants: variants imports the staff feed, which shows posters (a cycle).
 from studio.services.orgs import _org_defaults, get_org
@@ -144,14 +144,7 @@ def _stored(sha256: str | None, layout: PosterLayout) -> PosterImage | None:
 
 
 def _background(session: Session, sha256: str) -> bytes:
-    asset = session.exec(select(Asset).where(col(Asset.sha256) == sha256)).first()
-    if asset is None:
-        raise NotFound(f"background image {sha256[:12]} not found", "海报底图不存在或已被删除。")
-    ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(asset.media_type, "png")
-    try:
-        return asset_store.path_for(assets_dir(), sha256, ext).read_bytes()
-    except OSError:
-        raise NotFound(f"background image {sha256[:12]} is missing on disk", "海报底图文件缺失。") from None
+    return _library_image(session, sha256)[1]
 
 
 # --- drawing -------------------------------------------------------------------------------------------------
