@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
+
+from studio.materials import ocr
+from studio.materials.ocr import OcrResult
+from studio.services import assets, post_images
 
 FONT = Path(__file__).resolve().parents[2] / "studio" / "posters" / "fonts" / "NotoSansSC-Subset.otf"
 BANNED = "保本保息 稳赚不赔"
@@ -55,3 +61,19 @@ def contains(outer: Box, inner: Box, slack: int = 10) -> bool:
         and inner[2] <= outer[2] + slack
         and inner[3] <= outer[3] + slack
     )
+
+
+_RECOGNISED: dict[str, OcrResult] = {}
+
+
+def recognise_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real OCR in the services, but each distinct image read once per test run (OCR is ~0.5 s an image)."""
+
+    def remembered(data: bytes, **limits: int | None) -> OcrResult:
+        key = hashlib.sha256(data).hexdigest()
+        if key not in _RECOGNISED:
+            _RECOGNISED[key] = ocr.recognise(data, **limits)
+        return _RECOGNISED[key]
+
+    monkeypatch.setattr(assets, "recognise", remembered)
+    monkeypatch.setattr(post_images, "recognise", remembered)

@@ -3,37 +3,23 @@ the version, its variants and the review decision; a banned phrase in image 7 bl
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from sqlmodel import select
 
 from studio.db.models import Asset, TemplateVersion, Variant
 from studio.domain.enums import Decision, Verdict
 from studio.errors import PermissionDenied, ValidationError
-from studio.materials import ocr
 from studio.materials.ocr import OcrLine, OcrResult
-from studio.services import assets, post_images, variants
+from studio.services import post_images, variants
 from studio.services.assets import upload_asset
 from studio.services.templates import TemplateDraft, create_template
 from tests.conftest import World, decide_now
-from tests.materials.ocr_images import BANNED, GREETING, contains, drawn_box, poster
-
-_CACHE: dict[str, OcrResult] = {}
+from tests.materials.ocr_images import BANNED, GREETING, contains, drawn_box, poster, recognise_once
 
 
 @pytest.fixture(autouse=True)
 def _ocr_once_per_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real OCR, but each distinct image only once in this module (OCR is ~0.5 s an image)."""
-
-    def remembered(data: bytes, **limits: int | None) -> OcrResult:
-        key = hashlib.sha256(data).hexdigest()
-        if key not in _CACHE:
-            _CACHE[key] = ocr.recognise(data, **limits)
-        return _CACHE[key]
-
-    monkeypatch.setattr(assets, "recognise", remembered)
-    monkeypatch.setattr(post_images, "recognise", remembered)
+    recognise_once(monkeypatch)
 
 
 AT = (40, 40)

@@ -3,35 +3,21 @@ the reviewer sees a post's images with the findings boxed."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from studio.domain.enums import AssetKind, ProductType
-from studio.materials import ocr
-from studio.materials.ocr import OcrResult
-from studio.services import assets, post_images
 from studio.services.assets import upload_asset
 from studio.services.templates import TemplateDraft, create_template
 from tests.conftest import World
-from tests.materials.ocr_images import BANNED, GREETING, poster
+from tests.materials.ocr_images import BANNED, GREETING, poster, recognise_once
 from tests.ui.conftest import by_label, login
 from tests.ui.test_pages import _texts
-
-_CACHE: dict[str, OcrResult] = {}
 
 
 @pytest.fixture(autouse=True)
 def _ocr_once_per_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    def remembered(data: bytes, **limits: int | None) -> OcrResult:
-        key = hashlib.sha256(data).hexdigest()
-        if key not in _CACHE:
-            _CACHE[key] = ocr.recognise(data, **limits)
-        return _CACHE[key]
-
-    monkeypatch.setattr(assets, "recognise", remembered)
-    monkeypatch.setattr(post_images, "recognise", remembered)
+    recognise_once(monkeypatch)
 
 
 BANNED_PNG = poster((BANNED, (40, 40)), size=(520, 160))
